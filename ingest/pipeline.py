@@ -1,0 +1,150 @@
+"""The ingest stage as one call: paths → sources → documents (with clauses) → chunks.
+
+One bad file never stops the run: its problem is recorded and the others go on.
+Repeated documents are indexed once; the other copies become aliases of the
+canonical one, with their locations.
+
+>>> result = ingest_paths(["corpus"])                      # doctest: +SKIP
+>>> len(result.documents), len(result.chunks), result.problems  # doctest: +SKIP
+(110, 5000, [])
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .chunking import ChunkParams, chunk_document
+from .documents import split_documents, strip_title_lines
+from .loaders import discover, read_source
+from .structure import detect_kind, parse_clauses
+from .text import compact
+from .types import Chunk, Document, IngestError, IngestProblem, SourceText
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class IngestResult:
+    """What ingest produced, plus what it could not read and how long each step took."""
+
+    sources: list[SourceText] = field(default_factory=list)
+    documents: list[Document] = field(default_factory=list)
+    chunks: list[Chunk] = field(default_factory=list)
+    problems: list[IngestProblem] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    duplicates: int = 0
+
+
+def parse_source(source: SourceText) -> list[Document]:
+    """Documents of one source, each with its clauses."""
+    docs = split_documents(source)
+    for doc in docs:
+        doc.kind = detect_kind(source, doc)
+        doc.clauses = parse_clauses(source, doc, strip_title_lines(doc, source))
+    return docs
+
+
+def _shingles(text: str, k: int = 12) -> set[int]:
+    return {hash(text[i : i + k]) for i in range(0, max(1, len(text) - k + 1), 3)}
+
+
+def dedupe(documents: list[Document], sources: dict[str, SourceText], threshold: float = 0.9) -> list[Document]:
+    """Keep one canonical copy of each repeated document; the others become its aliases.
+
+    Two documents are copies when their text without blanks and markup is equal, or
+    when they share a title and at least ``threshold`` of their 12-character shingles
+    (the same text with different page furniture).
+    """
+    kept: list[Document] = []
+    fingerprints: list[tuple[str, set[int], str]] = []
+    for doc in documents:
+        body = compact(sources[doc.source].text[doc.start : doc.end])
+        sh = _shingles(body)
+        dup_of = None
+        for (fp, fsh, title), canon in zip(fingerprints, kept):
+            if fp == body:
+                dup_of = canon
+                break
+            if title == doc.title and sh and fsh:
+                overlap = len(sh & fsh) / min(len(sh), len(fsh))
+                if overlap >= threshold:
+                    dup_of = canon
+                    break
+        if dup_of is None:
+            kept.append(doc)
+            fingerprints.append((body, sh, doc.title))
+        else:
+            dup_of.aliases.append(
+                {"source": doc.source, "start": doc.start, "end": doc.end,
+                 "line_start": doc.line_start, "line_end": doc.line_end, "title": doc.title}
+            )
+            log.debug("%s (%s:%d) repeats %s", doc.title, doc.source, doc.line_start, dup_of.id)
+    return kept
+
+
+def ingest_paths(
+    paths: Iterable[str | Path],
+    params: ChunkParams | None = None,
+    root: str | Path | None = None,
+) -> IngestResult:
+    """Read, split, parse, de-duplicate and chunk everything under ``paths``.
+
+    Source names are recorded relative to ``root`` (default: the common parent of
+    the inputs) so that an index does not depend on where the corpus was checked out.
+    """
+    params = params or ChunkParams()
+    result = IngestResult()
+    t0 = time.perf_counter()
+    files, problems = discover(paths)
+    result.problems.extend(e.problem for e in problems)
+    base = Path(root) if root else _common_root(files)
+    for f in files:
+        name = _display_name(f, base)
+        try:
+            result.sources.append(read_source(f, name))
+        except IngestError as exc:
+            log.warning("skipped %s", exc.problem)
+            result.problems.append(exc.problem)
+    t1 = time.perf_counter()
+    by_name = {s.path: s for s in result.sources}
+    docs: list[Document] = []
+    for source in result.sources:
+        try:
+            found = parse_source(source)
+        except Exception as exc:  # one bad file must not stop the build
+            log.exception("cannot parse %s", source.path)
+            result.problems.append(IngestProblem(source.path, f"parse failed: {exc}", "report this file as a bug"))
+            continue
+        if not found:
+            result.problems.append(IngestProblem(source.path, "no text found", "check that the file is not empty"))
+        docs.extend(found)
+    t2 = time.perf_counter()
+    result.documents = dedupe(docs, by_name)
+    result.duplicates = len(docs) - len(result.documents)
+    for doc in result.documents:
+        result.chunks.extend(chunk_document(by_name[doc.source], doc, params))
+    t3 = time.perf_counter()
+    result.timings = {"read": t1 - t0, "parse": t2 - t1, "dedupe+chunk": t3 - t2}
+    return result
+
+
+def _common_root(files: list[Path]) -> Path:
+    if not files:
+        return Path(".")
+    parents = [f.resolve().parent for f in files]
+    common = parents[0]
+    for p in parents[1:]:
+        while not p.is_relative_to(common):
+            common = common.parent
+    return common
+
+
+def _display_name(f: Path, base: Path) -> str:
+    try:
+        return f.resolve().relative_to(base.resolve()).as_posix()
+    except ValueError:
+        return f.name

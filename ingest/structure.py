@@ -1,0 +1,294 @@
+"""Document → clauses: the legal structure (编/章/节/条/款/项/目) or policy outline (一、（一）1.（1）).
+
+Headings are recognised only at the start of a line, and article numbers must
+increase, so a cross-reference (依照本法第六十九条) or a number inside a sentence
+(一是…二是…, "11.5.14.2的") never opens a clause. Wrapped lines (a line that does
+not end a sentence) continue the paragraph they belong to.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .text import Line, cn_to_int, iter_lines
+from .types import Clause, Document, SourceText
+
+_CN = "一二三四五六七八九十百零〇两"
+# A heading's number is followed by a blank or ends the line: "第二十一条的规定" is a reference.
+_STATUTE_HEAD = re.compile(rf"^第([{_CN}\d]+)(编|章|节|条)(?:[\s\u3000\u00a0\u2000-\u200b]+|$)")
+_ITEM = re.compile(rf"^[（(]([{_CN}]+)[)）]")
+_SUBITEM = re.compile(r"^(\d{1,2})[.．、](?!\d)")
+_SUBSUBITEM = re.compile(r"^[（(](\d{1,2})[)）]")
+_OUTLINE1 = re.compile(rf"^([{_CN}]+)、")
+_PARA_END = re.compile(r"[。；：！？;:!?”」）)]$")
+_RANK = {"编": 0, "章": 1, "节": 2, "条": 3, "款": 4, "项": 5, "目": 6}
+_POLICY_RANK = {"outline1": 1, "outline2": 2, "outline3": 3, "outline4": 4}
+
+
+@dataclass
+class _Node:
+    level: str
+    number: int
+    rank: float
+    start: int
+    head: str
+    line_no: int
+    parent: "_Node | None" = None
+    end: int = 0
+    children: list["_Node"] = field(default_factory=list)
+
+
+def _article_count(lines: list[Line]) -> int:
+    return sum(1 for ln in lines if (m := _STATUTE_HEAD.match(ln.content)) and m.group(2) == "条")
+
+
+def detect_kind(source: SourceText, doc: Document) -> str:
+    """``statute`` when the body is organised in 第N条, ``policy`` when in 一、, else ``other``."""
+    lines = list(iter_lines(source.text, doc.start, doc.end))
+    if _article_count(lines) >= 3:
+        return "statute"
+    if sum(1 for ln in lines if _OUTLINE1.match(ln.content)) >= 2:
+        return "policy"
+    return "other"
+
+
+def _toc_lines(lines: list[Line]) -> set[int]:
+    """Line numbers of a statute's table of contents (目录): the headings listed before
+    the first heading is printed a second time, all before the first article."""
+    heads: list[tuple[int, str, int]] = []
+    for ln in lines:
+        m = _STATUTE_HEAD.match(ln.content)
+        if not m:
+            continue
+        if m.group(2) == "条":
+            break
+        heads.append((ln.no, m.group(2), cn_to_int(m.group(1)) or 0))
+    if not heads:
+        return set()
+    first = heads[0][1:]
+    again = next((i for i in range(1, len(heads)) if heads[i][1:] == first), None)
+    return {no for no, _, _ in heads[:again]} if again else set()
+
+
+def _heading_text(content: str, limit: int = 24) -> str:
+    """Short heading for a path: up to the first full stop if that is short."""
+    m = re.match(r"^(.{1,%d}?)[。：:]" % limit, content)
+    s = m.group(1) if m else content
+    return s if len(s) <= limit + 6 else s[:limit] + "…"
+
+
+def _classify(content: str, kind: str, last_article: int) -> tuple[str, int] | None:
+    if kind == "statute":
+        m = _STATUTE_HEAD.match(content)
+        if m:
+            n = cn_to_int(m.group(1))
+            if n is None:
+                return None
+            level = m.group(2)
+            if level == "条":
+                # Articles only go forward; a smaller number at a line start is a wrapped cross-reference.
+                if n <= last_article:
+                    return None
+            elif len(content) > 40:
+                return None
+            return level, n
+        if (m := _ITEM.match(content)) and (n := cn_to_int(m.group(1))):
+            return "项", n
+        if (m := _SUBITEM.match(content)):
+            return "目", int(m.group(1))
+        return None
+    if kind == "policy":
+        if (m := _OUTLINE1.match(content)) and (n := cn_to_int(m.group(1))) and n <= 40:
+            return "outline1", n
+        if (m := _ITEM.match(content)) and (n := cn_to_int(m.group(1))):
+            return "outline2", n
+        if (m := _SUBITEM.match(content)):
+            return "outline3", int(m.group(1))
+        if (m := _SUBSUBITEM.match(content)):
+            return "outline4", int(m.group(1))
+    return None
+
+
+def _number_label(level: str, n: int, head: str) -> str:
+    from .text import int_to_cn
+
+    if level in ("编", "章", "节", "条"):
+        return f"第{int_to_cn(n)}{level}"
+    if level == "款":
+        return f"第{int_to_cn(n)}款"
+    if level == "项":
+        return f"第（{int_to_cn(n)}）项"
+    if level == "目":
+        return f"第{n}目"
+    # policy outline: the marker as printed, normalised
+    if level == "outline1":
+        return f"{int_to_cn(n)}、"
+    if level == "outline2":
+        return f"（{int_to_cn(n)}）"
+    if level == "outline3":
+        return f"{n}."
+    return f"（{n}）"
+
+
+def parse_clauses(source: SourceText, doc: Document, body_start: int | None = None) -> list[Clause]:
+    """Parse a document's body into clauses, in reading order (parents before children).
+
+    ``body_start`` skips the title lines. Every clause's ``[start, end)`` lies in the
+    source and ``source.text[start:end] == clause.text``.
+    """
+    kind = doc.kind if doc.kind in ("statute", "policy") else detect_kind(source, doc)
+    doc.kind = kind
+    start = doc.start if body_start is None else body_start
+    lines = [ln for ln in iter_lines(source.text, doc.start, doc.end, doc.line_start) if ln.end > start]
+    root = _Node("doc", 0, -1, start, "", doc.line_start)
+    stack: list[_Node] = [root]
+    nodes: list[_Node] = []
+    last_article = 0
+    prev_ended = True  # did the previous non-blank line end a paragraph?
+    para_node: _Node | None = None  # current unstructured paragraph (outside any heading)
+
+    def close_to(rank: float, at: int) -> None:
+        while len(stack) > 1 and stack[-1].rank >= rank:
+            stack.pop().end = at
+
+    def push(level: str, number: int, rank: float, ln: Line, head: str) -> _Node:
+        node = _Node(level, number, rank, ln.content_start, head, ln.no, parent=stack[-1])
+        stack[-1].children.append(node)
+        stack.append(node)
+        nodes.append(node)
+        return node
+
+    skip = _toc_lines(lines) if kind == "statute" else set()
+    for ln in lines:
+        content = ln.content
+        if not content or ln.no in skip:
+            continue
+        cls = _classify(content, kind, last_article)
+        if cls is not None and not prev_ended and cls[0] in ("条", "项", "目"):
+            cls = None  # a line that continues an unfinished sentence is not a heading
+        if cls is not None:
+            level, n = cls
+            rank = _RANK.get(level, _POLICY_RANK.get(level, 9))
+            close_to(rank, ln.start)
+            para_node = None
+            node = push(level, n, rank, ln, _heading_text(content))
+            if level == "条":
+                last_article = n
+                # The article's own first paragraph is its first 款.
+                push("款", 1, _RANK["款"], ln, "")
+            elif level in ("项", "目") and not any(s.level == "条" for s in stack):
+                # An item list outside any article (a preamble list): keep it at paragraph level.
+                node.level = "para"
+        else:
+            in_article = any(s.level == "条" for s in stack)
+            if in_article and prev_ended:
+                article = next(s for s in reversed(stack) if s.level == "条")
+                kuan = sum(1 for c in article.children if c.level == "款") + 1
+                close_to(_RANK["款"], ln.start)
+                push("款", kuan, _RANK["款"], ln, "")
+            elif not in_article and prev_ended and len(stack) == 1:
+                # Free text outside any structure: one clause per paragraph.
+                close_to(9, ln.start)
+                para_node = push("para", 0, 9, ln, "")
+            elif not in_article and prev_ended and para_node is None and stack[-1].level.startswith("outline") \
+                    and stack[-1].children:
+                # text after the children of an outline item (rare): attach as a paragraph
+                para_node = push("para", 0, 9, ln, "")
+        prev_ended = bool(_PARA_END.search(content)) or len(content) < 20 and cls is not None
+        last_end = ln.content_end
+        for s in stack[1:]:
+            s.end = max(s.end, last_end)
+    close_to(-0.5, doc.end)
+
+    # An article with a single 款 is cited without it: fold the 款 into the article.
+    for node in nodes:
+        if node.level == "条":
+            kuans = [c for c in node.children if c.level == "款"]
+            if len(kuans) == 1:
+                only = kuans[0]
+                node.children = [c for c in node.children if c is not only] + only.children
+                for c in only.children:
+                    c.parent = node
+                only.level = "_dropped"
+    nodes = [n for n in nodes if n.level != "_dropped"]
+
+    return _to_clauses(source, doc, nodes)
+
+
+def _to_clauses(source: SourceText, doc: Document, nodes: list[_Node]) -> list[Clause]:
+    clauses: list[Clause] = []
+    ids: dict[int, str] = {}
+    seen: dict[str, int] = {}
+    para_counter = 0
+    for node in nodes:
+        end = max(node.end, node.start)
+        # trim trailing blanks/markup so the span ends on text
+        text = source.text[node.start:end]
+        stripped = text.rstrip(" \t\n\u3000*")
+        end = node.start + len(stripped)
+        ancestors: list[_Node] = []
+        p = node.parent
+        while p is not None and p.level != "doc":
+            ancestors.append(p)
+            p = p.parent
+        ancestors.reverse()
+        if node.level == "para":
+            para_counter += 1
+            number = f"第{para_counter}段"
+        else:
+            number = _number_label(node.level, node.number, node.head)
+        # Citation label: the article and what it contains; headings for policies.
+        cite_parts = [a for a in ancestors if a.level in ("条", "款", "项", "目") or a.level.startswith("outline")]
+        if node.level in ("编", "章", "节"):
+            label_tail = number
+        elif node.level == "para" and ancestors:
+            label_tail = "".join(_number_label(a.level, a.number, a.head) for a in cite_parts)
+        else:
+            label_tail = "".join(_number_label(a.level, a.number, a.head) for a in cite_parts) + number
+        label = f"《{doc.title}》{label_tail}" if label_tail else f"《{doc.title}》"
+        path = tuple(
+            (f"{_number_label(a.level, a.number, a.head)} {a.head.split(maxsplit=1)[-1] if a.level in ('编','章','节') else ''}".strip()
+             if a.level in ("编", "章", "节") else a.head)
+            for a in ancestors
+            if a.level in ("编", "章", "节") or a.level.startswith("outline")
+        )
+        cid = f"{doc.id}:{_slug(ancestors, node, para_counter)}"
+        if cid in seen:
+            seen[cid] += 1
+            cid = f"{cid}~{seen[cid]}"
+        else:
+            seen[cid] = 0
+        ids[id(node)] = cid
+        clauses.append(
+            Clause(
+                id=cid,
+                doc_id=doc.id,
+                level=node.level,
+                number=number,
+                label=label,
+                path=path,
+                start=node.start,
+                end=end,
+                text=source.text[node.start:end],
+                parent=ids.get(id(node.parent)) if node.parent is not None else None,
+                page=source.page_at(node.start),
+            )
+        )
+    return clauses
+
+
+_SLUG = {"编": "b", "章": "z", "节": "j", "条": "t", "款": "k", "项": "x", "目": "m",
+         "outline1": "A", "outline2": "B", "outline3": "C", "outline4": "D"}
+
+
+def _slug(ancestors: list[_Node], node: _Node, para_counter: int) -> str:
+    """A stable, ASCII clause id: ``t13.k1.x2`` (第十三条第一款第（二）项), ``A2.B3`` (二、（三）)."""
+    if node.level in ("编", "章", "节"):
+        return "".join(f"{_SLUG[a.level]}{a.number}" for a in [*ancestors, node] if a.level in ("编", "章", "节"))
+    parts = []
+    for a in [*ancestors, node]:
+        if a.level in ("编", "章", "节"):
+            continue  # ids stay stable when chapters are renumbered around an article
+        parts.append(f"p{para_counter}" if a.level == "para" else f"{_SLUG[a.level]}{a.number}")
+    return ".".join(parts)

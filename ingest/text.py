@@ -1,0 +1,178 @@
+"""Text helpers shared by the ingest stages: lines with offsets, markup stripping, cleaning.
+
+Nothing here changes source offsets: cleaning produces *new* strings for indexing
+and display, while spans always point into the untouched source text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cached_property
+
+CN_DIGITS = "零〇一二三四五六七八九十百千两"
+_CJK = r"\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef"
+_SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}])[ \t\u00a0\u2000-\u200b\u3000]+(?=[{_CJK}])")
+_MULTI_SPACE = re.compile(r"[ \t\u00a0\u2000-\u200b\u3000]+")
+# Markdown furniture at the start of a line: headings, list bullets, bold markers, quotes.
+_LEAD_MARKUP = re.compile(r"^[\s\u3000]*(?:#{1,6}\s*|[-*+>]\s+|\*\*)*")
+_BOLD = re.compile(r"\*\*|__")
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of a source: ``[start, end)`` excludes the newline."""
+
+    no: int  # 1-based line number within the source
+    start: int
+    end: int
+    raw: str
+
+    @cached_property
+    def content(self) -> str:
+        """The line with leading markup and surrounding blanks stripped (for classification)."""
+        return strip_markup(self.raw)
+
+    @property
+    def content_start(self) -> int:
+        """Offset of the first character of the content proper (after markup and indentation)."""
+        m = _LEAD_MARKUP.match(self.raw)
+        i = m.end() if m else 0
+        while i < len(self.raw) and (self.raw[i].isspace() or is_invisible(self.raw[i])):
+            i += 1
+        return self.start + i
+
+    @property
+    def content_end(self) -> int:
+        """Offset just after the last non-blank, non-markup character."""
+        s = self.raw.rstrip()
+        while s.endswith("**"):
+            s = s[:-2].rstrip()
+        while s and is_invisible(s[-1]):
+            s = s[:-1]
+        return self.start + len(s)
+
+
+def iter_lines(text: str, start: int = 0, end: int | None = None, first_no: int = 1) -> Iterator[Line]:
+    """Yield the lines of ``text[start:end]`` with absolute offsets and line numbers."""
+    end = len(text) if end is None else end
+    pos, no = start, first_no
+    while pos < end:
+        nl = text.find("\n", pos, end)
+        stop = end if nl == -1 else nl
+        yield Line(no, pos, stop, text[pos:stop])
+        pos, no = stop + 1, no + 1
+
+
+_INVISIBLE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ue000-\uf8ff"
+    "\U000f0000-\U0010ffff]"
+)
+_NOT_COUNTED = re.compile(r"[\s\u3000*#]+")
+
+
+def is_invisible(ch: str) -> bool:
+    """Private-use, control and format characters that conversions leave behind."""
+    if ch == "\n":
+        return False
+    return unicodedata.category(ch) in ("Co", "Cc", "Cf", "Cs")
+
+
+def drop_invisible(text: str) -> str:
+    """``text`` without private-use, control (but newline and tab) and format characters."""
+    return _INVISIBLE.sub("", text)
+
+
+def text_len(text: str) -> int:
+    """Length that counts: characters other than blanks, markup and invisible ones."""
+    return len(_NOT_COUNTED.sub("", _INVISIBLE.sub("", text)))
+
+
+def strip_markup(line: str) -> str:
+    """Strip markdown headings, bullets, bold markers and blanks from one line."""
+    s = _LEAD_MARKUP.sub("", line)
+    s = _BOLD.sub("", s)
+    s = _INVISIBLE.sub("", s)
+    return s.strip(" \t\u3000\u00a0\u2002\u2003")
+
+
+def clean(text: str) -> str:
+    """Text for indexing and display: invisible characters and markup removed, blanks folded.
+
+    >>> clean("**第一条**\\u3000为了\\uf06c规范 数据")
+    '第一条为了规范数据'
+    """
+    out_lines = []
+    for raw in text.split("\n"):
+        s = strip_markup(raw)
+        if not s:
+            continue
+        s = _SPACE_BETWEEN_CJK.sub("", s)
+        s = _MULTI_SPACE.sub(" ", s)
+        out_lines.append(s)
+    return "\n".join(out_lines)
+
+
+def compact(text: str) -> str:
+    """All whitespace and markup removed: the form used to compare texts."""
+    return _NOT_COUNTED.sub("", _INVISIBLE.sub("", text))
+
+
+_CN_NUM = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+
+
+def cn_to_int(s: str) -> int | None:
+    """Chinese numeral (up to the thousands) or Arabic digits to int; None if not a number.
+
+    >>> cn_to_int("二十八"), cn_to_int("一百零五"), cn_to_int("13")
+    (28, 105, 13)
+    """
+    s = s.strip()
+    if not s:
+        return None
+    if s.isdigit():
+        return int(s)
+    total, cur = 0, 0
+    for ch in s:
+        if ch in _CN_NUM:
+            cur = _CN_NUM[ch]
+        elif ch == "十":
+            total += (cur or 1) * 10
+            cur = 0
+        elif ch == "百":
+            total += (cur or 1) * 100
+            cur = 0
+        elif ch == "千":
+            total += (cur or 1) * 1000
+            cur = 0
+        else:
+            return None
+    return total + cur
+
+
+def int_to_cn(n: int) -> str:
+    """Int to the Chinese numeral used in article numbers.
+
+    >>> int_to_cn(28), int_to_cn(105), int_to_cn(10), int_to_cn(110)
+    ('二十八', '一百零五', '十', '一百一十')
+    """
+    digits = "零一二三四五六七八九"
+    if n < 0:
+        raise ValueError(n)
+    if n < 10:
+        return digits[n]
+    if n < 20:
+        return "十" + (digits[n % 10] if n % 10 else "")
+    if n < 100:
+        return digits[n // 10] + "十" + (digits[n % 10] if n % 10 else "")
+    if n < 1000:
+        rest = n % 100
+        head = digits[n // 100] + "百"
+        if rest == 0:
+            return head
+        if rest < 10:
+            return head + "零" + digits[rest]
+        return head + digits[rest // 10] + "十" + (digits[rest % 10] if rest % 10 else "")
+    raise ValueError(f"number too large for an article: {n}")

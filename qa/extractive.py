@@ -1,0 +1,172 @@
+"""The default answerer: extractive, needs no LLM.
+
+From the retrieved chunks it picks the decisive clause (and a second one from
+another document when it is nearly as strong), quotes the sentences that carry
+the answer exactly as the source prints them, labels each quote with the
+narrowest clause that holds it (down to 款/项), and abstains when the evidence
+is weak. Every citation is verified before it leaves: its quote must equal the
+source text at its span.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.retriever import Hit, Retriever, normalise_query
+from ingest.text import clean
+from ingest.types import Clause, Document, SourceText
+
+from .types import Answer, Citation, Related
+
+_SENT = re.compile(r"[^。；！？!?\n]+[。；！？!?]?")
+_NUM = re.compile(r"\d+(?:\.\d+)?")
+NO_BASIS = "语料中未找到依据：现有文件没有能回答这个问题的条款。"
+
+
+@dataclass(frozen=True)
+class AnswerParams:
+    max_quote_chars: int = 240
+    second_doc_ratio: float = 0.8  # cite a second document when its score is this close
+    min_dense_score: float = 0.86
+    min_term_coverage: float = 0.5
+
+
+class VerificationError(AssertionError):
+    """A citation whose quote is not the source text at its span."""
+
+
+def verify_citation(c: Citation, sources: dict[str, SourceText]) -> None:
+    src = sources.get(c.source)
+    if src is None or src.text[c.start:c.end] != c.quote or not c.quote.strip():
+        raise VerificationError(f"citation [{c.marker}] {c.clause}: quote is not the source text at {c.start}:{c.end}")
+
+
+class ExtractiveAnswerer:
+    """Compose a cited answer from retrieval hits.
+
+    >>> ExtractiveAnswerer(retriever).answer("数据出境安全评估的申报情形有哪些？")   # doctest: +SKIP
+    """
+
+    def __init__(self, retriever: Retriever, params: AnswerParams | None = None) -> None:
+        self.retriever = retriever
+        self.params = params or AnswerParams()
+        data = retriever.data
+        self.sources = data.sources
+        self.docs: dict[str, Document] = {d.id: d for d in data.documents}
+        self.clauses: dict[str, Clause] = {c.id: c for d in data.documents for c in d.clauses}
+        self._by_doc: dict[str, list[Clause]] = {d.id: d.clauses for d in data.documents}
+
+    # -- evidence strength -----------------------------------------------------------------
+    def _dense_score(self, hit: Hit, qv: np.ndarray) -> float:
+        row = self.retriever.data.chunk_row[hit.chunk.id]
+        vec = self.retriever.data.faiss_index.reconstruct(int(row))
+        return float(np.dot(vec, qv))
+
+    def _coverage(self, query_tokens: list[str], text: str) -> float:
+        content = [t for t in dict.fromkeys(query_tokens) if len(t) >= 2 or t.isdigit()]
+        if not content:
+            return 0.0
+        return sum(1 for t in content if t in text) / len(content)
+
+    # -- quoting -----------------------------------------------------------------------------
+    def _sentences(self, hit: Hit) -> list[tuple[int, int]]:
+        c = hit.chunk
+        out = []
+        for m in _SENT.finditer(c.text):
+            s, e = m.start(), m.end()
+            seg = c.text[s:e]
+            lead = len(seg) - len(seg.lstrip(" \t\u3000*#-"))
+            trail = len(seg) - len(seg.rstrip(" \t\u3000*"))
+            if e - trail > s + lead:
+                out.append((c.start + s + lead, c.start + e - trail))
+        return out
+
+    def _quote_span(self, hit: Hit, query_tokens: list[str], query: str) -> tuple[int, int]:
+        """The whole chunk when short; else the best window of consecutive sentences."""
+        c = hit.chunk
+        if len(clean(c.text)) <= self.params.max_quote_chars:
+            return c.start, c.end
+        text = self.sources[c.source].text
+        sents = self._sentences(hit)
+        if not sents:
+            return c.start, min(c.end, c.start + self.params.max_quote_chars)
+        q_nums = set(_NUM.findall(query))
+
+        def score(span: tuple[int, int]) -> float:
+            s = text[span[0]:span[1]]
+            cov = self._coverage(query_tokens, s)
+            nums = len(q_nums & set(_NUM.findall(s)))
+            return cov + 0.3 * nums
+
+        best, best_score = sents[0], -1.0
+        for i in range(len(sents)):
+            for j in range(i, len(sents)):
+                span = (sents[i][0], sents[j][1])
+                if len(clean(text[span[0]:span[1]])) > self.params.max_quote_chars:
+                    break
+                sc = score(span) - 0.01 * (j - i)
+                if sc > best_score:
+                    best, best_score = span, sc
+        return best
+
+    def _label_for(self, doc_id: str, start: int, end: int, fallback: str) -> tuple[str, str]:
+        best: Clause | None = None
+        for cl in self._by_doc.get(doc_id, []):
+            if cl.start <= start and end <= cl.end and cl.level not in ("编", "章", "节"):
+                if best is None or (cl.end - cl.start) < (best.end - best.start):
+                    best = cl
+        return (best.label, best.id) if best else (fallback, "")
+
+    # -- the answer ------------------------------------------------------------------------
+    def answer(self, question: str, k: int = 5, filters=None) -> Answer:
+        if not question or not question.strip():
+            raise ValueError("the question is empty")
+        hits = self.retriever.search(question, k=max(k, 5), filters=filters)
+        q = normalise_query(question)
+        q_tokens = self.retriever.tokenizer(q)
+        if not hits:
+            return Answer(question=question, answer=NO_BASIS, abstained=True)
+        qv = self.retriever.embedder.embed_query(q)
+        top = hits[0]
+        dense = self._dense_score(top, qv)
+        coverage = self._coverage(q_tokens, clean(top.chunk.index_text))
+        looked_up = "lookup" in top.ranks
+        strong = looked_up or dense >= self.params.min_dense_score or coverage >= self.params.min_term_coverage
+        related = [self._related(h) for h in hits[:k]]
+        if not strong:
+            return Answer(question=question, answer=NO_BASIS, abstained=True, related=related)
+        chosen = [top]
+        for h in hits[1:3]:
+            if h.chunk.doc_id != top.chunk.doc_id and h.score >= self.params.second_doc_ratio * top.score \
+                    and "lookup" not in top.ranks:
+                chosen.append(h)
+                break
+        citations: list[Citation] = []
+        parts: list[str] = []
+        for marker, h in enumerate(chosen, start=1):
+            s, e = self._quote_span(h, q_tokens, q)
+            src = self.sources[h.chunk.source]
+            label, clause_id = self._label_for(h.chunk.doc_id, s, e, h.chunk.clause_label)
+            cit = Citation(marker=marker, doc_title=h.chunk.doc_title, clause=label, quote=src.text[s:e],
+                           source=h.chunk.source, page=src.page_at(s), start=s, end=e, score=round(h.score, 4),
+                           clause_id=clause_id or h.chunk.clause_id, doc_id=h.chunk.doc_id)
+            verify_citation(cit, self.sources)
+            citations.append(cit)
+            lead = "根据" if marker == 1 else "另据"
+            parts.append(f"{lead}{label}：{clean(cit.quote).replace(chr(10), '')}[{marker}]")
+        warnings = []
+        for c in citations:
+            if "征求意见稿" in c.doc_title:
+                warnings.append(f"《{c.doc_title}》是征求意见稿，不是生效的规定。")
+        cited = {c.clause_id for c in citations}
+        return Answer(question=question, answer="\n".join(parts), abstained=False, citations=citations,
+                      related=[r for r in related if r.clause_id not in cited], warnings=warnings)
+
+    def _related(self, h: Hit) -> Related:
+        c = h.chunk
+        snippet = clean(c.text).replace("\n", " ")
+        return Related(doc_title=c.doc_title, clause=c.clause_label, snippet=snippet[:160], source=c.source,
+                       start=c.start, end=c.end, score=round(h.score, 4), clause_id=c.clause_id)

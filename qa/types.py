@@ -1,0 +1,57 @@
+"""The answer contract shared by the CLI (--json), the Python API and the web UI."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class Citation:
+    """One cited clause. ``quote == source_text[start:end]`` always holds."""
+
+    marker: int
+    doc_title: str
+    clause: str  # full citation label, e.g. 《中华人民共和国个人信息保护法》第十三条第一款第（二）项
+    quote: str
+    source: str
+    page: int | None
+    start: int
+    end: int
+    score: float
+    clause_id: str = ""
+    doc_id: str = ""
+
+
+@dataclass
+class Related:
+    """A clause retrieved near the question but not cited in the answer."""
+
+    doc_title: str
+    clause: str
+    snippet: str
+    source: str
+    start: int
+    end: int
+    score: float
+    clause_id: str = ""
+
+
+@dataclass
+class Answer:
+    question: str
+    answer: str
+    abstained: bool
+    citations: list[Citation] = field(default_factory=list)
+    related: list[Related] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    latency_ms: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        for c in d["citations"]:
+            c.pop("clause_id", None)
+            c.pop("doc_id", None)
+        for r in d["related"]:
+            r.pop("clause_id", None)
+        return d

@@ -1,0 +1,50 @@
+"""Chunk invariants over the whole bundled corpus."""
+
+import pytest
+
+from ingest.chunking import ChunkParams, chunk_document
+from ingest.text import text_len
+
+
+@pytest.fixture(scope="module")
+def all_chunks(corpus_docs):
+    out = []
+    for source, docs in corpus_docs.values():
+        for d in docs:
+            out.extend((source, d, c) for c in chunk_document(source, d))
+    return out
+
+
+def test_chunks_are_exact_nonempty_slices_with_provenance(all_chunks):
+    assert len(all_chunks) > 3000
+    for source, doc, c in all_chunks:
+        assert source.text[c.start:c.end] == c.text and c.text.strip()
+        assert c.source == source.path and c.doc_title == doc.title
+        assert c.index_text.startswith(doc.title)
+        assert c.clause_label.startswith(f"《{doc.title}》")
+
+
+def test_no_chunk_is_longer_than_the_limit(all_chunks):
+    limit = ChunkParams().max_chars
+    too_long = [c.id for _, _, c in all_chunks if text_len(c.text) > limit]
+    assert not too_long
+
+
+def test_a_chunk_never_mixes_two_articles(all_chunks):
+    for _, doc, c in all_chunks:
+        if doc.kind != "statute":
+            continue
+        articles = [cl for cl in doc.clauses if cl.level == "条" and cl.start < c.end and c.start < cl.end]
+        assert len(articles) <= 1, (c.id, [a.label for a in articles])
+
+
+def test_long_article_splits_at_its_items(corpus_docs):
+    source, docs = corpus_docs["000_a6358ce5c5e8d387.txt"]
+    pipl = next(d for d in docs if d.title == "中华人民共和国个人信息保护法")
+    small = chunk_document(source, pipl, ChunkParams(max_chars=80))
+    a13 = [c for c in small if ":t13" in c.clause_id]
+    assert len(a13) > 2
+    labels = {c.clause_label.split("》")[1] for c in a13}
+    # a chunk holding one item cites the item; several items of one paragraph cite the paragraph;
+    # a chunk crossing paragraphs cites the article
+    assert {"第十三条第一款第（二）项", "第十三条第一款", "第十三条"} <= labels

@@ -1,0 +1,17 @@
+"""The examples in docstrings are run, so they stay true."""
+
+import doctest
+import importlib
+
+import pytest
+
+MODULES = ["ingest.text", "ingest.loaders", "ingest.documents", "index.fusion", "index.retriever",
+           "index.tokenize", "qa.config"]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name):
+    module = importlib.import_module(name)
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0, f"{name} has no runnable example"
+    assert result.failed == 0

@@ -1,0 +1,87 @@
+"""Clauses parsed from real documents: levels, labels, ids and spans."""
+
+import pytest
+
+from ingest.documents import strip_title_lines
+from ingest.structure import parse_clauses
+from ingest.types import Document, SourceText
+
+
+def _doc(corpus_docs, title):
+    source, docs = corpus_docs["000_a6358ce5c5e8d387.txt"]
+    return source, next(d for d in docs if d.title == title)
+
+
+def _by_label(doc):
+    return {c.label: c for c in doc.clauses}
+
+
+def test_items_of_an_article_get_full_labels(corpus_docs):
+    _, doc = _doc(corpus_docs, "数据出境安全评估办法")
+    labels = _by_label(doc)
+    item = labels["《数据出境安全评估办法》第四条第（二）项"]
+    assert "100万人以上" in item.text and item.level == "项"
+    assert labels["《数据出境安全评估办法》第七条第二款"].text.startswith("国家网信部门应当自收到申报材料之日起7个工作日内")
+    # an article with one paragraph is cited without 第一款
+    assert "《数据出境安全评估办法》第四条第一款" not in labels
+
+
+def test_statute_paths_and_table_of_contents(corpus_docs):
+    _, doc = _doc(corpus_docs, "中华人民共和国个人信息保护法")
+    articles = [c for c in doc.clauses if c.level == "条"]
+    assert len(articles) == 74
+    assert [c.number for c in articles[:3]] == ["第一条", "第二条", "第三条"]
+    chapters = [c for c in doc.clauses if c.level == "章"]
+    assert len(chapters) == 8  # the 目录 listing is not parsed as a second set of chapters
+    a13 = _by_label(doc)["《中华人民共和国个人信息保护法》第十三条第一款第（二）项"]
+    assert a13.path == ("第二章 个人信息处理规则", "第一节 一般规定")
+    assert a13.id.endswith(":t13.k1.x2")
+
+
+def test_clause_text_is_the_source_slice_everywhere(corpus_docs):
+    n = 0
+    for source, docs in corpus_docs.values():
+        for d in docs:
+            ids = [c.id for c in d.clauses]
+            assert len(ids) == len(set(ids)), d.title
+            for c in d.clauses:
+                assert source.text[c.start:c.end] == c.text
+                assert c.text.strip()
+                n += 1
+    assert n > 3000
+
+
+def test_policy_outline_levels(corpus_docs):
+    _, doc = _doc(corpus_docs, "中共中央 国务院关于构建数据基础制度更好发挥数据要素作用的意见")
+    assert doc.kind == "policy"
+    labels = _by_label(doc)
+    c = labels["《中共中央 国务院关于构建数据基础制度更好发挥数据要素作用的意见》二、（三）"]
+    assert c.level == "outline2" and c.path[0].startswith("二、")
+
+
+def _parse(text: str):
+    source = SourceText("t.txt", text, "utf-8")
+    doc = Document(id="d", title="测试条例", source="t.txt", start=0, end=len(text), line_start=1,
+                   line_end=text.count("\n") + 1, kind="statute")
+    return parse_clauses(source, doc, strip_title_lines(doc, source))
+
+
+def test_cross_references_and_wrapped_lines_open_no_clause():
+    text = (
+        "测试条例\n"
+        "第一条 本条例依据《中华人民共和国网络安全法》\n"
+        "第二十一条的规定制定。\n"
+        "第二条 违反本条例第一条规定的，依照\n"
+        "第一条处理。\n"
+        "第三条 本条例自公布之日起施行。\n"
+    )
+    articles = [c for c in _parse(text) if c.level == "条"]
+    assert [c.number for c in articles] == ["第一条", "第二条", "第三条"]
+    assert "第二十一条的规定制定" in articles[0].text
+
+
+@pytest.mark.parametrize("sentence", ["一是加强领导，二是完善制度。", "按照GB/T 11.5.14.2的要求执行。"])
+def test_numbers_inside_sentences_are_not_headings(sentence):
+    text = "测试条例\n第一条 总则。\n" + sentence + "\n第二条 附则。\n"
+    clauses = _parse(text)
+    assert not [c for c in clauses if c.level in ("项", "目")]

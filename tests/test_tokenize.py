@@ -1,0 +1,22 @@
+from index.retriever import normalise_query
+from index.tokenize import JiebaTokenizer
+
+
+def test_domain_terms_survive_segmentation():
+    tok = JiebaTokenizer()
+    tokens = tok("关键信息基础设施运营者向境外提供个人信息应当通过数据出境安全评估")
+    for term in ("关键信息基础设施运营者", "数据出境安全评估", "个人信息"):
+        assert term in tokens
+
+
+def test_stopwords_and_punctuation_dropped_and_width_folded():
+    tok = JiebaTokenizer()
+    tokens = tok("请问，ＡＰＰ的个人信息怎么处理？")
+    assert "，" not in tokens and "的" not in tokens and "怎么" not in tokens
+    assert "app" in tokens
+
+
+def test_query_normalisation():
+    assert normalise_query("个保法第13条") == "个人信息保护法第十三条"
+    assert normalise_query("数安法第21条") == "数据安全法第二十一条"
+    assert normalise_query("网安法 第１０５条") == "网络安全法 第一百零五条"

@@ -1,0 +1,1 @@
+"""policyqa: ui stage."""
