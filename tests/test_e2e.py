@@ -1,0 +1,98 @@
+"""End to end over a real slice of the corpus: build, ask, check the cited clause; and the CLI."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from qa.extractive import VerificationError, verify_citation
+
+from .conftest import DATA, ROOT
+
+
+def _assert_verified(engine, answer):
+    for c in answer.citations:
+        src = engine.data.sources[c.source].text
+        assert src[c.start:c.end] == c.quote
+        verify_citation(c, engine.data.sources)
+
+
+def test_repeated_document_is_indexed_once(slice_engine):
+    titles = [d.title for d in slice_engine.documents]
+    assert titles.count("数据出境安全评估办法") == 1
+    doc = next(d for d in slice_engine.documents if d.title == "数据出境安全评估办法")
+    assert len(doc.aliases) == 1 and doc.aliases[0]["line_start"] > doc.line_end
+
+
+def test_list_question_cites_the_article_with_its_items(slice_engine):
+    a = slice_engine.ask("数据出境安全评估的申报情形有哪些？")
+    assert not a.abstained
+    first = a.citations[0]
+    assert first.clause == "《数据出境安全评估办法》第四条"
+    assert "100万人以上个人信息" in first.quote and "[1]" in a.answer
+    _assert_verified(slice_engine, a)
+
+
+def test_named_article_is_cited(slice_engine):
+    a = slice_engine.ask("个人信息保护法第二十八条是怎么规定的？")
+    assert a.citations[0].clause.startswith("《中华人民共和国个人信息保护法》第二十八条")
+    assert "敏感个人信息是一旦泄露或者非法使用" in a.citations[0].quote
+    _assert_verified(slice_engine, a)
+
+
+def test_off_topic_question_abstains_with_related_clauses(slice_engine):
+    a = slice_engine.ask("员工年终奖应该按什么比例缴纳个人所得税？")
+    assert a.abstained and not a.citations
+    assert "未找到依据" in a.answer
+    assert a.related
+
+
+def test_a_tampered_quote_fails_verification(slice_engine):
+    a = slice_engine.ask("数据出境安全评估的申报情形有哪些？")
+    c = a.citations[0]
+    c.quote = c.quote[:-2] + "X" + c.quote[-1]
+    with pytest.raises(VerificationError):
+        verify_citation(c, slice_engine.data.sources)
+
+
+def test_answer_json_has_the_documented_fields(slice_engine):
+    d = slice_engine.ask("处理敏感个人信息需要什么同意？").to_dict()
+    assert set(d) == {"question", "answer", "abstained", "citations", "related", "warnings", "latency_ms"}
+    assert set(d["citations"][0]) == {"marker", "doc_title", "clause", "quote", "source", "page", "start", "end",
+                                      "score"}
+
+
+def _cli(*args, env_extra=None):
+    env = dict(os.environ, **(env_extra or {}))
+    return subprocess.run([sys.executable, "-m", "qa.cli", *args], capture_output=True, text=True, env=env,
+                          cwd=ROOT, timeout=300)
+
+
+def test_cli_ask_json_and_corpus(slice_engine):
+    env = {"POLICYQA_INDEX": str(slice_engine.settings.index_dir),
+           "POLICYQA_CACHE": str(slice_engine.settings.cache_dir)}
+    r = _cli("ask", "数据出境安全评估的申报情形有哪些？", "--json", env_extra=env)
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert d["citations"][0]["clause"] == "《数据出境安全评估办法》第四条"
+    assert d["latency_ms"] > 0
+    r = _cli("corpus", "--json", env_extra=env)
+    assert r.returncode == 0, r.stderr
+    assert {"数据出境安全评估办法", "促进和规范数据跨境流动规定"} <= {x["title"] for x in json.loads(r.stdout)}
+
+
+def test_cli_parse_json():
+    r = _cli("parse", str(DATA / "slice_collection.txt"), "--json")
+    assert r.returncode == 0, r.stderr
+    docs = json.loads(r.stdout)
+    law = next(d for d in docs if d["title"] == "数据出境安全评估办法")
+    item = next(c for c in law["clauses"] if c["label"] == "《数据出境安全评估办法》第四条第（二）项")
+    assert set(item) == {"id", "label", "path", "text", "page"} and "100万人以上" in item["text"]
+
+
+def test_cli_reports_a_missing_index_with_the_fix(tmp_path):
+    r = _cli("ask", "问题", "--index", str(tmp_path / "none"))
+    assert r.returncode == 2
+    assert "policyqa build" in r.stderr
