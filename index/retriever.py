@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -128,15 +127,13 @@ class Retriever:
         self.tokenizer = tokenizer or JiebaTokenizer()
         self.params = params or RetrievalParams()
         self.docs = {d.id: d for d in data.documents}
-        self._doc_rows: dict[str, np.ndarray] = {}
+        rows: dict[str, list[int]] = {}
         for i, c in enumerate(data.chunks):
-            self._doc_rows.setdefault(c.doc_id, [])  # type: ignore[arg-type]
-            self._doc_rows[c.doc_id].append(i)  # type: ignore[union-attr]
-        self._doc_rows = {k: np.asarray(v, dtype=np.int64) for k, v in self._doc_rows.items()}
+            rows.setdefault(c.doc_id, []).append(i)
+        self._doc_rows = {k: np.asarray(v, dtype=np.int64) for k, v in rows.items()}
         self._titles = sorted(
             ((self._title_key(d.title), d.id) for d in data.documents), key=lambda t: -len(t[0])
         )
-        self._lock = threading.Lock()
         self._faiss_threads_set = False
 
     @staticmethod

@@ -31,7 +31,7 @@ _TITLE_END = re.compile(
 )
 _SENTENCE_END = re.compile(r"[。；：，！？;:,!?]$")
 _OUTLINE_1 = re.compile(r"^[一二三四五六七八九十]+、")
-_ARTICLE = re.compile(r"^第[一二三四五六七八九十百零]+[条章]")
+_ARTICLE = re.compile(r"^第[一二三四五六七八九十百零]+[条章节编]")
 _SOURCE_LINE = re.compile(r"^[（(]来源[:：]")
 _TOC_HEAD = re.compile(r"^本期要目$")
 _TOC_ENTRY = re.compile(r"^(?:\d{1,3}\s*)(.{6,})$")
@@ -74,8 +74,8 @@ def _title_from(lines: list[Line], max_parts: int = 4) -> tuple[str, int]:
             break
         if len(nxt) > 45 or _SENTENCE_END.search(nxt) or _OUTLINE_1.match(nxt) or _ARTICLE.match(nxt):
             break
-        if nxt.startswith(("（", "(")) and not re.match(r"^[（(]\s*\d{4}", nxt):
-            break
+        if nxt.startswith(("（", "(")) and (len(nxt) > 14 or not re.match(r"^[（(]\s*(\d{4}|试行|草案|征求意见稿)", nxt)):
+            break  # a long parenthetical is an adoption note, not part of the title
         parts.append(nxt)
         used += 1
     title = "".join(parts)
@@ -211,12 +211,16 @@ def _looks_like_title(lines: list[Line], i: int) -> bool:
 
 
 def _split_run_together(source: SourceText, lines: list[Line]) -> list[Document]:
-    starts = [i for i in range(len(lines)) if lines[i].content and _looks_like_title(lines, i)]
     first_text = next((i for i, ln in enumerate(lines) if ln.content), None)
     if first_text is None:
         return []
-    if not starts or starts[0] != first_text:
-        starts.insert(0, first_text)
+    starts = [first_text]
+    for i in range(first_text + 1, len(lines)):
+        if lines[i].content and _looks_like_title(lines, i):
+            # A law print repeats its title after the promulgation order: same document.
+            if _key(lines[i].content) == _key(lines[starts[-1]].content):
+                continue
+            starts.append(i)
     docs = []
     for n, s in enumerate(starts):
         stop = starts[n + 1] if n + 1 < len(starts) else len(lines)

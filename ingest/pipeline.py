@@ -48,8 +48,11 @@ def parse_source(source: SourceText) -> list[Document]:
     return docs
 
 
-def _shingles(text: str, k: int = 12) -> set[int]:
-    return {hash(text[i : i + k]) for i in range(0, max(1, len(text) - k + 1), 3)}
+def _shingles(text: str, k: int = 12, keep_one_in: int = 4) -> set[int]:
+    """Hashes of ``k``-character shingles, sampled by hash value (so the sample does not
+    depend on where the text starts: a copy with extra furniture still matches)."""
+    hashes = (hash(text[i : i + k]) for i in range(max(1, len(text) - k + 1)))
+    return {h for h in hashes if h % keep_one_in == 0}
 
 
 def dedupe(documents: list[Document], sources: dict[str, SourceText], threshold: float = 0.9) -> list[Document]:
@@ -77,13 +80,22 @@ def dedupe(documents: list[Document], sources: dict[str, SourceText], threshold:
         if dup_of is None:
             kept.append(doc)
             fingerprints.append((body, sh, doc.title))
+            continue
+        i = kept.index(dup_of)
+        if len(body) > len(fingerprints[i][0]):
+            # the fuller copy (one with no missing articles) becomes canonical
+            doc.aliases = [*dup_of.aliases, _alias(dup_of)]
+            dup_of.aliases = []
+            kept[i], fingerprints[i] = doc, (body, sh, doc.title)
         else:
-            dup_of.aliases.append(
-                {"source": doc.source, "start": doc.start, "end": doc.end,
-                 "line_start": doc.line_start, "line_end": doc.line_end, "title": doc.title}
-            )
-            log.debug("%s (%s:%d) repeats %s", doc.title, doc.source, doc.line_start, dup_of.id)
+            dup_of.aliases.append(_alias(doc))
+        log.debug("%s (%s:%d) is a copy", doc.title, doc.source, doc.line_start)
     return kept
+
+
+def _alias(doc: Document) -> dict[str, object]:
+    return {"source": doc.source, "start": doc.start, "end": doc.end, "line_start": doc.line_start,
+            "line_end": doc.line_end, "title": doc.title, "doc_id": doc.id}
 
 
 def ingest_paths(
