@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -135,6 +136,8 @@ class Retriever:
             ((self._title_key(d.title), d.id) for d in data.documents), key=lambda t: -len(t[0])
         )
         self._faiss_threads_set = False
+        self._query_vectors: dict[str, np.ndarray] = {}
+        self._memo_lock = threading.Lock()
 
     @staticmethod
     def _title_key(title: str) -> str:
@@ -194,6 +197,17 @@ class Retriever:
         top = top[np.argsort(-scores[top], kind="stable")]
         return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
 
+    def query_vector(self, query: str) -> np.ndarray:
+        """The query's embedding, memoised for the last few queries (an answer needs it twice)."""
+        vec = self._query_vectors.get(query)
+        if vec is None:
+            vec = np.asarray(self.embedder.embed_query(query), dtype=np.float32)
+            with self._memo_lock:
+                while len(self._query_vectors) >= 64:
+                    self._query_vectors.pop(next(iter(self._query_vectors)))
+                self._query_vectors[query] = vec
+        return vec
+
     def dense(self, query: str, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
         import faiss
 
@@ -202,7 +216,7 @@ class Retriever:
             # embedder's and faiss's) spinning against each other is what made queries slow.
             faiss.omp_set_num_threads(1)
             self._faiss_threads_set = True
-        qv = self.embedder.embed_query(query).astype(np.float32)[None, :]
+        qv = self.query_vector(query)[None, :]
         params = None
         if allowed is not None:
             if len(allowed) == 0:

@@ -129,7 +129,7 @@ class ExtractiveAnswerer:
         q_tokens = self.retriever.tokenizer(q)
         if not hits:
             return Answer(question=question, answer=NO_BASIS, abstained=True)
-        qv = self.retriever.embedder.embed_query(q)
+        qv = self.retriever.query_vector(q)
         top = hits[0]
         dense = self._dense_score(top, qv)
         coverage = self._coverage(q_tokens, clean(top.chunk.index_text))
