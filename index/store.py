@@ -65,7 +65,7 @@ def _doc_from_dict(d: dict[str, Any]) -> Document:
     clauses = [
         Clause(id=c["id"], doc_id=d["id"], level=c["level"], number=c.get("number", ""), label=c["label"],
                path=tuple(c["path"]), start=c["start"], end=c["end"], text=c["text"], parent=c.get("parent"),
-               page=c.get("page"))
+               page=c.get("page"), refs=c.get("refs", []))
         for c in d.get("clauses", [])
     ]
     return Document(id=d["id"], title=d["title"], source=d["source"], start=d["start"], end=d["end"],

@@ -70,6 +70,8 @@ def _title_from(lines: list[Line], max_parts: int = 4) -> tuple[str, int]:
     while used < len(nb) and used < max_parts:
         joined = "".join(parts)
         nxt = nb[used].content
+        if _key(nxt) == _key(joined):
+            break  # the title printed twice (a header above the document)
         if _is_title_complete(joined) and not nxt.startswith(("——", "—", "(", "（")):
             break
         if len(nxt) > 45 or _SENTENCE_END.search(nxt) or _OUTLINE_1.match(nxt) or _ARTICLE.match(nxt):

@@ -23,6 +23,7 @@ from .loaders import discover, read_source
 from .structure import detect_kind, parse_clauses
 from .text import compact
 from .types import Chunk, Document, IngestError, IngestProblem, SourceText
+from .xref import resolve_all
 
 log = logging.getLogger(__name__)
 
@@ -137,6 +138,9 @@ def ingest_paths(
     t2 = time.perf_counter()
     result.documents = dedupe(docs, by_name)
     result.duplicates = len(docs) - len(result.documents)
+    clauses = {c.id: c for d in result.documents for c in d.clauses}
+    for clause_id, refs in resolve_all(result.documents).items():
+        clauses[clause_id].refs = [r.to_dict() for r in refs]
     for doc in result.documents:
         result.chunks.extend(chunk_document(by_name[doc.source], doc, params))
     t3 = time.perf_counter()

@@ -54,6 +54,7 @@ class Clause:
     text: str
     parent: str | None = None
     page: int | None = None
+    refs: list[dict[str, Any]] = field(default_factory=list)  # cross-references (see ingest.xref)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
