@@ -56,6 +56,23 @@ def _is_title_complete(title: str) -> bool:
     return bool(_TITLE_END.search(title)) or title.endswith(("》", "）", ")"))
 
 
+_CONNECTIVE_END = re.compile(r"(关于|印发|关于印发|的|和|及|与|、|之|加强|推动|加快|省委|政府|办公厅|委员会|领导小组)$")
+
+
+def _continues(joined: str, nxt: str) -> bool:
+    """Does a title that reads ``joined`` so far go on with the line ``nxt``?"""
+    if re.search(r"[。！？!?]$", joined):
+        return False
+    if nxt.startswith(("关于", "印发", "——", "—", "(", "（")):
+        return True  # a subtitle, the subject of a notice, or a bracketed year / 试行
+    if _CONNECTIVE_END.search(joined):
+        return True
+    if joined.count("《") > joined.count("》") or joined.count("“") > joined.count("”"):
+        return True
+    # a government notice ("X关于印发Y的通知") is not finished before its document-type word
+    return bool(re.search(r"关于|印发.", joined)) and not _is_title_complete(joined)
+
+
 def _title_from(lines: list[Line], max_parts: int = 4) -> tuple[str, int]:
     """Title from the first non-blank lines; returns the title and how many lines it used.
 
@@ -70,9 +87,9 @@ def _title_from(lines: list[Line], max_parts: int = 4) -> tuple[str, int]:
     while used < len(nb) and used < max_parts:
         joined = "".join(parts)
         nxt = nb[used].content
-        if _key(nxt) == _key(joined):
-            break  # the title printed twice (a header above the document)
-        if _is_title_complete(joined) and not nxt.startswith(("——", "—", "(", "（")):
+        if _key(joined).startswith(_key(nxt)[:8]) or _key(nxt).startswith(_key(joined)[:8]):
+            break  # the title printed again (a header above the document)
+        if not _continues(joined, nxt):
             break
         if len(nxt) > 45 or _SENTENCE_END.search(nxt) or _OUTLINE_1.match(nxt) or _ARTICLE.match(nxt):
             break
