@@ -20,6 +20,7 @@ from pathlib import Path
 from .chunking import ChunkParams, chunk_document
 from .documents import split_documents, strip_title_lines
 from .loaders import discover, read_source
+from .metadata import extract_metadata, find_precedence, find_repeals
 from .structure import detect_kind, parse_clauses
 from .text import compact
 from .types import Chunk, Document, IngestError, IngestProblem, SourceText
@@ -138,6 +139,11 @@ def ingest_paths(
     t2 = time.perf_counter()
     result.documents = dedupe(docs, by_name)
     result.duplicates = len(docs) - len(result.documents)
+    precedence = find_precedence(result.documents, by_name)
+    repeals = find_repeals(result.documents, by_name)
+    titles = [d.title for d in result.documents]
+    for doc in result.documents:
+        doc.metadata = extract_metadata(doc, by_name[doc.source], titles, precedence=precedence, repeals=repeals)
     clauses = {c.id: c for d in result.documents for c in d.clauses}
     for clause_id, refs in resolve_all(result.documents).items():
         clauses[clause_id].refs = [r.to_dict() for r in refs]

@@ -157,13 +157,29 @@ class ExtractiveAnswerer:
             citations.append(cit)
             lead = "根据" if marker == 1 else "另据"
             parts.append(f"{lead}{label}：{clean(cit.quote).replace(chr(10), '')}[{marker}]")
-        warnings = []
-        for c in citations:
-            if "征求意见稿" in c.doc_title:
-                warnings.append(f"《{c.doc_title}》是征求意见稿，不是生效的规定。")
+        warnings = self._warnings(citations)
         cited = {c.clause_id for c in citations}
         return Answer(question=question, answer="\n".join(parts), abstained=False, citations=citations,
                       related=[r for r in related if r.clause_id not in cited], warnings=warnings)
+
+    def _warnings(self, citations: list[Citation]) -> list[str]:
+        """What a reader must know about the cited documents' force: drafts, expiry, later rules."""
+        out: list[str] = []
+        for doc_id in dict.fromkeys(c.doc_id for c in citations):
+            doc = self.docs.get(doc_id)
+            if doc is None:
+                continue
+            meta = doc.metadata or {}
+            status = meta.get("status")
+            if status == "draft" or "征求意见稿" in doc.title:
+                out.append(f"《{doc.title}》是征求意见稿，不是生效的规定。")
+            elif status == "expired":
+                out.append(f"《{doc.title}》已过有效期（至{meta.get('valid_until')}）。")
+            for newer in meta.get("superseded_by") or []:
+                out.append(f"《{doc.title}》已被《{newer}》取代。")
+            for newer in meta.get("superseded_in_part_by") or []:
+                out.append(f"《{newer}》规定：与其不一致的，适用《{newer}》——《{doc.title}》的相关规定以其为准。")
+        return out
 
     def _related(self, h: Hit) -> Related:
         c = h.chunk

@@ -33,6 +33,8 @@ def test_list_question_cites_the_article_with_its_items(slice_engine):
     assert first.clause == "《数据出境安全评估办法》第四条"
     assert "100万人以上个人信息" in first.quote and "[1]" in a.answer
     _assert_verified(slice_engine, a)
+    # the 2024 规定 says it prevails over the 2022 办法 where they differ (its 第十三条)
+    assert any("促进和规范数据跨境流动规定" in w and "数据出境安全评估办法" in w for w in a.warnings)
 
 
 def test_named_article_is_cited(slice_engine):
