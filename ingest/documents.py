@@ -120,17 +120,24 @@ def _make(source: SourceText, lines: list[Line], title: str, kind_hint: str = ""
     )
 
 
+# An explanatory note printed after a law ("关于《…（草案）》的说明") is a document of its own.
+_APPENDED_NOTE = re.compile(r"^关于《[^》]{4,60}》的(说明|解读|修改情况的汇报)$")
+
+
 def _split_marked(source: SourceText, lines: list[Line]) -> list[Document]:
     marks = [i for i, ln in enumerate(lines) if _MARKER.match(ln.content)]
     docs = []
     for j, i in enumerate(marks):
         stop = marks[j + 1] if j + 1 < len(marks) else len(lines)
-        body = lines[i + 1 : stop]
-        if not _nonblank(body):
-            continue
-        title, _ = _title_from(body)
-        first = next(k for k, ln in enumerate(body) if ln.content)
-        docs.append(_make(source, body[first:], title))
+        cuts = [i + 1] + [k for k in range(i + 2, stop) if _APPENDED_NOTE.match(lines[k].content)] + [stop]
+        for a, b in zip(cuts, cuts[1:]):
+            body = lines[a:b]
+            if not _nonblank(body):
+                continue
+            title, _ = _title_from(body)
+            first = next(k for k, ln in enumerate(body) if ln.content)
+            last = max(k for k, ln in enumerate(body) if ln.content)
+            docs.append(_make(source, body[first : last + 1], title))
     return docs
 
 

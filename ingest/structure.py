@@ -17,6 +17,8 @@ from .types import Clause, Document, SourceText
 _CN = "一二三四五六七八九十百零〇两"
 # A heading's number is followed by a blank or ends the line: "第二十一条的规定" is a reference.
 _STATUTE_HEAD = re.compile(rf"^第([{_CN}\d]+)(编|章|节|条)(?:[\s\u3000\u00a0\u2000-\u200b]+|$)")
+# "第十六条企业对…" — some texts print no blank after the number; accepted only for the next article.
+_ARTICLE_TIGHT = re.compile(rf"^第([{_CN}\d]+)条(?=[^\s{_CN}的、，。之规款项])")
 _ITEM = re.compile(rf"^[（(]([{_CN}]+)[)）]")
 _SUBITEM = re.compile(r"^(\d{1,2})[.．、](?!\d)")
 _SUBSUBITEM = re.compile(r"^[（(](\d{1,2})[)）]")
@@ -40,7 +42,17 @@ class _Node:
 
 
 def _article_count(lines: list[Line]) -> int:
-    return sum(1 for ln in lines if (m := _STATUTE_HEAD.match(ln.content)) and m.group(2) == "条")
+    """Lines that open an article, counting a tight "第N条…" only when it is the next number."""
+    count, last = 0, 0
+    for ln in lines:
+        m = _STATUTE_HEAD.match(ln.content)
+        if m and m.group(2) == "条":
+            count += 1
+            last = cn_to_int(m.group(1)) or last
+        elif (t := _ARTICLE_TIGHT.match(ln.content)) and cn_to_int(t.group(1)) == last + 1:
+            count += 1
+            last += 1
+    return count
 
 
 def detect_kind(source: SourceText, doc: Document) -> str:
@@ -93,6 +105,8 @@ def _classify(content: str, kind: str, last_article: int) -> tuple[str, int] | N
             elif len(content) > 40:
                 return None
             return level, n
+        if (m := _ARTICLE_TIGHT.match(content)) and cn_to_int(m.group(1)) == last_article + 1:
+            return "条", last_article + 1
         if (m := _ITEM.match(content)) and (n := cn_to_int(m.group(1))):
             return "项", n
         if (m := _SUBITEM.match(content)):
