@@ -19,7 +19,7 @@ import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
-from .text import Line, compact, iter_lines, strip_markup
+from .text import Line, cn_to_int, compact, iter_lines, strip_markup
 from .types import Document, SourceText
 
 _MARKER = re.compile(r"^第\d+条政策$")
@@ -222,18 +222,26 @@ def _split_newsletter(source: SourceText, lines: list[Line]) -> list[Document]:
     return docs
 
 
+# Words that end the title of a document that stands on its own (for run-together files).
+_DOC_TYPE_END = re.compile(
+    r"(意见|通知|办法|规定|方案|计划|规划|白皮书|报告|条例|指引|措施|细则|决定|纲要|要点|规则|规程|指南|法)"
+    r"(\s*[（(]?\d{4}(年|—\d{4}年?)?[）)]?)?$"
+)
+_OUTLINE_NUM = re.compile(r"^([一二三四五六七八九十]+)、")
+
+
 def _looks_like_title(lines: list[Line], i: int) -> bool:
     c = lines[i].content
     if not (6 <= len(c) <= 60) or _SENTENCE_END.search(c) or _OUTLINE_1.match(c) or _ARTICLE.match(c):
         return False
     if c.startswith(("（", "(", "—", "“")) or re.match(r"^\d", c):
         return False
-    if not _TITLE_END.search(c):
+    if not _DOC_TYPE_END.search(c):
         return False
-    # A body must open within the next few non-blank lines: an outline heading, an
-    # article, or a salutation ("各省、自治区…：").
+    # A body must open within the next few non-blank lines: the first outline heading, the
+    # first article or chapter, or a salutation ("各省、自治区…：").
     following = [ln.content for ln in lines[i + 1 : i + 12] if ln.content][:4]
-    return any(_OUTLINE_1.match(f) or _ARTICLE.match(f) or f.endswith("：") for f in following)
+    return any(f.startswith(("一、", "第一条", "第一章")) or f.endswith("：") for f in following)
 
 
 def _split_run_together(source: SourceText, lines: list[Line]) -> list[Document]:
@@ -241,12 +249,25 @@ def _split_run_together(source: SourceText, lines: list[Line]) -> list[Document]
     if first_text is None:
         return []
     starts = [first_text]
+    untitled: set[int] = set()
+    top = 0  # highest 一、二、… heading seen in the current document
     for i in range(first_text + 1, len(lines)):
-        if lines[i].content and _looks_like_title(lines, i):
+        c = lines[i].content
+        if not c:
+            continue
+        if _looks_like_title(lines, i):
             # A law print repeats its title after the promulgation order: same document.
-            if _key(lines[i].content) == _key(lines[starts[-1]].content):
+            if _key(c) == _key(lines[starts[-1]].content):
                 continue
             starts.append(i)
+            top = 0
+            continue
+        if (m := _OUTLINE_NUM.match(c)) and (n := cn_to_int(m.group(1))):
+            if n == 1 and top >= 3:
+                # the outline starts again at 一、 with no title line: a new, untitled document
+                starts.append(i)
+                untitled.add(i)
+            top = n if n == 1 and top >= 3 else max(top, n)
     docs = []
     for n, s in enumerate(starts):
         stop = starts[n + 1] if n + 1 < len(starts) else len(lines)
@@ -255,7 +276,11 @@ def _split_run_together(source: SourceText, lines: list[Line]) -> list[Document]
             body.pop()
         if not body:
             continue
-        title, _ = _title_from(body, max_parts=2)
+        if s in untitled:
+            heading = _OUTLINE_NUM.sub("", body[0].content)
+            title = f"（无标题文件）{re.split(r'[：:]', heading)[-1]}"
+        else:
+            title, _ = _title_from(body, max_parts=2)
         docs.append(_make(source, body, title))
     return docs
 

@@ -13,7 +13,10 @@ log = logging.getLogger(__name__)
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
 PDF_SUFFIXES = {".pdf"}
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES | PDF_SUFFIXES
+DOCX_SUFFIXES = {".docx"}
+HTML_SUFFIXES = {".html", ".htm"}
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | PDF_SUFFIXES | DOCX_SUFFIXES | HTML_SUFFIXES
+CONVERT_FIX = "convert it to .txt, .md, .pdf, .docx or .html"
 # Files that describe a corpus rather than belong to it.
 SKIP_NAMES = {"SOURCES.md", "README.md", "LICENSE", "LICENSE.md"}
 
@@ -62,19 +65,27 @@ def read_text(path: str | Path, display_name: str | None = None) -> SourceText:
 
 
 def read_source(path: str | Path, display_name: str | None = None) -> SourceText:
-    """Read a text or PDF file, by its suffix."""
+    """Read a text, PDF, Word (.docx) or HTML file, by its suffix."""
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix in PDF_SUFFIXES:
         from .pdf import read_pdf
 
         return read_pdf(p, display_name)
+    if suffix in DOCX_SUFFIXES:
+        from .office import read_docx
+
+        return read_docx(p, display_name)
+    if suffix in HTML_SUFFIXES:
+        from .office import read_html
+
+        return read_html(p, display_name)
     if suffix in TEXT_SUFFIXES:
         return read_text(p, display_name)
     raise IngestError(
         display_name or str(path),
         f"unsupported file type {suffix or '(none)'}",
-        "convert it to .txt, .md or .pdf",
+        CONVERT_FIX,
     )
 
 
@@ -102,7 +113,7 @@ def discover(paths: Iterable[str | Path]) -> tuple[list[Path], list[IngestError]
                 files.append(p)
             else:
                 problems.append(IngestError(str(p), f"unsupported file type {p.suffix or '(none)'}",
-                                            "convert it to .txt, .md or .pdf"))
+                                            CONVERT_FIX))
         else:
             problems.append(IngestError(str(p), "no such file or directory", "check the path"))
     seen: set[Path] = set()
