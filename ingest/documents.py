@@ -102,6 +102,8 @@ def _title_from(lines: list[Line], max_parts: int = 4) -> tuple[str, int]:
     # Spaces inside CJK titles come from PDF conversion ("推动广州 高质量发展"); keep the
     # one between two issuing bodies ("中共中央 国务院关于…").
     title = re.sub(r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff]{1,10}(?:关于|印发))", "\0", title)
+    title = re.sub(r"(?<=部|委|局|署|院|厅|府|办|央) (?=[\u4e00-\u9fff]{2,12}(?:部|委|局|署|院|厅|府|办)(?:[ \0]|关于|印发))",
+                   "\0", title)  # "应急管理部 工业和信息化部关于…": a space between two issuing bodies
     title = re.sub(r"(?<=[\u4e00-\u9fff]) +(?=[\u4e00-\u9fff])", "", title).replace("\0", " ")
     return title, used
 
@@ -283,6 +285,28 @@ def _split_run_together(source: SourceText, lines: list[Line]) -> list[Document]
             title, _ = _title_from(body, max_parts=2)
         docs.append(_make(source, body, title))
     return docs
+
+
+_ISSUED = re.compile(r"印发(?:关于)?《?(?P<name>[^《》]{4,80}?)》?的?(?:通知|公告)$")
+
+
+def subject_titles(title: str) -> list[str]:
+    """Names of the documents a notice issues: "关于印发《X》的通知" → ["X"].
+
+    >>> subject_titles("国务院关于印发《中国（新疆）自由贸易试验区总体方案》的通知")
+    ['中国（新疆）自由贸易试验区总体方案']
+    >>> subject_titles("关于印发《吉林省大数据产业发展指导意见》《关于进一步加强数字政府建设的若干举措》的通知")
+    ['吉林省大数据产业发展指导意见', '关于进一步加强数字政府建设的若干举措']
+    """
+    quoted = re.findall(r"《([^《》]{4,80})》", title)
+    if quoted and re.search(r"印发|征求意见|发布", title):
+        return quoted
+    m = _ISSUED.search(title)
+    if m:
+        return [m.group("name")]
+    # "国家发展改革委等部门关于深入实施…的实施意见": the subject without its issuer
+    m = re.match(r"^[^《“]{2,60}?关于(?P<subject>[^《》]{6,80}(?:意见|办法|规定|方案|决定))$", title)
+    return [m.group("subject")] if m else []
 
 
 def split_documents(source: SourceText) -> list[Document]:

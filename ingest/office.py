@@ -394,6 +394,7 @@ _BLOCK_TAGS = {
     "summary", "body", "html",
 }
 _CELL_TAGS = {"td", "th"}
+_HEAD_CONTENT = {"meta", "link", "base", "title", "style", "script", "noscript", "template"}
 _CELL = "\x00"  # cell separator inside a line being built (invisible characters are dropped from data)
 _WS = re.compile(r"[\s\u00a0\u3000]+")
 
@@ -454,8 +455,8 @@ class _TextExtractor(HTMLParser):
         self._parts = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "body":
-            self._skip = [t for t in self._skip if t not in ("head", "title")]  # an unclosed <head>
+        if self._skip and self._skip[-1] == "head" and tag not in _HEAD_CONTENT:
+            self._skip.pop()  # an unclosed <head> ends at the first body element
         if tag in _SKIP_TAGS:
             self._skip.append(tag)
         elif tag in _BLOCK_TAGS:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .chunking import ChunkParams, chunk_document
-from .documents import split_documents, strip_title_lines
+from .documents import split_documents, strip_title_lines, subject_titles
 from .loaders import discover, read_source
 from .metadata import extract_metadata, find_precedence, find_repeals
 from .structure import detect_kind, parse_clauses
@@ -144,6 +144,7 @@ def ingest_paths(
     titles = [d.title for d in result.documents]
     for doc in result.documents:
         doc.metadata = extract_metadata(doc, by_name[doc.source], titles, precedence=precedence, repeals=repeals)
+        doc.metadata["subject_titles"] = subject_titles(doc.title)
     clauses = {c.id: c for d in result.documents for c in d.clauses}
     for clause_id, refs in resolve_all(result.documents).items():
         clauses[clause_id].refs = [r.to_dict() for r in refs]

@@ -179,8 +179,10 @@ def parse_clauses(source: SourceText, doc: Document, body_start: int | None = No
         if not content or ln.no in skip:
             continue
         cls = _classify(content, kind, last_article)
-        if cls is not None and not prev_ended and cls[0] in ("条", "项", "目"):
+        if cls is not None and not prev_ended and cls[0] in ("项", "目"):
             cls = None  # a line that continues an unfinished sentence is not a heading
+        elif cls is not None and not prev_ended and cls[0] == "条" and cls[1] != last_article + 1:
+            cls = None  # …unless it is the very next article (after a table row, a heading without a stop)
         if cls is not None:
             level, n = cls
             rank = _RANK.get(level, _POLICY_RANK.get(level, 9))
