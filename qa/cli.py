@@ -114,7 +114,9 @@ def cmd_corpus(args: argparse.Namespace) -> int:
     else:
         for r in rows:
             alias = f"  (+{len(r['aliases'])} copies)" if r["aliases"] else ""
-            print(f"{r['kind']:8} {r['chars']:7d}  {r['source']}:{r['line_start']}-{r['line_end']}  {r['title']}{alias}")
+            meta = r["metadata"]
+            kind = meta.get("doc_type") or r["kind"]
+            print(f"{kind:6}\t{r['chars']:7d}\t{r['source']}:{r['line_start']}-{r['line_end']}\t{r['title']}{alias}")
         print(f"{len(rows)} documents")
     return 0
 

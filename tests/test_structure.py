@@ -85,3 +85,25 @@ def test_numbers_inside_sentences_are_not_headings(sentence):
     text = "测试条例\n第一条 总则。\n" + sentence + "\n第二条 附则。\n"
     clauses = _parse(text)
     assert not [c for c in clauses if c.level in ("项", "目")]
+
+
+def test_sub_items_and_deeper_policy_levels():
+    text = (
+        "测试条例\n"
+        "第一条 数据处理者应当履行下列义务：\n"
+        "（一）建立管理制度，包括：\n"
+        "1.数据分类分级制度；\n"
+        "2.应急处置制度。\n"
+        "（二）开展风险评估。\n"
+        "第二条 本条例自公布之日起施行。\n"
+    )
+    labels = {c.label for c in _parse(text)}
+    assert "《测试条例》第一条第（一）项第1目" in labels and "《测试条例》第一条第（二）项" in labels
+
+    source = SourceText("p.txt", "测试方案\n一、总体要求\n（一）目标。\n1.建设平台。\n（1）统一入口。\n（2）统一标准。\n二、保障措施\n", "utf-8")
+    doc = Document(id="p", title="测试方案", source="p.txt", start=0, end=len(source.text), line_start=1,
+                   line_end=8, kind="policy")
+    clauses = parse_clauses(source, doc, strip_title_lines(doc, source))
+    deep = next(c for c in clauses if c.level == "outline4" and c.number == "（2）")
+    assert deep.label == "《测试方案》一、（一）1.（2）"
+    assert deep.path == ("一、总体要求", "（一）目标", "1.建设平台")
