@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .text import Line, cn_to_int, iter_lines
+from .text import Line, cn_to_int, int_to_cn, iter_lines
 from .types import Clause, Document, SourceText
 
 _CN = "一二三四五六七八九十百零〇两"
@@ -124,25 +124,15 @@ def _classify(content: str, kind: str, last_article: int) -> tuple[str, int] | N
     return None
 
 
-def _number_label(level: str, n: int, head: str) -> str:
-    from .text import int_to_cn
+_LABEL = {"编": "第{cn}编", "章": "第{cn}章", "节": "第{cn}节", "条": "第{cn}条", "款": "第{cn}款",
+          "项": "第（{cn}）项", "目": "第{n}目",
+          # policy outline: the marker as printed, normalised
+          "outline1": "{cn}、", "outline2": "（{cn}）", "outline3": "{n}.", "outline4": "（{n}）"}
 
-    if level in ("编", "章", "节", "条"):
-        return f"第{int_to_cn(n)}{level}"
-    if level == "款":
-        return f"第{int_to_cn(n)}款"
-    if level == "项":
-        return f"第（{int_to_cn(n)}）项"
-    if level == "目":
-        return f"第{n}目"
-    # policy outline: the marker as printed, normalised
-    if level == "outline1":
-        return f"{int_to_cn(n)}、"
-    if level == "outline2":
-        return f"（{int_to_cn(n)}）"
-    if level == "outline3":
-        return f"{n}."
-    return f"（{n}）"
+
+def _number_label(level: str, n: int) -> str:
+    """How a clause's number is cited: 第十三条, 第（二）项, 二、, （三）…"""
+    return _LABEL[level].format(cn=int_to_cn(n), n=n)
 
 
 def parse_clauses(source: SourceText, doc: Document, body_start: int | None = None) -> list[Clause]:
@@ -253,22 +243,17 @@ def _to_clauses(source: SourceText, doc: Document, nodes: list[_Node]) -> list[C
             para_counter += 1
             number = f"第{para_counter}段"
         else:
-            number = _number_label(node.level, node.number, node.head)
+            number = _number_label(node.level, node.number)
         # Citation label: the article and what it contains; headings for policies.
         cite_parts = [a for a in ancestors if a.level in ("条", "款", "项", "目") or a.level.startswith("outline")]
-        if node.level in ("编", "章", "节"):
+        if node.level in _HEADINGS:
             label_tail = number
         elif node.level == "para" and ancestors:
-            label_tail = "".join(_number_label(a.level, a.number, a.head) for a in cite_parts)
+            label_tail = "".join(_number_label(a.level, a.number) for a in cite_parts)
         else:
-            label_tail = "".join(_number_label(a.level, a.number, a.head) for a in cite_parts) + number
+            label_tail = "".join(_number_label(a.level, a.number) for a in cite_parts) + number
         label = f"《{doc.title}》{label_tail}" if label_tail else f"《{doc.title}》"
-        path = tuple(
-            (f"{_number_label(a.level, a.number, a.head)} {a.head.split(maxsplit=1)[-1] if a.level in ('编','章','节') else ''}".strip()
-             if a.level in ("编", "章", "节") else a.head)
-            for a in ancestors
-            if a.level in ("编", "章", "节") or a.level.startswith("outline")
-        )
+        path = tuple(_path_entry(a) for a in ancestors if a.level in _HEADINGS or a.level.startswith("outline"))
         cid = f"{doc.id}:{_slug(ancestors, node, para_counter)}"
         if cid in seen:
             seen[cid] += 1
@@ -292,6 +277,17 @@ def _to_clauses(source: SourceText, doc: Document, nodes: list[_Node]) -> list[C
             )
         )
     return clauses
+
+
+_HEADINGS = ("编", "章", "节")
+
+
+def _path_entry(node: _Node) -> str:
+    """A heading as shown in a path: "第二章 个人信息处理规则", "（一）指导思想"."""
+    if node.level in _HEADINGS:
+        name = node.head.split(maxsplit=1)[1:]  # the text after "第二章"
+        return " ".join([_number_label(node.level, node.number), *name])
+    return node.head
 
 
 _SLUG = {"编": "b", "章": "z", "节": "j", "条": "t", "款": "k", "项": "x", "目": "m",
