@@ -42,6 +42,28 @@ _ITEM_REF = re.compile(r"第?\s*[（(]?\s*([0-9一二三四五六七八九十]+)
 _TITLE_NOISE = re.compile(r"^(中华人民共和国|关于印发|关于)|[《》“”\"]")
 
 
+def load_synonyms() -> dict[str, str]:
+    """The shipped thesaurus: everyday term → the words the law uses (see data/synonyms.txt)."""
+    from importlib import resources
+
+    out: dict[str, str] = {}
+    for line in resources.files("index").joinpath("data/synonyms.txt").read_text("utf-8").splitlines():
+        if line.strip() and not line.startswith("#") and "\t" in line:
+            term, expansion = line.split("\t", 1)
+            out[term.strip()] = expansion.strip()
+    return out
+
+
+def expand_query(query: str, synonyms: dict[str, str]) -> str:
+    """The query followed by the legal words for the everyday ones it uses.
+
+    >>> expand_query("App把用户数据传到国外", {"传到国外": "向境外提供", "用户": "个人"})
+    'App把用户数据传到国外 向境外提供 个人'
+    """
+    extra = [exp for term, exp in synonyms.items() if term in query]
+    return " ".join([query, *extra]) if extra else query
+
+
 def normalise_query(query: str) -> str:
     """Width folded, aliases expanded, Arabic article numbers written as in the law.
 
@@ -94,6 +116,7 @@ class RetrievalParams:
     dense_weight: float = 1.0
     lookup_weight: float = 2.0
     fusion: str = "weighted"  # or "rrf"
+    expand: bool = True  # add the thesaurus' legal words to the BM25 query
 
     def __post_init__(self) -> None:
         if self.candidates < 1 or self.rrf_k < 1:
@@ -137,6 +160,7 @@ class Retriever:
         )
         self._faiss_threads_set = False
         self._query_vectors: dict[str, np.ndarray] = {}
+        self.synonyms = load_synonyms()
         self._memo_lock = threading.Lock()
 
     @staticmethod
@@ -232,12 +256,13 @@ class Retriever:
         if k < 1:
             raise ValueError("k must be at least 1")
         q = normalise_query(query)
+        expanded = expand_query(q, self.synonyms) if self.params.expand else q
         allowed = self._allowed_rows(filters)
         n = max(self.params.candidates, k)
         lookup = self.lookup(q, allowed)
         scored = {
             "lookup": [(row, 1.0) for row in lookup],
-            "bm25": self.bm25(q, n, allowed),
+            "bm25": self.bm25(expanded, n, allowed),
             "dense": self.dense(q, n, allowed),
         }
         weights = {"lookup": self.params.lookup_weight, "bm25": self.params.bm25_weight,

@@ -20,3 +20,13 @@ def test_query_normalisation():
     assert normalise_query("个保法第13条") == "个人信息保护法第十三条"
     assert normalise_query("数安法第21条") == "数据安全法第二十一条"
     assert normalise_query("网安法 第１０５条") == "网络安全法 第一百零五条"
+
+
+def test_thesaurus_maps_everyday_words_to_legal_ones():
+    from index.retriever import expand_query, load_synonyms
+
+    syn = load_synonyms()
+    assert len(syn) > 30
+    expanded = expand_query("我们要把客户数据传到国外总部", syn)
+    assert "向境外提供" in expanded and expanded.startswith("我们要把客户数据传到国外总部")
+    assert expand_query("数据处理者应当履行义务", syn) == "数据处理者应当履行义务"
