@@ -98,6 +98,15 @@ class Filters:
                 and (not self.sources or doc.source in self.sources))
 
 
+@dataclass(frozen=True)
+class ArticleRef:
+    """An article named in a query: the documents it may belong to, its number, and a 项."""
+
+    doc_ids: tuple[str, ...]
+    article: int
+    item: int | None = None
+
+
 @dataclass
 class Hit:
     """One retrieved chunk with its fused score and the rank each ranker gave it."""
@@ -155,9 +164,9 @@ class Retriever:
         for i, c in enumerate(data.chunks):
             rows.setdefault(c.doc_id, []).append(i)
         self._doc_rows = {k: np.asarray(v, dtype=np.int64) for k, v in rows.items()}
-        self._titles = sorted(
-            ((self._title_key(d.title), d.id) for d in data.documents), key=lambda t: -len(t[0])
-        )
+        names = [(d.title, d.id) for d in data.documents]
+        names += [(t, d.id) for d in data.documents for t in d.metadata.get("subject_titles", [])]
+        self._titles = sorted(((self._title_key(t), doc_id) for t, doc_id in names), key=lambda t: -len(t[0]))
         self._faiss_threads_set = False
         self._query_vectors: dict[str, np.ndarray] = {}
         self.synonyms = load_synonyms()
@@ -176,32 +185,35 @@ class Retriever:
         rows = [self._doc_rows[d.id] for d in self.data.documents if filters.allows(d) and d.id in self._doc_rows]
         return np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
 
-    def lookup(self, query: str, allowed: np.ndarray | None = None) -> list[int]:
-        """Rows of the article a query names ("个人信息保护法第二十八条"), best first."""
+    def article_ref(self, query: str) -> ArticleRef | None:
+        """The document(s) and article a query names ("个人信息保护法第二十八条"), if any."""
         m = _ARTICLE_REF.search(query)
-        if not m:
-            return []
-        n = cn_to_int(m.group(1))
-        if not n:
-            return []
+        n = cn_to_int(m.group(1)) if m else None
+        if not m or not n:
+            return None
         q = self._title_key(query)
-        doc_ids = [doc_id for key, doc_id in self._titles if len(key) >= 4 and key in q]
-        if not doc_ids:
-            return []
-        best_len = len(next(k for k, d in self._titles if d == doc_ids[0]))
-        doc_ids = [d for d in doc_ids if len(next(k for k, x in self._titles if x == d)) == best_len]
+        matches = [(key, doc_id) for key, doc_id in self._titles if len(key) >= 4 and key in q]
+        if not matches:
+            return None
+        best = len(matches[0][0])  # the longest title named wins (数据安全法 inside 网络数据安全管理条例…)
+        doc_ids = tuple(dict.fromkeys(d for k, d in matches if len(k) == best))
         item = _ITEM_REF.search(query[m.end():])
-        item_n = cn_to_int(item.group(1)) if item else None
+        return ArticleRef(doc_ids, n, cn_to_int(item.group(1)) if item else None)
+
+    def lookup(self, query: str, allowed: np.ndarray | None = None) -> list[int]:
+        """Rows of the article a query names, best first (the named 项 before the rest)."""
+        ref = self.article_ref(query)
+        if ref is None:
+            return []
         allowed_set = set(allowed.tolist()) if allowed is not None else None
         rows = []
-        for doc_id in doc_ids:
+        for doc_id in ref.doc_ids:
             for row in self._doc_rows.get(doc_id, []):
                 if allowed_set is not None and row not in allowed_set:
                     continue
-                cid = self.data.chunks[row].clause_id.split(":", 1)[1]
-                parts = cid.split(".")
-                if parts[0] == f"t{n}":
-                    exact_item = item_n is not None and f"x{item_n}" in parts
+                parts = self.data.chunks[row].clause_id.split(":", 1)[1].split(".")
+                if parts[0] == f"t{ref.article}":
+                    exact_item = ref.item is not None and f"x{ref.item}" in parts
                     rows.append((0 if exact_item else 1, int(row)))
         return [r for _, r in sorted(rows)]
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from index.retriever import Hit, Retriever, normalise_query
-from ingest.text import clean
+from ingest.text import clean, int_to_cn
 from ingest.types import Clause, Document, SourceText
 
 from .types import Answer, Citation, Related
@@ -129,6 +129,10 @@ class ExtractiveAnswerer:
         q_tokens = self.retriever.tokenizer(q)
         if not hits:
             return Answer(question=question, answer=NO_BASIS, abstained=True)
+        missing = self._missing_article(q)
+        if missing:
+            return Answer(question=question, answer=f"{NO_BASIS}{missing}", abstained=True,
+                          related=[self._related(h) for h in hits[:k]])
         qv = self.retriever.query_vector(q)
         top = hits[0]
         dense = self._dense_score(top, qv)
@@ -161,6 +165,17 @@ class ExtractiveAnswerer:
         cited = {c.clause_id for c in citations}
         return Answer(question=question, answer="\n".join(parts), abstained=False, citations=citations,
                       related=[r for r in related if r.clause_id not in cited], warnings=warnings)
+
+    def _missing_article(self, query: str) -> str | None:
+        """When the query names an article its law does not have: say so ("该文件共55条")."""
+        ref = self.retriever.article_ref(query)
+        if ref is None or self.retriever.lookup(query):
+            return None
+        docs = [self.docs[d] for d in ref.doc_ids if d in self.docs]
+        counts = [sum(1 for c in d.clauses if c.level == "条") for d in docs]
+        if not docs or not all(counts) or max(counts) >= ref.article:
+            return None  # not a numbered law, or the article may be missing from our copy
+        return f"《{docs[0].title}》共{max(counts)}条，没有第{int_to_cn(ref.article)}条。"
 
     def _warnings(self, citations: list[Citation]) -> list[str]:
         """What a reader must know about the cited documents' force: drafts, expiry, later rules."""

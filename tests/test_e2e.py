@@ -98,3 +98,9 @@ def test_cli_reports_a_missing_index_with_the_fix(tmp_path):
     r = _cli("ask", "问题", "--index", str(tmp_path / "none"))
     assert r.returncode == 2
     assert "policyqa build" in r.stderr
+
+
+def test_an_article_beyond_the_end_of_a_law_is_not_invented(slice_engine):
+    a = slice_engine.ask("个人信息保护法第九十九条是怎么规定的？")
+    assert a.abstained and not a.citations
+    assert "共74条" in a.answer and "没有第九十九条" in a.answer
