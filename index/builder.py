@@ -63,8 +63,17 @@ def build_dense(vectors: np.ndarray):
     return index
 
 
+def quiet_bm25s() -> None:
+    """bm25s sets its own logger to DEBUG when imported; put it back under the application's control."""
+    bm25_log = logging.getLogger("bm25s")
+    if bm25_log.level == logging.DEBUG:
+        bm25_log.setLevel(logging.NOTSET)
+
+
 def build_bm25(token_lists: list[list[str]]):
     import bm25s
+
+    quiet_bm25s()
 
     retriever = bm25s.BM25(k1=1.2, b=0.75)
     # every chunk needs at least one token for bm25s; an empty one never matches anyway
