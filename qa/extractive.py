@@ -29,7 +29,7 @@ NO_BASIS = "语料中未找到依据：现有文件没有能回答这个问题�
 @dataclass(frozen=True)
 class AnswerParams:
     max_quote_chars: int = 240
-    second_doc_ratio: float = 0.8  # cite a second document when its score is this close
+    second_doc_ratio: float = 0.9  # cite a second document only when its score is this close (set on dev)
     min_dense_score: float = 0.86
     min_term_coverage: float = 0.5
 
