@@ -129,7 +129,7 @@ class ExtractiveAnswerer:
         q_tokens = self.retriever.tokenizer(q)
         if not hits:
             return Answer(question=question, answer=NO_BASIS, abstained=True)
-        missing = self._missing_article(q)
+        missing = self._missing_article(q, hits)
         if missing:
             return Answer(question=question, answer=f"{NO_BASIS}{missing}", abstained=True,
                           related=[self._related(h) for h in hits[:k]])
@@ -166,10 +166,10 @@ class ExtractiveAnswerer:
         return Answer(question=question, answer="\n".join(parts), abstained=False, citations=citations,
                       related=[r for r in related if r.clause_id not in cited], warnings=warnings)
 
-    def _missing_article(self, query: str) -> str | None:
-        """When the query names an article its law does not have: say so ("该文件共55条")."""
+    def _missing_article(self, query: str, hits: list[Hit]) -> str | None:
+        """When the query names an article its law does not have, say so ("《…》共55条，没有第五十八条")."""
         ref = self.retriever.article_ref(query)
-        if ref is None or self.retriever.lookup(query):
+        if ref is None or any("lookup" in h.ranks for h in hits):
             return None
         docs = [self.docs[d] for d in ref.doc_ids if d in self.docs]
         counts = [sum(1 for c in d.clauses if c.level == "条") for d in docs]
