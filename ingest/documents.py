@@ -30,7 +30,7 @@ _TITLE_END = re.compile(
     r"([（(][^）)]{0,20}[）)])?$"
 )
 _SENTENCE_END = re.compile(r"[。；：，！？;:,!?]$")
-_OUTLINE_1 = re.compile(r"^[一二三四五六七八九十]+、")
+_OUTLINE_NUM = re.compile(r"^([一二三四五六七八九十]+)、")  # a first-level outline heading 一、二、…
 _ARTICLE = re.compile(r"^第[一二三四五六七八九十百零]+[条章节编]")
 _SOURCE_LINE = re.compile(r"^[（(]来源[:：]")
 _TOC_HEAD = re.compile(r"^本期要目$")
@@ -91,7 +91,7 @@ def _title_from(lines: list[Line], max_parts: int = 4) -> tuple[str, int]:
             break  # the title printed again (a header above the document)
         if not _continues(joined, nxt):
             break
-        if len(nxt) > 45 or _SENTENCE_END.search(nxt) or _OUTLINE_1.match(nxt) or _ARTICLE.match(nxt):
+        if len(nxt) > 45 or _SENTENCE_END.search(nxt) or _OUTLINE_NUM.match(nxt) or _ARTICLE.match(nxt):
             break
         if nxt.startswith(("（", "(")) and (len(nxt) > 14 or not re.match(r"^[（(]\s*(\d{4}|试行|草案|征求意见稿)", nxt)):
             break  # a long parenthetical is an adoption note, not part of the title
@@ -229,12 +229,11 @@ _DOC_TYPE_END = re.compile(
     r"(意见|通知|办法|规定|方案|计划|规划|白皮书|报告|条例|指引|措施|细则|决定|纲要|要点|规则|规程|指南|法)"
     r"(\s*[（(]?\d{4}(年|—\d{4}年?)?[）)]?)?$"
 )
-_OUTLINE_NUM = re.compile(r"^([一二三四五六七八九十]+)、")
 
 
 def _looks_like_title(lines: list[Line], i: int) -> bool:
     c = lines[i].content
-    if not (6 <= len(c) <= 60) or _SENTENCE_END.search(c) or _OUTLINE_1.match(c) or _ARTICLE.match(c):
+    if not (6 <= len(c) <= 60) or _SENTENCE_END.search(c) or _OUTLINE_NUM.match(c) or _ARTICLE.match(c):
         return False
     if c.startswith(("（", "(", "—", "“")) or re.match(r"^\d", c):
         return False
