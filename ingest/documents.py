@@ -26,7 +26,7 @@ _MARKER = re.compile(r"^第\d+条政策$")
 # Suffixes that end the title of an official document (after optional year in brackets).
 _TITLE_END = re.compile(
     r"(意见|通知|办法|规定|方案|计划|规划|白皮书|报告|条例|法|指引|措施|细则|决定|纲要|要点|规则|规程|指南|标准|"
-    r"答记者问|评述|公告|备忘录|战略|框架|倡议|研究|解读|发布|会议|红利|先行先试|体系|经济|重启)"
+    r"答记者问|评述|公告|备忘录|战略|框架|倡议|研究|解读|发布|会议)"
     r"([（(][^）)]{0,20}[）)])?$"
 )
 _SENTENCE_END = re.compile(r"[。；：，！？;:,!?]$")
