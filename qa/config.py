@@ -38,12 +38,21 @@ class Settings:
     min_dense_score: float = 0.86
     min_term_coverage: float = 0.5
     progress: bool = True
+    # optional cross-encoder reranking of the best rerank_top_n fused hits: "" / "none" or
+    # "ce:<model directory>"; rerank_blend 1.0 replaces the fused score, less blends (index/rerank.py)
+    reranker: str = ""
+    rerank_top_n: int = 20
+    rerank_blend: float = 1.0
 
     def __post_init__(self) -> None:
         if self.top_k < 1:
             raise ValueError("top_k must be at least 1")
         if not 0.0 <= self.min_term_coverage <= 1.0:
             raise ValueError("min_term_coverage must be between 0 and 1")
+        if self.rerank_top_n < 1:
+            raise ValueError("rerank_top_n must be at least 1")
+        if not 0.0 <= self.rerank_blend <= 1.0:
+            raise ValueError("rerank_blend must be between 0 and 1")
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":

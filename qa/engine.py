@@ -16,6 +16,7 @@ from pathlib import Path
 from index.builder import BuildReport, build_index
 from index.cache import EmbeddingCache
 from index.embedders import Embedder, make_embedder
+from index.rerank import Reranker, make_reranker
 from index.retriever import Filters, Hit, Retriever
 from index.store import IndexData, load_index
 from index.tokenize import JiebaTokenizer
@@ -32,11 +33,16 @@ log = logging.getLogger(__name__)
 class PolicyQA:
     """Ask questions of one index. Construct with :meth:`open` or :meth:`build`."""
 
-    def __init__(self, data: IndexData, settings: Settings, embedder: Embedder | None = None) -> None:
+    def __init__(self, data: IndexData, settings: Settings, embedder: Embedder | None = None,
+                 reranker: Reranker | None = None) -> None:
+        """``reranker`` defaults to the one ``settings.reranker`` names (none when empty)."""
         self.settings = settings
         self.data = data
         self.embedder = embedder or make_embedder(settings.embedder)
-        self.retriever = Retriever(data, self.embedder, JiebaTokenizer())
+        self.reranker = reranker if reranker is not None else make_reranker(settings.reranker,
+                                                                            blend=settings.rerank_blend)
+        self.retriever = Retriever(data, self.embedder, JiebaTokenizer(), reranker=self.reranker,
+                                   rerank_top_n=settings.rerank_top_n)
         self.answerer = ExtractiveAnswerer(
             self.retriever,
             AnswerParams(min_dense_score=settings.min_dense_score, min_term_coverage=settings.min_term_coverage),
