@@ -9,14 +9,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from ingest.chunking import ChunkParams
 from ingest.pipeline import IngestResult, ingest_paths
-from ingest.types import IngestProblem
+from ingest.types import IngestProblem, SourceText
 
+from .bm25_index import TokenTable, bm25_from_table, quiet_bm25s  # noqa: F401 (quiet_bm25s: re-exported)
 from .cache import EmbeddingCache
 from .embedders import Embedder
+from .faiss_index import DenseParams, build_dense, describe
 from .store import IndexData, write_index
 from .tokenize import JiebaTokenizer
 
@@ -52,37 +52,15 @@ class BuildReport:
         return "\n".join(lines)
 
 
-def build_dense(vectors: np.ndarray):
-    """An exact inner-product FAISS index with ids = row numbers."""
-    import faiss
-
-    dim = vectors.shape[1]
-    index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
-    if len(vectors):
-        index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), np.arange(len(vectors), dtype=np.int64))
-    return index
-
-
-def quiet_bm25s() -> None:
-    """bm25s sets its own logger to DEBUG when imported; put it back under the application's control."""
-    bm25_log = logging.getLogger("bm25s")
-    if bm25_log.level == logging.DEBUG:
-        bm25_log.setLevel(logging.NOTSET)
-
-
 def build_bm25(token_lists: list[list[str]]):
-    import bm25s
-
-    quiet_bm25s()
-
-    retriever = bm25s.BM25(k1=1.2, b=0.75)
-    # every chunk needs at least one token for bm25s; an empty one never matches anyway
-    retriever.index([t or ["\u2400"] for t in token_lists], show_progress=False)
-    return retriever
+    """A bm25s index over token lists (row ``i`` = list ``i``)."""
+    return bm25_from_table(TokenTable.from_lists(token_lists))
 
 
-def _sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+def corpus_entry(source: SourceText) -> dict[str, Any]:
+    """What the manifest records of one source: its name, the checksum of its text, size and encoding."""
+    return {"path": source.path, "sha256": hashlib.sha256(source.text.encode("utf-8")).hexdigest(),
+            "chars": len(source.text), "encoding": source.encoding}
 
 
 def build_index(
@@ -94,10 +72,15 @@ def build_index(
     chunk_params: ChunkParams | None = None,
     progress: bool = True,
     ingested: IngestResult | None = None,
+    dense_params: DenseParams | None = None,
 ) -> BuildReport:
-    """Ingest ``paths`` and write a complete new index version to ``index_dir``."""
+    """Ingest ``paths`` and write a complete new index version to ``index_dir``.
+
+    ``dense_params`` choose the FAISS index (default: exact up to 50,000 chunks, IVF above).
+    """
     tokenizer = tokenizer or JiebaTokenizer()
     chunk_params = chunk_params or ChunkParams()
+    dense_params = dense_params or DenseParams()
     t0 = time.perf_counter()
     result = ingested or ingest_paths(paths, chunk_params)
     t_ingest = time.perf_counter() - t0
@@ -112,17 +95,17 @@ def build_index(
     vectors = cache.embed(embedder.name, texts, embedder.embed_passages, progress=progress)
     t_embed = time.perf_counter() - t1
     t2 = time.perf_counter()
-    bm25 = build_bm25([tokenizer(t) for t in texts])
-    dense = build_dense(vectors)
+    tokens = TokenTable.from_lists(tokenizer(t) for t in texts)
+    bm25 = bm25_from_table(tokens)
+    dense = build_dense(vectors, params=dense_params)
     t_index = time.perf_counter() - t2
     manifest: dict[str, Any] = {
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "embedder": {"name": embedder.name, "dim": int(vectors.shape[1])},
         "tokenizer": tokenizer.name,
         "chunk_params": {"max_chars": chunk_params.max_chars, "min_chars": chunk_params.min_chars},
-        "dense": {"type": "IndexIDMap2(IndexFlatIP)", "metric": "inner_product"},
-        "corpus": [{"path": s.path, "sha256": _sha256(s.text), "chars": len(s.text), "encoding": s.encoding}
-                   for s in result.sources],
+        "dense": describe(dense, dense_params),
+        "corpus": [corpus_entry(s) for s in result.sources],
         "counts": {"sources": len(result.sources), "documents": len(result.documents),
                    "duplicates": result.duplicates, "chunks": len(result.chunks),
                    "clauses": sum(len(d.clauses) for d in result.documents)},
@@ -130,7 +113,8 @@ def build_index(
     }
     t3 = time.perf_counter()
     data = IndexData(manifest=manifest, chunks=result.chunks, documents=result.documents,
-                     sources={s.path: s for s in result.sources}, vectors=vectors, faiss_index=dense, bm25=bm25)
+                     sources={s.path: s for s in result.sources}, vectors=vectors, faiss_index=dense, bm25=bm25,
+                     tokens=tokens)
     path = write_index(index_dir, data)
     t_write = time.perf_counter() - t3
     timings = {"ingest": t_ingest, "embed": t_embed, "index": t_index, "write": t_write}

@@ -20,6 +20,7 @@ from ingest.text import cn_to_int, int_to_cn
 from ingest.types import Chunk, Document
 
 from .embedders import Embedder
+from .faiss_index import search_rows
 from .fusion import reciprocal_rank_fusion, weighted_score_fusion
 from .store import IndexData
 from .tokenize import JiebaTokenizer
@@ -320,15 +321,9 @@ class Retriever:
             # embedder's and faiss's) spinning against each other is what made queries slow.
             faiss.omp_set_num_threads(1)
             self._faiss_threads_set = True
-        qv = self.query_vector(query)[None, :]
-        params = None
-        if allowed is not None:
-            if len(allowed) == 0:
-                return []
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed.astype(np.int64)))
-        k = min(k, self.data.faiss_index.ntotal)
-        scores, ids = self.data.faiss_index.search(qv, k, params=params)
-        return [(int(i), float(sc)) for i, sc in zip(ids[0], scores[0]) if i >= 0]
+        # the index is row-keyed; removed vectors an approximate index still holds never return
+        return search_rows(self.data.faiss_index, self.query_vector(query), k, len(self.data.chunks), allowed,
+                           self.data.tombstones)
 
     # -- fused -----------------------------------------------------------------------------
     def search(self, query: str, k: int = 10, filters: Filters | None = None) -> list[Hit]:

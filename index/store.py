@@ -3,18 +3,21 @@
 Layout::
 
     INDEX_DIR/
-      CURRENT                 name of the live version (replaced atomically)
-      v20261123T150102-ab12/  one complete build
-        manifest.json         format, embedder, tokenizer, parameters, corpus checksums, counts
-        chunks.jsonl          one chunk a line; line number = vector id
-        documents.json        documents with metadata, clauses and aliases
-        sources.jsonl         the decoded text of every source (citations point into it)
-        dense.faiss           FAISS index over chunk vectors (ids = line numbers)
-        bm25/                 bm25s index over the same chunks
+      CURRENT                   name of the live version (replaced atomically)
+      v20261123T150102123456-ab12c3/
+                                one complete version (a build or an update):
+        manifest.json           format, embedder, tokenizer, parameters, dense index, corpus checksums, counts
+        chunks.jsonl            one chunk a line, with its stable vector id ("vid")
+        tokens.npz              the BM25 tokens of each chunk (updates re-index BM25 from them)
+        documents.json          documents with metadata, clauses and aliases
+        sources.jsonl           the decoded text of every source (citations point into it)
+        dense.faiss             FAISS index over chunk vectors, keyed by vector id (see index.faiss_index)
+        bm25/                   bm25s index over the same chunks, in chunk order
 
-A build writes a new version beside the live one and then replaces ``CURRENT``;
-a build killed halfway leaves the previous version live. Old versions beyond
-``keep`` are removed.
+A build or update writes a new version beside the live one and then replaces
+``CURRENT``; one killed halfway leaves the previous version live. Old versions
+beyond ``keep`` are removed. Vector ids are never reused: an update removes and
+adds FAISS entries by id without renumbering the others.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import shutil
 import time
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,9 +37,14 @@ import numpy as np
 
 from ingest.types import Chunk, Clause, Document, SourceText
 
+from .bm25_index import TokenTable
+from .faiss_index import DenseParams, relabel_to_rows, set_search_params
+
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+# format 1 (no vector ids, no stored tokens) still opens for questions; updating it needs a rebuild
+READABLE_FORMATS = (1, 2)
 
 
 class IndexOpenError(Exception):
@@ -44,7 +53,14 @@ class IndexOpenError(Exception):
 
 @dataclass
 class IndexData:
-    """Everything a build produces, in memory."""
+    """Everything a build produces, in memory.
+
+    ``vector_ids[i]`` is the stable FAISS id of ``chunks[i]`` (default: ``i``). An index opened
+    by :func:`load_index` is *row-keyed*: its FAISS keys are chunk rows, so ``chunk_row`` and
+    search results index ``chunks`` directly, and ``tombstones`` counts the removed vectors an
+    approximate index still holds (searches exclude them). ``tokens`` are the BM25 tokens of the
+    chunks, present when writing (an index opened for search does not load them).
+    """
 
     manifest: dict[str, Any]
     chunks: list[Chunk]
@@ -55,10 +71,20 @@ class IndexData:
     bm25: Any = None
     path: Path | None = None
     chunk_row: dict[str, int] = field(default_factory=dict)
+    vector_ids: np.ndarray | None = None
+    tokens: TokenTable | None = None
+    tombstones: int = 0
+    row_keyed: bool = False
 
     def __post_init__(self) -> None:
         if not self.chunk_row:
             self.chunk_row = {c.id: i for i, c in enumerate(self.chunks)}
+        if self.vector_ids is None:
+            self.vector_ids = np.arange(len(self.chunks), dtype=np.int64)
+        if len(self.vector_ids) != len(self.chunks):
+            raise ValueError(f"{len(self.chunks)} chunks but {len(self.vector_ids)} vector ids")
+        if self.tokens is not None and len(self.tokens) != len(self.chunks):
+            raise ValueError(f"{len(self.chunks)} chunks but {len(self.tokens)} token lists")
 
 
 def _doc_from_dict(d: dict[str, Any]) -> Document:
@@ -103,15 +129,24 @@ def write_index(index_dir: str | Path, data: IndexData, keep: int = 2) -> Path:
     """Write ``data`` as a new version of ``index_dir`` and make it live atomically."""
     import faiss
 
+    if data.row_keyed:
+        raise ValueError("this index was opened for search (FAISS keys are rows); write the vector-id-keyed "
+                         "index an update or build produces")
+    if data.tokens is None:
+        raise ValueError("an index version needs the BM25 tokens of its chunks (IndexData.tokens)")
+    assert data.vector_ids is not None
     index_dir = Path(index_dir)
     index_dir.mkdir(parents=True, exist_ok=True)
-    name = time.strftime("v%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+    # microseconds, so that versions sort in the order they were written
+    name = datetime.now().strftime("v%Y%m%dT%H%M%S%f") + "-" + uuid.uuid4().hex[:6]
     tmp = index_dir / f".{name}.partial"
+    marker_tmp = index_dir / f".CURRENT.{uuid.uuid4().hex[:6]}"
     tmp.mkdir()
     try:
         with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as f:
-            for c in data.chunks:
-                f.write(json.dumps(c.to_dict(), ensure_ascii=False) + "\n")
+            for c, vid in zip(data.chunks, data.vector_ids.tolist()):
+                f.write(json.dumps({**c.to_dict(), "vid": vid}, ensure_ascii=False) + "\n")
+        data.tokens.save(tmp / "tokens.npz")
         with open(tmp / "documents.json", "w", encoding="utf-8") as f:
             json.dump([_doc_to_dict(d) for d in data.documents], f, ensure_ascii=False)
         with open(tmp / "sources.jsonl", "w", encoding="utf-8") as f:
@@ -125,6 +160,8 @@ def write_index(index_dir: str | Path, data: IndexData, keep: int = 2) -> Path:
         manifest = dict(data.manifest)
         manifest["format_version"] = FORMAT_VERSION
         manifest["version"] = name
+        top = int(data.vector_ids.max()) + 1 if len(data.vector_ids) else 0
+        manifest["next_vid"] = max(top, int(manifest.get("next_vid", 0)))
         manifest["files"] = sorted(p.name for p in tmp.iterdir())
         with open(tmp / "manifest.json", "w", encoding="utf-8") as f:
             json.dump(manifest, f, ensure_ascii=False, indent=2)
@@ -134,7 +171,6 @@ def write_index(index_dir: str | Path, data: IndexData, keep: int = 2) -> Path:
                     os.fsync(fh.fileno())
         final = index_dir / name
         os.replace(tmp, final)
-        marker_tmp = index_dir / f".CURRENT.{uuid.uuid4().hex[:6]}"
         marker_tmp.write_text(name + "\n", encoding="utf-8")
         with open(marker_tmp, "rb") as fh:
             os.fsync(fh.fileno())
@@ -142,6 +178,10 @@ def write_index(index_dir: str | Path, data: IndexData, keep: int = 2) -> Path:
         _fsync_dir(index_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
+        # a complete version that never became live goes too, with its draft of CURRENT
+        if current_version(index_dir) != index_dir / name:
+            shutil.rmtree(index_dir / name, ignore_errors=True)
+        marker_tmp.unlink(missing_ok=True)
         raise
     _prune(index_dir, keep)
     data.path = final
@@ -179,21 +219,57 @@ def read_manifest(index_dir: str | Path) -> dict[str, Any]:
         ) from exc
 
 
-def load_index(index_dir: str | Path, expect_embedder: str | None = None) -> IndexData:
-    """Open the live version of an index; raise :class:`IndexOpenError` with the fix."""
-    import bm25s
+def _check_format(index_dir: Path, manifest: dict[str, Any]) -> int:
+    fv = manifest.get("format_version")
+    if fv not in READABLE_FORMATS:
+        raise IndexOpenError(
+            f"index {index_dir} has format version {fv}, this policyqa reads version {FORMAT_VERSION}. "
+            f"Rebuild it with: policyqa build corpus --index {index_dir}"
+        )
+    return int(fv)
+
+
+def _read_chunks(version: Path) -> tuple[list[Chunk], np.ndarray]:
+    chunks: list[Chunk] = []
+    vids: list[int] = []
+    with open(version / "chunks.jsonl", encoding="utf-8") as f:
+        for i, line in enumerate(f):
+            d = json.loads(line)
+            vids.append(int(d.pop("vid", i)))
+            chunks.append(Chunk.from_dict(d))
+    return chunks, np.asarray(vids, dtype=np.int64)
+
+
+def read_version(index_dir: str | Path, expect_embedder: str | None = None) -> IndexData:
+    """The live version as written: FAISS keyed by vector id, BM25 tokens loaded, no BM25 index.
+
+    This is what an update starts from; :func:`load_index` opens an index for search.
+    """
     import faiss
 
     index_dir = Path(index_dir)
     manifest = read_manifest(index_dir)
     version = current_version(index_dir)
     assert version is not None
-    fv = manifest.get("format_version")
-    if fv != FORMAT_VERSION:
+    if _check_format(index_dir, manifest) < FORMAT_VERSION or not (version / "tokens.npz").is_file():
         raise IndexOpenError(
-            f"index {index_dir} has format version {fv}, this policyqa reads version {FORMAT_VERSION}. "
-            f"Rebuild it with: policyqa build corpus --index {index_dir}"
+            f"index {index_dir} has format version {manifest.get('format_version')}, which cannot be updated "
+            f"(it has no vector ids and stored tokens). Rebuild it with: policyqa build corpus --index {index_dir}"
         )
+    _check_embedder(index_dir, manifest, expect_embedder)
+    chunks, vids = _read_chunks(version)
+    tokens = TokenTable.load(version / "tokens.npz")
+    dense = faiss.read_index(str(version / "dense.faiss"))
+    try:
+        return IndexData(manifest=manifest, chunks=chunks, documents=_read_documents(version),
+                         sources=_read_sources(version), faiss_index=dense, path=version, vector_ids=vids,
+                         tokens=tokens)
+    except ValueError as exc:
+        raise IndexOpenError(f"index {version} is inconsistent: {exc}. "
+                             f"Rebuild it with: policyqa build corpus --index {index_dir}") from exc
+
+
+def _check_embedder(index_dir: Path, manifest: dict[str, Any], expect_embedder: str | None) -> None:
     built_with = manifest.get("embedder", {}).get("name")
     if expect_embedder and built_with and built_with != expect_embedder:
         raise IndexOpenError(
@@ -201,18 +277,55 @@ def load_index(index_dir: str | Path, expect_embedder: str | None = None) -> Ind
             f"Rebuild it with: policyqa build corpus --index {index_dir} --embedder <spec>, "
             f"or set POLICYQA_EMBEDDER to the index's embedder."
         )
-    chunks = [Chunk.from_dict(json.loads(line)) for line in (version / "chunks.jsonl").open(encoding="utf-8")]
-    documents = [_doc_from_dict(d) for d in json.loads((version / "documents.json").read_text("utf-8"))]
+
+
+def _read_documents(version: Path) -> list[Document]:
+    return [_doc_from_dict(d) for d in json.loads((version / "documents.json").read_text("utf-8"))]
+
+
+def _read_sources(version: Path) -> dict[str, SourceText]:
     sources = {}
-    for line in (version / "sources.jsonl").open(encoding="utf-8"):
-        d = json.loads(line)
-        sources[d["path"]] = SourceText(d["path"], d["text"], d["encoding"], tuple(d.get("page_starts", ())))
-    dense = faiss.read_index(str(version / "dense.faiss")) if (version / "dense.faiss").exists() else None
+    with open(version / "sources.jsonl", encoding="utf-8") as f:
+        for line in f:
+            d = json.loads(line)
+            sources[d["path"]] = SourceText(d["path"], d["text"], d["encoding"], tuple(d.get("page_starts", ())))
+    return sources
+
+
+def load_index(index_dir: str | Path, expect_embedder: str | None = None,
+               dense: DenseParams | None = None) -> IndexData:
+    """Open the live version of an index for search; raise :class:`IndexOpenError` with the fix.
+
+    The FAISS index comes back row-keyed (see :class:`IndexData`). ``dense`` sets the query-time
+    parameters (HNSW ``ef_search``, IVF ``nprobe``); by default those the index was built with.
+    """
+    import bm25s
+    import faiss
+
+    index_dir = Path(index_dir)
+    manifest = read_manifest(index_dir)
+    version = current_version(index_dir)
+    assert version is not None
+    _check_format(index_dir, manifest)
+    _check_embedder(index_dir, manifest, expect_embedder)
+    chunks, vids = _read_chunks(version)
+    dense_index = faiss.read_index(str(version / "dense.faiss")) if (version / "dense.faiss").exists() else None
     bm25 = bm25s.BM25.load(str(version / "bm25"), show_progress=False) if (version / "bm25").is_dir() else None
-    if dense is not None and dense.ntotal != len(chunks):
+    tombstones = 0
+    if dense_index is not None:
+        try:
+            tombstones = relabel_to_rows(dense_index, vids)
+        except ValueError as exc:
+            raise IndexOpenError(
+                f"index {version} is inconsistent: {exc}. Rebuild it with: policyqa build corpus --index {index_dir}"
+            ) from exc
+        params = dense or DenseParams.from_dict(manifest.get("dense", {}).get("params"))
+        set_search_params(dense_index, ef_search=params.ef_search, nprobe=params.nprobe)
+    if bm25 is not None and bm25.scores["num_docs"] != len(chunks):
         raise IndexOpenError(
-            f"index {version} is inconsistent: {dense.ntotal} vectors for {len(chunks)} chunks. "
-            f"Rebuild it with: policyqa build corpus --index {index_dir}"
+            f"index {version} is inconsistent: BM25 holds {bm25.scores['num_docs']} chunks, chunks.jsonl "
+            f"{len(chunks)}. Rebuild it with: policyqa build corpus --index {index_dir}"
         )
-    return IndexData(manifest=manifest, chunks=chunks, documents=documents, sources=sources,
-                     faiss_index=dense, bm25=bm25, path=version)
+    return IndexData(manifest=manifest, chunks=chunks, documents=_read_documents(version),
+                     sources=_read_sources(version), faiss_index=dense_index, bm25=bm25, path=version,
+                     vector_ids=vids, tombstones=tombstones, row_keyed=True)

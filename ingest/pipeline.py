@@ -139,20 +139,31 @@ def ingest_paths(
     t2 = time.perf_counter()
     result.documents = dedupe(docs, by_name)
     result.duplicates = len(docs) - len(result.documents)
-    precedence = find_precedence(result.documents, by_name)
-    repeals = find_repeals(result.documents, by_name)
-    titles = [d.title for d in result.documents]
-    for doc in result.documents:
-        doc.metadata = extract_metadata(doc, by_name[doc.source], titles, precedence=precedence, repeals=repeals)
-        doc.metadata["subject_titles"] = subject_titles(doc.title)
-    clauses = {c.id: c for d in result.documents for c in d.clauses}
-    for clause_id, refs in resolve_all(result.documents).items():
-        clauses[clause_id].refs = [r.to_dict() for r in refs]
+    link_documents(result.documents, by_name)
     for doc in result.documents:
         result.chunks.extend(chunk_document(by_name[doc.source], doc, params))
     t3 = time.perf_counter()
     result.timings = {"read": t1 - t0, "parse": t2 - t1, "dedupe+chunk": t3 - t2}
     return result
+
+
+def link_documents(documents: list[Document], sources: dict[str, SourceText]) -> None:
+    """Set what depends on the whole corpus, in place: each document's metadata (precedence,
+    repeals and titles are corpus-wide) and every clause's resolved cross-references.
+
+    The build calls it once; an index update calls it again over the documents after the update.
+    """
+    precedence = find_precedence(documents, sources)
+    repeals = find_repeals(documents, sources)
+    titles = [d.title for d in documents]
+    for doc in documents:
+        doc.metadata = extract_metadata(doc, sources[doc.source], titles, precedence=precedence, repeals=repeals)
+        doc.metadata["subject_titles"] = subject_titles(doc.title)
+    clauses = {c.id: c for d in documents for c in d.clauses}
+    for c in clauses.values():
+        c.refs = []
+    for clause_id, refs in resolve_all(documents).items():
+        clauses[clause_id].refs = [r.to_dict() for r in refs]
 
 
 def _common_root(files: list[Path]) -> Path:

@@ -1,4 +1,4 @@
-"""The ``policyqa`` command line: build, ask, parse, corpus, serve, eval."""
+"""The ``policyqa`` command line: build, add, remove, ask, parse, corpus, serve, eval."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from .config import Settings
 
@@ -22,6 +23,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         embedder=getattr(args, "embedder", None),
         cache_dir=getattr(args, "cache", None),
         reranker=getattr(args, "reranker", None),
+        faiss_kind=getattr(args, "faiss_kind", None),
         progress=False if getattr(args, "no_progress", False) else None,
     )
 
@@ -44,6 +46,54 @@ def cmd_build(args: argparse.Namespace) -> int:
     print(report.summary())
     print(f"total {time.perf_counter() - t0:.1f}s")
     return 0
+
+
+def _update_progress(settings: Settings, quiet: bool) -> tuple[Any, Any]:
+    """A progress callback drawing one bar on stderr, or None."""
+    from tqdm.auto import tqdm
+
+    if quiet or not settings.progress:
+        return None, None
+    bar = tqdm(total=100, unit="%", leave=False)
+
+    def progress(fraction: float, message: str) -> None:
+        bar.set_description(message[:40])
+        bar.update(round(fraction * 100) - bar.n)
+
+    return progress, bar
+
+
+def _print_update(report: Any, as_json: bool) -> int:
+    if as_json:
+        _print_json(report.to_dict())
+    else:
+        print(report.summary())
+    return 1 if report.problems else 0
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    from index.cache import EmbeddingCache
+    from index.embedders import make_embedder
+    from index.update import add_documents
+
+    settings = _settings(args)
+    embedder = make_embedder(settings.embedder)
+    cache = EmbeddingCache(Path(settings.cache_dir) / "embeddings.sqlite")
+    progress, bar = _update_progress(settings, args.json)
+    try:
+        report = add_documents(settings.index_dir, args.files, embedder, cache, progress=progress)
+    finally:
+        cache.close()
+        if bar is not None:
+            bar.close()
+    return _print_update(report, args.json)
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    from index.update import remove_documents
+
+    settings = _settings(args)
+    return _print_update(remove_documents(settings.index_dir, args.doc_ids), args.json)
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -154,6 +204,9 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("paths", nargs="*", help="files or directories (default: the bundled corpus/)")
     b.add_argument("--max-chars", type=int, help="chunk size in characters")
     b.add_argument("--no-progress", action="store_true", help="no progress bar")
+    b.add_argument("--faiss-kind", choices=["auto", "flat", "hnsw", "ivf"],
+                   help="dense index: auto (default: exact up to 50,000 chunks, IVF above), flat, hnsw or ivf "
+                        "($POLICYQA_FAISS_KIND)")
     common(b)
     b.set_defaults(func=cmd_build)
 
@@ -169,6 +222,19 @@ def build_parser() -> argparse.ArgumentParser:
     pa.add_argument("files", nargs="+")
     pa.add_argument("--json", action="store_true")
     pa.set_defaults(func=cmd_parse)
+
+    ad = sub.add_parser("add", help="add files to the index (a file or title already indexed is replaced)")
+    ad.add_argument("files", nargs="+", help="files or directories")
+    ad.add_argument("--json", action="store_true", help="print the update report as JSON")
+    ad.add_argument("--no-progress", action="store_true", help="no progress bar")
+    common(ad)
+    ad.set_defaults(func=cmd_add)
+
+    rm = sub.add_parser("remove", help="remove documents from the index by id (see: policyqa corpus --json)")
+    rm.add_argument("doc_ids", nargs="+", metavar="DOC_ID")
+    rm.add_argument("--json", action="store_true", help="print the update report as JSON")
+    common(rm)
+    rm.set_defaults(func=cmd_remove)
 
     c = sub.add_parser("corpus", help="list the documents in an index")
     c.add_argument("--json", action="store_true")

@@ -44,9 +44,23 @@ class Settings:
     rerank_top_n: int = 20
     rerank_blend: float = 1.0
 
+    # the FAISS index (index/faiss_index.py): "auto" (exact up to faiss_exact_max chunks, IVF above),
+    # "flat", "hnsw" or "ivf" for builds; faiss_ef_search (HNSW) and faiss_nprobe (IVF) at every search
+    faiss_kind: str = "auto"
+    faiss_exact_max: int = 50_000
+    faiss_hnsw_m: int = 32
+    faiss_ef_search: int = 128
+    faiss_nprobe: int = 32
+
     def __post_init__(self) -> None:
         if self.top_k < 1:
             raise ValueError("top_k must be at least 1")
+        if self.faiss_kind not in ("auto", "flat", "hnsw", "ivf"):
+            raise ValueError(f"faiss_kind must be auto, flat, hnsw or ivf, got {self.faiss_kind!r}")
+        if self.faiss_exact_max < 0 or self.faiss_hnsw_m < 2 or self.faiss_ef_search < 1 or self.faiss_nprobe < 1:
+            raise ValueError("faiss_exact_max must be >= 0, faiss_hnsw_m >= 2, faiss_ef_search and faiss_nprobe >= 1")
+        if not 0.0 <= self.min_term_coverage <= 1.0:
+            raise ValueError("min_term_coverage must be between 0 and 1")
         if not 0.0 <= self.min_term_coverage <= 1.0:
             raise ValueError("min_term_coverage must be between 0 and 1")
         if self.rerank_top_n < 1:

@@ -10,16 +10,20 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from index.builder import BuildReport, build_index
 from index.cache import EmbeddingCache
 from index.embedders import Embedder, make_embedder
+from index.faiss_index import DenseParams
 from index.rerank import Reranker, make_reranker
 from index.retriever import Filters, Hit, Retriever
 from index.store import IndexData, load_index
 from index.tokenize import JiebaTokenizer
+from index.update import Progress, UpdateReport, add_documents, remove_documents
 from ingest.chunking import ChunkParams
 from ingest.types import Document
 
@@ -28,6 +32,12 @@ from .extractive import AnswerParams, ExtractiveAnswerer
 from .types import Answer
 
 log = logging.getLogger(__name__)
+
+
+def dense_params(settings: Settings) -> DenseParams:
+    """The FAISS choices of ``settings`` (kind for builds; ef_search and nprobe for every search)."""
+    return DenseParams(kind=settings.faiss_kind, exact_max=settings.faiss_exact_max, hnsw_m=settings.faiss_hnsw_m,
+                       ef_search=settings.faiss_ef_search, nprobe=settings.faiss_nprobe)
 
 
 class PolicyQA:
@@ -48,6 +58,8 @@ class PolicyQA:
             AnswerParams(min_dense_score=settings.min_dense_score, min_term_coverage=settings.min_term_coverage),
         )
         self.report: BuildReport | None = None
+        self._live_lock = threading.Lock()  # the served version is read and replaced under it
+        self._update_lock = threading.Lock()  # one add/remove at a time
 
     @classmethod
     def open(cls, index_dir: str | Path | None = None, settings: Settings | None = None,
@@ -57,7 +69,7 @@ class PolicyQA:
         if index_dir is not None:
             settings = settings.override(index_dir=index_dir)
         embedder = embedder or make_embedder(settings.embedder)
-        data = load_index(settings.index_dir, expect_embedder=embedder.name)
+        data = load_index(settings.index_dir, expect_embedder=embedder.name, dense=dense_params(settings))
         return cls(data, settings, embedder)
 
     @classmethod
@@ -72,7 +84,7 @@ class PolicyQA:
         try:
             report = build_index(paths, settings.index_dir, embedder, cache,
                                  chunk_params=ChunkParams(max_chars=settings.chunk_max_chars),
-                                 progress=settings.progress)
+                                 progress=settings.progress, dense_params=dense_params(settings))
         finally:
             cache.close()
         engine = cls.open(settings.index_dir, settings, embedder)
@@ -84,11 +96,60 @@ class PolicyQA:
         return self.data.documents
 
     def search(self, question: str, k: int | None = None, filters: Filters | None = None) -> list[Hit]:
-        return self.retriever.search(question, k or self.settings.top_k, filters)
+        with self._live_lock:
+            retriever = self.retriever
+        return retriever.search(question, k or self.settings.top_k, filters)
+
+    # -- updates ---------------------------------------------------------------------------
+    def add(self, paths: Sequence[str | Path], progress: Progress | None = None) -> UpdateReport:
+        """Add files to the index: new documents are added, a file or title already indexed is
+        replaced, a copy becomes an alias, an unreadable file is reported in ``.problems``.
+
+        The engine serves the new version when this returns; questions asked meanwhile are
+        answered from the previous one. ``progress(fraction, message)`` is called as it goes.
+        """
+        if isinstance(paths, (str, Path)):
+            paths = [paths]
+        with self._update_lock:
+            cache = EmbeddingCache(Path(self.settings.cache_dir) / "embeddings.sqlite")
+            try:
+                report = add_documents(self.settings.index_dir, paths, self.embedder, cache,
+                                       self.retriever.tokenizer, progress)
+            finally:
+                cache.close()
+            if report.changed:
+                self._serve_live_version()
+        return report
+
+    def remove(self, doc_ids: Sequence[str], progress: Progress | None = None) -> UpdateReport:
+        """Remove documents (with their copies) by id; unknown ids are reported in ``.problems``.
+        As with :meth:`add`, the engine serves the new version when this returns."""
+        if isinstance(doc_ids, str):
+            doc_ids = [doc_ids]
+        with self._update_lock:
+            report = remove_documents(self.settings.index_dir, doc_ids, progress)
+            if report.changed:
+                self._serve_live_version()
+        return report
+
+    def _serve_live_version(self) -> None:
+        """Load the index's live version and swap it in, with its retriever and answerers, at once."""
+        data = load_index(self.settings.index_dir, expect_embedder=self.embedder.name,
+                          dense=dense_params(self.settings))
+        fresh = type(self)(data, self.settings, self.embedder, reranker=self.reranker)
+        fresh.retriever.tokenizer = self.retriever.tokenizer  # already loaded
+        state = {k: v for k, v in vars(fresh).items() if k not in ("report", "_live_lock", "_update_lock")}
+        with self._live_lock:
+            previous = {k: getattr(self, k, None) for k in state}  # freed after the lock is released
+            self.__dict__.update(state)
+        del previous
+        log.info("serving index version %s", data.path.name if data.path else "?")
 
     def ask(self, question: str, k: int | None = None, filters: Filters | None = None) -> Answer:
         """Answer ``question`` with cited clauses, or abstain."""
         t0 = time.perf_counter()
-        answer = self.answerer.answer(question, k or self.settings.top_k, filters)
+        with self._live_lock:  # one version for the whole answer, even while an update swaps in the next
+            answerer = self.answerer
+        answer = answerer.answer(question, k or self.settings.top_k, filters)
         answer.latency_ms = round((time.perf_counter() - t0) * 1000, 1)
         return answer

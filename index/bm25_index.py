@@ -1,0 +1,178 @@
+"""BM25 over stored tokens: the token table kept with every index version, and a bm25s index built
+from it in a few vectorised passes.
+
+bm25s cannot add documents to an index, so an update re-indexes every chunk. Doing that from
+Python lists (as ``bm25s.BM25.index`` does) costs minutes and gigabytes at 10^6 chunks; from a
+:class:`TokenTable` (token ids in one int32 array) it is numpy sorting. The result is a plain
+``bm25s.BM25`` (Lucene BM25, k1=1.2, b=0.75) with the same scores ``bm25s.BM25.index`` computes
+(``tests/test_index.py`` compares them), saved and loaded by bm25s.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+EMPTY = "\u2400"  # stands for a chunk without tokens: bm25s needs one, no query contains it
+K1, B = 1.2, 0.75
+
+
+@dataclass
+class TokenTable:
+    """The BM25 tokens of each chunk: chunk ``i`` is ``vocab[ids[offsets[i]:offsets[i + 1]]]``.
+
+    >>> t = TokenTable.from_lists([["数据", "出境"], [], ["数据"]])
+    >>> t.to_lists(), len(t)
+    ([['数据', '出境'], [], ['数据']], 3)
+    >>> t.take([2, 0]).concat(TokenTable.from_lists([["评估"]])).to_lists()
+    [['数据'], ['数据', '出境'], ['评估']]
+    """
+
+    vocab: list[str]
+    ids: np.ndarray  # int32, all chunks' token ids one after the other
+    offsets: np.ndarray  # int64, len(chunks) + 1
+
+    def __post_init__(self) -> None:
+        if len(self.offsets) == 0 or self.offsets[0] != 0 or self.offsets[-1] != len(self.ids):
+            raise ValueError("token table offsets must run from 0 to the number of token ids")
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    @classmethod
+    def from_lists(cls, token_lists: Iterable[Sequence[str]], vocab: list[str] | None = None) -> "TokenTable":
+        """A table of ``token_lists``; ``vocab`` (extended as needed) fixes the first ids."""
+        vocab = list(vocab or [])
+        index = {w: i for i, w in enumerate(vocab)}
+        lengths: list[int] = []
+        flat: list[int] = []
+        for tokens in token_lists:
+            lengths.append(len(tokens))
+            for w in tokens:
+                i = index.get(w)
+                if i is None:
+                    i = index[w] = len(vocab)
+                    vocab.append(w)
+                flat.append(i)
+        offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        return cls(vocab, np.asarray(flat, dtype=np.int32), offsets)
+
+    def to_lists(self) -> list[list[str]]:
+        return [[self.vocab[i] for i in self.ids[a:b].tolist()] for a, b in zip(self.offsets[:-1], self.offsets[1:])]
+
+    def lengths(self) -> np.ndarray:
+        return np.diff(self.offsets)
+
+    def take(self, rows: Sequence[int] | np.ndarray) -> "TokenTable":
+        """The table of chunks ``rows``, in that order."""
+        rows = np.asarray(rows, dtype=np.int64)
+        lengths = self.lengths()[rows]
+        offsets = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        # position of every kept token: the start of its chunk plus its place in the chunk
+        starts = np.repeat(self.offsets[:-1][rows] - offsets[:-1], lengths)
+        ids = self.ids[starts + np.arange(offsets[-1], dtype=np.int64)]
+        # words no kept chunk has leave the vocabulary
+        used = np.bincount(ids, minlength=len(self.vocab)) > 0
+        remap = (np.cumsum(used) - 1).astype(np.int32)
+        vocab = [w for w, u in zip(self.vocab, used.tolist()) if u]
+        return TokenTable(vocab, remap[ids], offsets)
+
+    def concat(self, other: "TokenTable") -> "TokenTable":
+        """This table followed by ``other`` (whose tokens are mapped into this vocabulary)."""
+        vocab = list(self.vocab)
+        index = {w: i for i, w in enumerate(vocab)}
+        remap = np.empty(len(other.vocab), dtype=np.int32)
+        for j, w in enumerate(other.vocab):
+            i = index.get(w)
+            if i is None:
+                i = index[w] = len(vocab)
+                vocab.append(w)
+            remap[j] = i
+        ids = np.concatenate([self.ids, remap[other.ids] if len(other.ids) else other.ids.astype(np.int32)])
+        offsets = np.concatenate([self.offsets, self.offsets[-1] + other.offsets[1:]])
+        return TokenTable(vocab, ids.astype(np.int32, copy=False), offsets)
+
+    def save(self, path: str | Path) -> None:
+        np.savez(path, vocab=np.asarray(self.vocab, dtype=str), ids=self.ids, offsets=self.offsets)
+
+    @classmethod
+    def load(cls, path: str | Path) -> "TokenTable":
+        with np.load(path, allow_pickle=False) as z:
+            return cls(z["vocab"].tolist(), z["ids"].astype(np.int32, copy=False), z["offsets"].astype(np.int64))
+
+
+def quiet_bm25s() -> None:
+    """bm25s sets its own logger to DEBUG when imported; put it back under the application's control."""
+    bm25_log = logging.getLogger("bm25s")
+    if bm25_log.level == logging.DEBUG:
+        bm25_log.setLevel(logging.NOTSET)
+
+
+def bm25_from_table(table: TokenTable) -> Any:
+    """A ``bm25s.BM25`` over the chunks of ``table`` (row ``i`` = chunk ``i``)."""
+    import bm25s
+
+    quiet_bm25s()
+    n = len(table)
+    if n == 0:
+        raise ValueError("a BM25 index needs at least one chunk")
+    table = _with_placeholders(table)
+    lengths, ids, vocab = table.lengths(), table.ids, table.vocab
+    n_vocab = len(vocab)
+    # one entry per (token, chunk) pair with its term frequency, sorted by token then chunk (CSC order)
+    keys = ids.astype(np.int64) * n
+    keys += np.repeat(np.arange(n, dtype=np.int64), lengths)
+    keys.sort()
+    new = np.empty(len(keys), dtype=bool)
+    new[0] = True
+    np.not_equal(keys[1:], keys[:-1], out=new[1:])
+    starts = np.flatnonzero(new)
+    del new
+    pairs = keys[starts]
+    tf = np.diff(starts, append=len(keys)).astype(np.float32)
+    del keys, starts
+    token = pairs // n
+    chunk = (pairs - token * n).astype(np.int32)
+    del pairs
+    df = np.bincount(token, minlength=n_vocab)
+    idf = np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32)
+    norm = (K1 * (1.0 - B + B * lengths / lengths.mean())).astype(np.float32)
+    data = tf / (norm[chunk] + tf)
+    data *= idf[token]
+    del tf, token
+    indptr = np.zeros(n_vocab + 1, dtype=np.int32 if len(data) < 2**31 else np.int64)
+    np.cumsum(df, out=indptr[1:])
+    retriever = bm25s.BM25(k1=K1, b=B)
+    # what bm25s.BM25.index leaves behind (create_empty_token adds "" to the vocabulary, not the matrix)
+    retriever.scores = {"data": data, "indices": chunk, "indptr": indptr, "num_docs": n}
+    vocab_dict = {w: i for i, w in enumerate(vocab)}
+    vocab_dict.setdefault("", len(vocab))
+    retriever.vocab_dict = vocab_dict
+    retriever.unique_token_ids_set = set(vocab_dict.values())
+    retriever.nonoccurrence_array = None
+    return retriever
+
+
+def _with_placeholders(table: TokenTable) -> TokenTable:
+    """``table`` with the token :data:`EMPTY` in each chunk that has none (bm25s needs one in every chunk;
+    no query contains it)."""
+    lengths = table.lengths()
+    empty = lengths == 0
+    if not empty.any():
+        return table
+    vocab = table.vocab if EMPTY in table.vocab else [*table.vocab, EMPTY]
+    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(np.where(empty, 1, lengths), out=offsets[1:])
+    ids = np.full(offsets[-1], vocab.index(EMPTY), dtype=np.int32)
+    # each token moves by how much earlier placeholders pushed its chunk
+    ids[np.arange(len(table.ids)) + np.repeat(offsets[:-1] - table.offsets[:-1], lengths)] = table.ids
+    return TokenTable(vocab, ids, offsets)

@@ -1,0 +1,425 @@
+"""Index updates by document: add, replace and remove documents without a full rebuild.
+
+An update reads the live version, changes only what it must, and writes a new version that
+replaces ``CURRENT`` atomically (see :mod:`index.store`), so an update killed halfway leaves the
+previous version live, and a process serving the old version keeps serving it.
+
+* New chunks are embedded through the :class:`~index.cache.EmbeddingCache` and get new vector
+  ids; the vectors of removed chunks leave the FAISS index by id (or become tombstones, see
+  :mod:`index.faiss_index`); nothing else is renumbered or re-embedded.
+* BM25 is re-indexed from the tokens stored with the chunks (bm25s cannot add to an index; see
+  :mod:`index.bm25_index`); nothing is re-tokenised, and nothing of this happens at query time.
+* What depends on the whole corpus (metadata such as precedence, cross-references) is
+  recomputed over the documents after the update, as a build would.
+
+Rules for added files, in order:
+
+1. A file whose name is already a source of the index is a new version of it: every document
+   of the old file is replaced.
+2. A document whose text is a copy of a document in the index becomes an alias of it, as in a
+   build (the fuller copy stays canonical).
+3. A document whose title is that of a document in the index replaces it.
+4. Anything else is added. An unreadable file is reported (with the reason and the fix) and
+   changes nothing.
+
+>>> report = add_documents("var/index", ["new_law.pdf"], embedder, cache)   # doctest: +SKIP
+>>> report.added[0].title, report.chunks_added                              # doctest: +SKIP
+('某某管理办法', 42)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ingest.chunking import ChunkParams, chunk_document
+from ingest.loaders import discover, read_source
+from ingest.pipeline import dedupe, link_documents, parse_source
+from ingest.text import compact
+from ingest.types import Chunk, Document, IngestError, IngestProblem, SourceText
+
+from .bm25_index import TokenTable, bm25_from_table
+from .builder import corpus_entry
+from .cache import EmbeddingCache
+from .embedders import Embedder
+from .faiss_index import DenseParams, describe, update_dense
+from .store import IndexData, current_version, read_manifest, read_version, write_index
+from .tokenize import JiebaTokenizer
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[float, str], None]
+"""``progress(fraction, message)``: fraction runs from 0 to 1 over one update."""
+
+
+@dataclass(frozen=True)
+class DocChange:
+    """A document an update touched. ``others``: for a replacement, the ids it replaced; for an
+    alias, the id of the document it is a copy of."""
+
+    id: str
+    title: str
+    source: str
+    others: tuple[str, ...] = ()
+
+
+@dataclass
+class UpdateReport:
+    """What an update did. ``version`` is the live version afterwards (unchanged when nothing changed)."""
+
+    index_path: Path
+    version: str
+    changed: bool = False
+    added: list[DocChange] = field(default_factory=list)
+    replaced: list[DocChange] = field(default_factory=list)
+    removed: list[DocChange] = field(default_factory=list)
+    aliased: list[DocChange] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)  # files whose text the index already holds as is
+    chunks_added: int = 0
+    chunks_removed: int = 0
+    problems: list[IngestProblem] = field(default_factory=list)
+    seconds: float = 0.0
+    embedded: int = 0
+    cached: int = 0
+    dense: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["index_path"] = str(self.index_path)
+        d["problems"] = [{"source": p.source, "reason": p.reason, "fix": p.fix} for p in self.problems]
+        return d
+
+    def summary(self) -> str:
+        lines = [f"index: {self.index_path}" + ("" if self.changed else " (unchanged)")]
+        for label, items in (("added", self.added), ("replaced", self.replaced), ("removed", self.removed),
+                             ("copy of a document already indexed (kept as an alias)", self.aliased)):
+            for c in items:
+                extra = f" (replaces {', '.join(c.others)})" if label == "replaced" else (
+                    f" → {c.others[0]}" if c.others and label.startswith("copy") else "")
+                lines.append(f"{label}: {c.id} {c.title} ({c.source}){extra}")
+        if self.unchanged:
+            lines.append("unchanged (already indexed as is): " + ", ".join(self.unchanged))
+        lines.append(f"chunks: +{self.chunks_added} -{self.chunks_removed}  "
+                     f"embeddings: {self.embedded} computed, {self.cached} from cache  time: {self.seconds:.1f}s")
+        if self.dense:
+            lines.append("dense: " + ", ".join(f"{k} {v}" for k, v in self.dense.items()))
+        if self.problems:
+            lines.append(f"{len(self.problems)} problem(s):")
+            lines.extend(f"  - {p}" for p in self.problems)
+        return "\n".join(lines)
+
+
+@contextlib.contextmanager
+def _locked(index_dir: Path) -> Iterator[None]:
+    """One update at a time per index directory, across processes."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield
+        return
+    with open(index_dir / ".update.lock", "a+b") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _say(progress: Progress | None, fraction: float, message: str) -> None:
+    log.debug("update %.0f%%: %s", fraction * 100, message)
+    if progress is not None:
+        progress(min(1.0, max(0.0, fraction)), message)
+
+
+def read_inputs(paths: Iterable[str | Path]) -> tuple[list[SourceText], list[IngestProblem]]:
+    """Read the files to add. A file is named by its file name; a directory's files by their path
+    inside it (as a build of that directory names them). Unreadable files become problems."""
+    sources: list[SourceText] = []
+    problems: list[IngestProblem] = []
+    names: set[str] = set()
+    for raw in paths:
+        p = Path(raw)
+        files, errors = discover([p])
+        problems.extend(e.problem for e in errors)
+        for f in files:
+            name = f.relative_to(p).as_posix() if p.is_dir() else f.name
+            if name in names:
+                problems.append(IngestProblem(str(f), f"another file named {name} is in the same update",
+                                              "add one of them, or rename it"))
+                continue
+            try:
+                sources.append(read_source(f, name))
+                names.add(name)
+            except IngestError as exc:
+                log.warning("skipped %s", exc.problem)
+                problems.append(exc.problem)
+    return sources, problems
+
+
+def _copy(doc: Document) -> Document:
+    """A copy an update may change without touching the documents a live engine serves."""
+    return replace(doc, metadata=dict(doc.metadata), aliases=[dict(a) for a in doc.aliases],
+                   clauses=[replace(c, refs=list(c.refs)) for c in doc.clauses])
+
+
+def _body(doc: Document, sources: dict[str, SourceText]) -> str:
+    return compact(sources[doc.source].text[doc.start:doc.end])
+
+
+def _change(doc: Document, others: Sequence[str] = ()) -> DocChange:
+    return DocChange(doc.id, doc.title, doc.source, tuple(others))
+
+
+class _Plan:
+    """The documents and sources of the index as an update changes them."""
+
+    def __init__(self, base: IndexData) -> None:
+        self.sources = dict(base.sources)
+        self.docs = {d.id: _copy(d) for d in base.documents}
+        self.gone: dict[str, Document] = {}  # removed or replaced existing documents
+        self.replaced_by: dict[str, list[str]] = {}  # new doc id → old ids it replaces
+        self.candidates: list[Document] = []
+        self.problems: list[IngestProblem] = []
+        self.alias_changes = False
+        self.old_versions: dict[str, list[Document]] = {}  # replaced file → its documents before
+        self._parsed: dict[str, list[Document]] = {}
+
+    def remove(self, doc_id: str) -> Document | None:
+        doc = self.docs.pop(doc_id, None)
+        if doc is not None:
+            self.gone[doc_id] = doc
+        return doc
+
+    def remove_by_id(self, doc_ids: Sequence[str]) -> None:
+        alias_of = {a.get("doc_id"): d for d in self.docs.values() for a in d.aliases}
+        for doc_id in dict.fromkeys(doc_ids):
+            if self.remove(doc_id) is not None:
+                continue
+            if doc_id in alias_of:
+                canon = alias_of[doc_id]
+                self.problems.append(IngestProblem(
+                    doc_id, f"is a copy of {canon.id} {canon.title}, not an indexed document",
+                    f"remove {canon.id} to remove the document and all its copies"))
+            else:
+                self.problems.append(IngestProblem(doc_id, "no document with this id in the index",
+                                                   "list the ids with: policyqa corpus --json"))
+
+    def replace_sources(self, new: list[SourceText]) -> None:
+        """Rule 1: a file already in the index is a new version of it."""
+        names = {s.path for s in new if s.path in self.sources}
+        if not names:
+            return
+        orphaned: list[dict[str, Any]] = []
+        for doc in [d for d in self.docs.values() if d.source in names]:
+            self.remove(doc.id)
+            self.old_versions.setdefault(doc.source, []).append(doc)
+            orphaned.extend(a for a in doc.aliases if a.get("source") not in names)
+        for doc in self.docs.values():
+            kept = [a for a in doc.aliases if a.get("source") not in names]
+            if len(kept) != len(doc.aliases):
+                doc.aliases, self.alias_changes = kept, True
+        # copies in other files of a replaced document are documents again (dedupe may alias them anew)
+        for alias in orphaned:
+            doc = next((d for d in self._parse(alias["source"]) if d.id == alias.get("doc_id")), None)
+            if doc is not None:
+                self.candidates.append(doc)
+        for s in new:
+            self.sources[s.path] = s
+
+    def _parse(self, name: str) -> list[Document]:
+        if name not in self._parsed:
+            self._parsed[name] = [_copy(d) for d in parse_source(self.sources[name])] if name in self.sources else []
+        return self._parsed[name]
+
+    def add_documents(self, docs: list[Document]) -> None:
+        """Rules 1 and 3 (what a document replaces) here; rule 2 (copies) is left to
+        :func:`ingest.pipeline.dedupe`."""
+        by_title = {d.title: d for d in self.docs.values()}
+        for doc in docs:
+            before = next((o for o in self.old_versions.get(doc.source, []) if o.id == doc.id or o.title == doc.title),
+                          None)
+            if before is not None:
+                self.replaced_by.setdefault(doc.id, []).append(before.id)
+            old = by_title.get(doc.title)
+            if old is not None and _body(old, self.sources) != _body(doc, self.sources):
+                self.remove(old.id)
+                del by_title[doc.title]
+                self.replaced_by.setdefault(doc.id, []).append(old.id)
+            self.candidates.append(doc)
+
+
+def _apply(index_dir: Path, base: IndexData, plan: _Plan, report: UpdateReport,
+           embedder: Embedder | None, cache: EmbeddingCache | None, tokenizer: JiebaTokenizer | None,
+           progress: Progress | None, t0: float) -> UpdateReport:
+    existing_ids = set(plan.docs)
+    seen = set(plan.docs)
+    candidates = []
+    for doc in plan.candidates:
+        if doc.id in seen:
+            plan.problems.append(IngestProblem(doc.source, f"document {doc.id} ({doc.title}) is already indexed",
+                                               "remove it first, or give the file another name"))
+            continue
+        seen.add(doc.id)
+        candidates.append(doc)
+    kept = dedupe([*plan.docs.values(), *candidates], plan.sources)
+    kept_ids = {d.id for d in kept}
+    alias_owner = {a.get("doc_id"): d.id for d in kept for a in d.aliases}
+    # an existing document that a fuller new copy displaced is replaced by it
+    for old_id in existing_ids - kept_ids:
+        owner = alias_owner.get(old_id)
+        plan.gone[old_id] = plan.docs[old_id]
+        if owner is not None:
+            plan.replaced_by.setdefault(owner, []).append(old_id)
+    added = [d for d in candidates if d.id in kept_ids]
+    report.aliased = [_change(d, [alias_owner[d.id]]) for d in candidates if d.id not in kept_ids]
+    report.replaced = [_change(d, plan.replaced_by[d.id]) for d in added if plan.replaced_by.get(d.id)]
+    report.added = [_change(d) for d in added if not plan.replaced_by.get(d.id)]
+    replaced_ids = {i for ids in plan.replaced_by.values() for i in ids}
+    report.removed = [_change(d) for i, d in plan.gone.items() if i not in replaced_ids]
+    report.problems.extend(plan.problems)
+    if not (added or plan.gone or report.aliased or plan.alias_changes):
+        report.seconds = time.perf_counter() - t0
+        return report
+    if not kept:
+        report.problems.append(IngestProblem(str(index_dir), "the update would leave the index empty",
+                                             "keep at least one document, or build a new index"))
+        report.added, report.replaced, report.removed, report.aliased = [], [], [], []
+        report.seconds = time.perf_counter() - t0
+        return report
+
+    _say(progress, 0.15, "linking documents")
+    used = {d.source for d in kept} | {a["source"] for d in kept for a in d.aliases if "source" in a}
+    sources = {name: s for name, s in plan.sources.items() if name in used}
+    link_documents(kept, sources)
+    params = ChunkParams(**base.manifest.get("chunk_params", {}))
+    keep_rows = [i for i, c in enumerate(base.chunks) if c.doc_id in kept_ids and c.doc_id in existing_ids]
+    new_chunks: list[Chunk] = [c for d in added for c in chunk_document(sources[d.source], d, params)]
+    assert base.tokens is not None and base.vector_ids is not None
+
+    vectors = np.zeros((0, base.faiss_index.d), dtype=np.float32)
+    if new_chunks:
+        if embedder is None or cache is None or tokenizer is None:
+            raise ValueError("adding documents needs an embedder, an embedding cache and a tokenizer")
+        texts = [c.index_text for c in new_chunks]
+        parts = []
+        hits0, miss0 = cache.hits, cache.misses
+        step = 64
+        for i in range(0, len(texts), step):
+            _say(progress, 0.2 + 0.6 * i / len(texts), f"embedding {i}/{len(texts)} chunks")
+            parts.append(cache.embed(embedder.name, texts[i:i + step], embedder.embed_passages, progress=False))
+        vectors = np.concatenate(parts)
+        report.embedded, report.cached = cache.misses - miss0, cache.hits - hits0
+        new_tokens = TokenTable.from_lists(tokenizer(t) for t in texts)
+    else:
+        new_tokens = TokenTable.from_lists([])
+    _say(progress, 0.82, "updating the dense index")
+    next_vid = int(base.manifest.get("next_vid", int(base.vector_ids.max()) + 1 if len(base.vector_ids) else 0))
+    new_vids = np.arange(next_vid, next_vid + len(new_chunks), dtype=np.int64)
+    keep_vids = base.vector_ids[keep_rows]
+    removed_vids = np.setdiff1d(base.vector_ids, keep_vids)
+    live_vids = np.concatenate([keep_vids, new_vids])
+    dense_info = base.manifest.get("dense", {})
+    dense_params = DenseParams.from_dict(dense_info.get("params"))
+    dense, tombstones, rebuilt = update_dense(base.faiss_index, dense_params, removed_vids, vectors, new_vids,
+                                              live_vids, trained_on=dense_info.get("trained_on"))
+    _say(progress, 0.88, "re-indexing BM25")
+    chunks = [base.chunks[i] for i in keep_rows] + new_chunks
+    tokens = base.tokens.take(keep_rows).concat(new_tokens)
+    bm25 = bm25_from_table(tokens)
+
+    manifest = dict(base.manifest)
+    trained_on = None if rebuilt else dense_info.get("trained_on")
+    manifest.update({
+        "updated": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "dense": describe(dense, dense_params, tombstones=tombstones, trained_on=trained_on),
+        "corpus": [corpus_entry(s) for s in sources.values()],
+        "counts": {"sources": len(sources), "documents": len(kept),
+                   "duplicates": sum(len(d.aliases) for d in kept), "chunks": len(chunks),
+                   "clauses": sum(len(d.clauses) for d in kept)},
+        "next_vid": next_vid + len(new_chunks),
+        "last_update": {"from": base.path.name if base.path else None, "added": len(report.added),
+                        "replaced": len(report.replaced), "removed": len(report.removed),
+                        "aliased": len(report.aliased), "chunks_added": len(new_chunks),
+                        "chunks_removed": len(base.chunks) - len(keep_rows)},
+    })
+    _say(progress, 0.92, "writing the new version")
+    data = IndexData(manifest=manifest, chunks=chunks, documents=kept, sources=sources, faiss_index=dense,
+                     bm25=bm25, vector_ids=live_vids, tokens=tokens)
+    path = write_index(index_dir, data)
+    report.index_path, report.version, report.changed = path, path.name, True
+    report.chunks_added, report.chunks_removed = len(new_chunks), len(base.chunks) - len(keep_rows)
+    report.dense = {"kind": manifest["dense"]["kind"], "rebuilt": rebuilt, "tombstones": tombstones}
+    report.seconds = time.perf_counter() - t0
+    _say(progress, 1.0, "done")
+    log.info("index %s updated: +%d ~%d -%d documents, +%d -%d chunks in %.1fs", path.name, len(report.added),
+             len(report.replaced), len(report.removed), report.chunks_added, report.chunks_removed, report.seconds)
+    return report
+
+
+def _start(index_dir: str | Path) -> tuple[Path, UpdateReport]:
+    index_dir = Path(index_dir)
+    read_manifest(index_dir)  # no index: the clear error, before anything else
+    live = current_version(index_dir)
+    assert live is not None
+    return index_dir, UpdateReport(index_path=live, version=live.name)
+
+
+def add_documents(index_dir: str | Path, paths: Iterable[str | Path], embedder: Embedder, cache: EmbeddingCache,
+                  tokenizer: JiebaTokenizer | None = None, progress: Progress | None = None) -> UpdateReport:
+    """Add (or replace) the documents of ``paths`` in the index at ``index_dir``; see the module rules."""
+    t0 = time.perf_counter()
+    index_dir, report = _start(index_dir)
+    _say(progress, 0.0, "reading files")
+    new_sources, problems = read_inputs(paths)
+    report.problems.extend(problems)
+    parsed: list[tuple[SourceText, list[Document]]] = []
+    for i, src in enumerate(new_sources):
+        _say(progress, 0.02 + 0.08 * i / max(1, len(new_sources)), f"parsing {src.path}")
+        try:
+            docs = parse_source(src)
+        except Exception as exc:  # one bad file must not stop the update
+            log.exception("cannot parse %s", src.path)
+            report.problems.append(IngestProblem(src.path, f"parse failed: {exc}", "report this file as a bug"))
+            continue
+        if not docs:
+            report.problems.append(IngestProblem(src.path, "no text found", "check that the file is not empty"))
+            continue
+        parsed.append((src, docs))
+    if not parsed:
+        report.seconds = time.perf_counter() - t0
+        return report
+    with _locked(index_dir):
+        base = read_version(index_dir, expect_embedder=embedder.name)
+        report.index_path, report.version = base.path or index_dir, base.path.name if base.path else ""
+        indexed = {d.id for d in base.documents} | {a.get("doc_id") for d in base.documents for a in d.aliases}
+        same = {s.path for s, docs in parsed if s.path in base.sources and base.sources[s.path].text == s.text
+                and all(d.id in indexed for d in docs)}
+        report.unchanged = sorted(same)
+        parsed = [(s, docs) for s, docs in parsed if s.path not in same]
+        plan = _Plan(base)
+        plan.replace_sources([s for s, _ in parsed])
+        for s, _ in parsed:
+            plan.sources[s.path] = s
+        plan.add_documents([d for _, docs in parsed for d in docs])
+        return _apply(index_dir, base, plan, report, embedder, cache, tokenizer or JiebaTokenizer(), progress, t0)
+
+
+def remove_documents(index_dir: str | Path, doc_ids: Iterable[str],
+                     progress: Progress | None = None) -> UpdateReport:
+    """Remove documents (and their copies) by id. Unknown ids are reported as problems."""
+    t0 = time.perf_counter()
+    index_dir, report = _start(index_dir)
+    with _locked(index_dir):
+        base = read_version(index_dir)
+        report.index_path, report.version = base.path or index_dir, base.path.name if base.path else ""
+        plan = _Plan(base)
+        _say(progress, 0.05, "removing documents")
+        plan.remove_by_id(list(doc_ids))
+        return _apply(index_dir, base, plan, report, None, None, None, progress, t0)
