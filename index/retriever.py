@@ -11,7 +11,7 @@ import logging
 import re
 import threading
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -187,14 +187,31 @@ class RetrievalParams:
     bm25_weight: float = 1.0
     dense_weight: float = 1.0
     lookup_weight: float = 2.0
+    title_weight: float = 0.5  # bonus for chunks of a document the query names by (most of) its title
+    title_min_overlap: float = 0.75  # share of a title's character bigrams the query must contain
+    merge_max_chars: int = 900  # a hit covers its whole clause when the clause is at most this long
     fusion: str = "weighted"  # or "rrf"
     expand: bool = True  # add the thesaurus' legal words to the BM25 query
 
     def __post_init__(self) -> None:
         if self.candidates < 1 or self.rrf_k < 1:
             raise ValueError("candidates and rrf_k must be positive")
+        if not 0.0 < self.title_min_overlap <= 1.0:
+            raise ValueError("title_min_overlap must be in (0, 1]")
         if self.fusion not in ("weighted", "rrf"):
             raise ValueError(f"fusion must be 'weighted' or 'rrf', got {self.fusion!r}")
+
+
+def _bigrams(text: str) -> frozenset[str]:
+    return frozenset(text[i:i + 2] for i in range(len(text) - 1))
+
+
+def _union(a: list[tuple[int, float]], b: list[tuple[int, float]]) -> list[tuple[int, float]]:
+    """Two candidate lists of one ranker as one, best score first."""
+    best: dict[int, float] = dict(a)
+    for row, score in b:
+        best[row] = max(score, best.get(row, score))
+    return sorted(best.items(), key=lambda rs: -rs[1])
 
 
 def _with_floor(items: list[tuple[int, float]]) -> list[tuple[int, float]]:
@@ -236,6 +253,11 @@ class Retriever:
         names = [(d.title, d.id) for d in data.documents]
         names += [(t, d.id) for d in data.documents for t in d.metadata.get("subject_titles", [])]
         self._titles = sorted(((self._title_key(t), doc_id) for t, doc_id in names), key=lambda t: -len(t[0]))
+        self._title_bigrams = [(key, doc_id, _bigrams(key)) for key, doc_id in self._titles if len(key) >= 4]
+        clause_rows: dict[str, list[int]] = {}
+        for i, c in enumerate(data.chunks):
+            clause_rows.setdefault(c.clause_id, []).append(i)
+        self._clause_rows = {k: sorted(v, key=lambda r: data.chunks[r].start) for k, v in clause_rows.items()}
         self._faiss_threads_set = False
         self._query_vectors: dict[str, np.ndarray] = {}
         self.synonyms = load_synonyms()
@@ -268,6 +290,23 @@ class Retriever:
         doc_ids = tuple(dict.fromkeys(d for k, d in matches if len(k) == best))
         item = _ITEM_REF.search(query[m.end():])
         return ArticleRef(doc_ids, n, cn_to_int(item.group(1)) if item else None)
+
+    def named_documents(self, query: str) -> list[str]:
+        """Documents the query names by their title, or by most of it ("广东省数字政府通用人工智能方案"
+        for 《广东省加快数字政府领域通用人工智能应用工作方案》): the share of the title's character
+        bigrams found in the query is at least ``title_min_overlap``; only the best-covered titles count."""
+        q = _bigrams(self._title_key(query))
+        if not q:
+            return []
+        scored: dict[str, float] = {}
+        for key, doc_id, grams in self._title_bigrams:
+            share = len(grams & q) / len(grams)
+            if share >= self.params.title_min_overlap and share > scored.get(doc_id, 0.0):
+                scored[doc_id] = share
+        if not scored:
+            return []
+        best = max(scored.values())
+        return [d for d, share in sorted(scored.items(), key=lambda kv: -kv[1]) if share >= best - 0.05]
 
     def lookup(self, query: str, allowed: np.ndarray | None = None) -> list[int]:
         """Rows of the article a query names, best first (the named 项 before the rest)."""
@@ -326,6 +365,32 @@ class Retriever:
                            self.data.tombstones)
 
     # -- fused -----------------------------------------------------------------------------
+    def _merged(self, row: int, candidates: set[int]) -> Chunk:
+        """The hit for ``row``'s clause: the whole clause when it is short, else ``row`` joined
+        with the neighbouring chunks of its clause that retrieval also found."""
+        chunk = self.data.chunks[row]
+        rows = self._clause_rows.get(chunk.clause_id, [row])
+        if len(rows) == 1:
+            return chunk
+        first, last = self.data.chunks[rows[0]], self.data.chunks[rows[-1]]
+        if last.end - first.start <= self.params.merge_max_chars:
+            lo, hi = 0, len(rows) - 1
+        else:
+            lo = hi = rows.index(row)
+            while lo > 0 and rows[lo - 1] in candidates:
+                lo -= 1
+            while hi < len(rows) - 1 and rows[hi + 1] in candidates:
+                hi += 1
+            if lo == hi:
+                return chunk
+        start, end = self.data.chunks[rows[lo]].start, self.data.chunks[rows[hi]].end
+        source = self.data.sources.get(chunk.source)
+        if source is None:
+            return chunk
+        return replace(chunk, start=start, end=end, text=source.text[start:end],
+                       index_text="\n".join(self.data.chunks[r].index_text for r in rows[lo:hi + 1]),
+                       page=self.data.chunks[rows[lo]].page)
+
     def search(self, query: str, k: int = 10, filters: Filters | None = None) -> list[Hit]:
         """The top ``k`` chunks for ``query``, at most one per clause."""
         if k < 1:
@@ -340,9 +405,21 @@ class Retriever:
             "bm25": self.bm25(expanded, n, allowed),
             "dense": self.dense(q, n, allowed),
         }
+        named = self.named_documents(q) if not lookup and self.params.title_weight > 0 else []
+        if named:
+            # the named documents' best chunks compete even when the whole corpus ranks them low
+            inside = np.concatenate([self._doc_rows[d] for d in named if d in self._doc_rows] or
+                                    [np.zeros(0, dtype=np.int64)])
+            if allowed is not None:
+                inside = np.intersect1d(inside, allowed)
+            scored["bm25"] = _union(scored["bm25"], self.bm25(expanded, n, inside))
+            scored["dense"] = _union(scored["dense"], self.dense(q, n, inside))
+            named_rows = set(inside.tolist())
+            scored["title"] = [(row, 1.0) for row in dict.fromkeys(
+                r for nm in ("bm25", "dense") for r, _ in scored[nm] if r in named_rows)]
         weights = {"lookup": self.params.lookup_weight, "bm25": self.params.bm25_weight,
-                   "dense": self.params.dense_weight}
-        names = [name for name, lst in scored.items() if lst]
+                   "dense": self.params.dense_weight, "title": self.params.title_weight}
+        names = [name for name, lst in scored.items() if lst and weights[name] > 0]
         if self.params.fusion == "rrf":
             fused = reciprocal_rank_fusion([[r for r, _ in scored[nm]] for nm in names], k=self.params.rrf_k,
                                            weights=[weights[nm] for nm in names])
@@ -350,6 +427,7 @@ class Retriever:
             fused = weighted_score_fusion([_with_floor(scored[nm]) for nm in names],
                                           weights=[weights[nm] for nm in names])
         ranks = {nm: {row: i + 1 for i, (row, _) in enumerate(scored[nm])} for nm in names}
+        candidates = {row for nm in names for row, _ in scored[nm]}
         hits: list[Hit] = []
         depth = max(k, self.rerank_top_n) if self.reranker is not None else k
         seen_clauses: set[str] = set()
@@ -360,7 +438,7 @@ class Retriever:
             if chunk.clause_id in seen_clauses:
                 continue
             seen_clauses.add(chunk.clause_id)
-            hits.append(Hit(chunk=chunk, score=float(score), rank=len(hits) + 1,
+            hits.append(Hit(chunk=self._merged(int(row), candidates), score=float(score), rank=len(hits) + 1,
                             ranks={nm: ranks[nm][row] for nm in names if row in ranks[nm]}))
             if len(hits) >= depth:
                 break
