@@ -51,6 +51,9 @@ class Settings:
     faiss_hnsw_m: int = 32
     faiss_ef_search: int = 128
     faiss_nprobe: int = 32
+    # web UI (policyqa serve): largest accepted upload, and how many requests run at once
+    upload_max_mb: int = 20
+    ui_concurrency: int = 8
 
     def __post_init__(self) -> None:
         if self.top_k < 1:
@@ -67,6 +70,10 @@ class Settings:
             raise ValueError("rerank_top_n must be at least 1")
         if not 0.0 <= self.rerank_blend <= 1.0:
             raise ValueError("rerank_blend must be between 0 and 1")
+        if self.upload_max_mb < 1:
+            raise ValueError("upload_max_mb must be at least 1 (megabytes)")
+        if self.ui_concurrency < 1:
+            raise ValueError("ui_concurrency must be at least 1")
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":

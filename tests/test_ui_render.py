@@ -1,0 +1,297 @@
+"""The web app's pure parts, on real answers from the slice index: HTML rendering, the clause viewer,
+documents as trees, exports, feedback records, upload checks and the filter form. No browser."""
+
+from __future__ import annotations
+
+import doctest
+import html
+import importlib
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import shared_dir
+from ui import render
+from ui.export import answer_docx, answer_markdown
+from ui.feedback import FeedbackLog, feedback_record
+from ui.forms import filter_choices, make_filters, parse_date
+from ui.uploads import check_upload, human_size, safe_filename, stage_uploads
+
+QUESTION = "数据出境安全评估的申报情形有哪些？"
+NO_ANSWER = "员工年终奖应该按什么比例缴纳个人所得税？"
+
+
+@pytest.mark.parametrize("name", ["ui.uploads", "ui.export", "ui.forms", "ui.render", "qa.conversation"])
+def test_docstring_examples(name):
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0
+
+
+@pytest.fixture(scope="module")
+def view(slice_engine):
+    return render.CorpusView.of(slice_engine.data)
+
+
+@pytest.fixture(scope="module")
+def answer(slice_engine):
+    a = slice_engine.ask(QUESTION)
+    assert not a.abstained and a.citations
+    return a
+
+
+def _text(fragment: str) -> str:
+    """Visible text of an HTML fragment."""
+    return html.unescape(re.sub(r"<[^>]+>", "", fragment))
+
+
+# -- the answer panel ------------------------------------------------------------------------
+def test_answer_markers_are_links_to_their_citation_views(answer, view):
+    out = render.render_answer(answer)
+    markers = re.findall(r"data-view='c(\d+)'[^>]*>\[(\d+)\]</a>", out)
+    assert markers and all(a == b for a, b in markers)
+    assert {int(m) for m, _ in markers} == {c.marker for c in answer.citations}
+    evidence = render.render_evidence(answer, view)
+    for c in answer.citations:
+        assert f"id='pq-view-c{c.marker}'" in evidence
+    assert evidence.count("pq-view pq-active") == 1  # the first is shown, the rest wait for a click
+
+
+def test_the_viewer_highlights_the_exact_quote_inside_its_clause_with_neighbours(slice_engine, answer, view):
+    c = answer.citations[0]
+    ev = render.evidence_of(answer, view)[0]
+    section = render.render_clause_view(ev, view, active=True)
+    marked = re.findall(r"<mark>(.*?)</mark>", section, flags=re.S)
+    assert [html.unescape(m) for m in marked] == [c.quote]
+    clause = view.clauses[c.clause_id]
+    unit = view.unit_of(clause)
+    before, after = view.neighbours(unit)
+    text = _text(section)
+    src = slice_engine.data.sources[c.source].text
+    assert src[unit.start:unit.end] in text
+    for near in (before, after):
+        if near is not None:
+            assert src[near.start:near.end] in text
+    assert before is not None or after is not None
+    doc = view.docs[c.doc_id]
+    assert f"《{doc.title}》" in text and "发布机关" in text and "状态" in text
+    assert f"字符 {c.start}–{c.end}" in text
+
+
+def test_neighbours_are_the_adjacent_articles(view):
+    doc = next(d for d in view.documents if "个人信息保护法" in d.title)
+    t13 = next(c for c in doc.clauses if c.level == "条" and c.number == "第十三条")
+    item = next(c for c in doc.clauses if c.parent and c.id.startswith(t13.id + ".") and c.level == "项")
+    assert view.unit_of(item).id == t13.id
+    before, after = view.neighbours(t13)
+    assert (before.number, after.number) == ("第十二条", "第十四条")
+
+
+def test_abstention_is_said_plainly_with_the_nearest_clauses(slice_engine, view):
+    a = slice_engine.ask(NO_ANSWER)
+    assert a.abstained and a.related
+    out = render.render_answer(a)
+    assert "无法回答" in out and "pq-abstain" in out and "最接近的条款（不足以作答）" in out
+    assert "pq-marker" not in out
+    evidence = render.render_evidence(a, view)
+    assert len(re.findall(r"<section class='pq-view", evidence)) == len(a.related)
+    assert all(f"data-view='r{i}'" in out for i in range(1, len(a.related) + 1))
+
+
+def test_warnings_and_document_text_are_escaped(answer, view):
+    from qa.types import Answer, Citation
+
+    hostile = Answer("q", "见<script>alert(1)</script>[1]", False,
+                     [Citation(1, "t", "《<b>t</b>》第一条", "x", "nowhere.txt", None, 0, 1, 1.0)],
+                     warnings=["<img src=x onerror=alert(1)>"])
+    out = render.render_answer(hostile)
+    assert "<script>" not in out and "<img" not in out and "<b>t</b>" not in out
+    assert "&lt;script&gt;" in out
+    # a citation whose document is gone says so instead of failing
+    ev = render.evidence_of(hostile, view)[0]
+    assert "已不在索引中" in render.render_clause_view(ev, view)
+
+
+def test_follow_up_note_shows_the_question_as_asked(answer):
+    from qa.conversation import Rewrite
+
+    out = render.render_answer(answer, Rewrite("《数据出境安全评估办法》申报情形，敏感个人信息", follow_up=True))
+    assert "按上文理解为：《数据出境安全评估办法》申报情形，敏感个人信息" in _text(out)
+
+
+# -- documents -------------------------------------------------------------------------------
+def test_document_tree_holds_every_article_once_under_its_chapter(view, slice_engine):
+    doc = next(d for d in view.documents if "个人信息保护法" in d.title)
+    out = render.render_document(doc, view)
+    articles = [c for c in doc.clauses if c.level == "条"]
+    assert out.count("data-level='条'") == len(articles) > 70
+    chapters = [c for c in doc.clauses if c.level == "章"]
+    assert out.count("data-level='章'") == len(chapters) >= 8
+    src = slice_engine.data.sources[doc.source].text
+    text = _text(out)
+    for art in articles:
+        assert src[art.start:art.end] in text
+    # the chapter heading, then its articles, in document order
+    first_chapter = chapters[0]
+    assert text.index(src[first_chapter.start:first_chapter.start + 6]) < text.index(src[articles[0].start:articles[0].end])
+
+
+def test_search_documents_and_rows(view):
+    hits = render.search_documents(view.documents, "数据出境")
+    assert hits and all("数据出境" in d.title or "数据出境" in d.source for d in hits)
+    assert render.search_documents(view.documents, "") == view.documents
+    assert render.search_documents(view.documents, "不存在的文件名xyz") == []
+    row = render.document_row(hits[0])
+    assert len(row) == len(render.DOC_COLUMNS) and row[0] == hits[0].title
+
+
+def test_pdf_citation_view_names_the_page(tmp_path):
+    from ingest.pipeline import ingest_paths
+
+    pdf = shared_dir("pdfs") / "sunyifeisb-art__中华人民共和国数据安全法.pdf"
+    result = ingest_paths([pdf])
+    v = render.CorpusView(result.documents, {s.path: s for s in result.sources})
+    doc = result.documents[0]
+    art = next(c for c in doc.clauses if c.level == "条" and c.number == "第三十条")
+    src = v.sources[doc.source]
+    page = src.page_at(art.start)
+    assert page and page > 1
+    ev = render.Evidence("c1", "[1] " + art.label, doc.id, art.id, doc.source, art.start, art.end, None)
+    out = render.render_clause_view(ev, v, active=True)
+    assert f"PDF 第 {page} 页" in out
+    assert html.unescape(re.search(r"<mark>(.*?)</mark>", out, flags=re.S).group(1)) == src.text[art.start:art.end]
+
+
+# -- export ----------------------------------------------------------------------------------
+def test_markdown_export_numbers_citations_as_the_markers(answer, view):
+    md = answer_markdown(answer, view.docs)
+    assert md.startswith("### 问题\n\n" + QUESTION)
+    for c in answer.citations:
+        line = f"{c.marker}. **{c.clause}**"
+        assert line in md
+        block = md[md.index(line):]
+        first_quote_line = next(q.strip() for q in c.quote.splitlines() if q.strip())
+        assert f"   > {first_quote_line}" in block
+        assert f"来源：{c.source}，字符 {c.start}–{c.end}" in block
+    assert "发布机关：" in md
+    for w in answer.warnings:
+        assert w in md
+
+
+def test_docx_export_holds_the_same_citations(answer, view, tmp_path):
+    from docx import Document
+
+    path = answer_docx(answer, tmp_path / "a.docx", view.docs)
+    paras = [p.text for p in Document(str(path)).paragraphs]
+    assert QUESTION in paras
+    for c in answer.citations:
+        assert c.clause in paras
+        assert next(q.strip() for q in c.quote.splitlines() if q.strip()) in paras
+
+
+# -- feedback --------------------------------------------------------------------------------
+def test_feedback_lines_are_questions_the_evaluator_reads(answer, slice_engine, tmp_path):
+    from eval.run import load_questions
+
+    log = FeedbackLog(tmp_path / "feedback.jsonl")
+    up = log.append(feedback_record(answer.to_dict(), "up", "正确", filters={"doc_types": ["部门规章"]}))
+    abstained = slice_engine.ask(NO_ANSWER)
+    log.append(feedback_record(abstained.to_dict(), "up"))
+    log.append(feedback_record(answer.to_dict(), "down", "漏了第七条"))
+    rows = load_questions(tmp_path / "feedback.jsonl")
+    assert [r["feedback"]["rating"] for r in rows] == ["up", "up", "down"]
+    assert rows[0]["evidence"] == [c.quote for c in answer.citations]
+    assert rows[0]["doc_titles"][0] == answer.citations[0].doc_title
+    assert rows[0]["clauses"][0] == answer.citations[0].clause.split("》", 1)[1]
+    assert rows[0]["feedback"]["filters"] == {"doc_types": ["部门规章"]} and rows[0]["note"] == "正确"
+    assert rows[1]["type"] == "unanswerable" and rows[1]["evidence"] == []
+    assert rows[2]["evidence"] == [] and rows[2]["feedback"]["comment"] == "漏了第七条"
+    assert len({r["id"] for r in rows}) == 3
+    assert all(not r["feedback"]["reviewed"] for r in rows)
+    with pytest.raises(ValueError):
+        feedback_record(answer.to_dict(), "meh")
+
+
+# -- uploads ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("name,expected", [
+    ("../../etc/passwd", "passwd"),
+    ("..\\..\\windows\\system32\\x.pdf", "x.pdf"),
+    ("a/b/../c.TXT", "c.txt"),
+    ("个人信息保护法（2021）.pdf", "个人信息保护法_2021.pdf"),
+    ("rm -rf $(whoami);.pdf", "rm_-rf_whoami.pdf"),
+    ("\x00\x1b[31mevil.pdf", "31mevil.pdf"),
+    ("....", "upload"),
+])
+def test_safe_filename(name, expected):
+    out = safe_filename(name)
+    assert out == expected
+    assert "/" not in out and "\\" not in out and not out.startswith(".")
+
+
+def test_safe_filename_caps_length():
+    out = safe_filename("长" * 500 + ".pdf")
+    assert out.endswith(".pdf") and len(out) <= 84
+
+
+def test_uploads_are_checked_and_staged_under_safe_unique_names(tmp_path):
+    pdf = shared_dir("pdfs") / "sunyifeisb-art__中华人民共和国数据安全法.pdf"
+    fake = tmp_path / "fake.pdf"
+    fake.write_bytes(b"MZ\x90\x00 not a pdf")
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"x" * 600_000)
+    exe = tmp_path / "tool.exe"
+    exe.write_bytes(b"MZ")
+    other = tmp_path / "other.txt"
+    other.write_text("第一条 另一份文件。", encoding="utf-8")
+    same_name = tmp_path / "same.txt"
+    same_name.write_text("第一条 内容不同。", encoding="utf-8")
+    dest = tmp_path / "uploads"
+    staged = stage_uploads([(pdf, "../../数据安全法.pdf"), (fake, "fake.pdf"), (empty, "empty.txt"),
+                            (big, "big.txt"), (exe, "tool.exe"), (other, "note.txt"), (same_name, "note.txt"),
+                            (pdf, "数据安全法.pdf")], dest, max_bytes=500_000)
+    reasons = dict(staged.rejected)
+    assert "不是 PDF" in reasons["fake.pdf"]
+    assert "空" in reasons["empty.txt"]
+    assert reasons["big.txt"] == "文件太大（586 KB）：上限为 488 KB"
+    assert "不支持的文件类型" in reasons["tool.exe"]
+    names = sorted(p.name for p in staged.paths)
+    # the PDF twice under one name (same bytes), two different note.txt under two names
+    assert names == sorted(["数据安全法.pdf", "数据安全法.pdf", "note.txt", "note-2.txt"])
+    assert sorted(p.name for p in dest.iterdir()) == sorted({"数据安全法.pdf", "note.txt", "note-2.txt"})
+    assert all(p.parent == dest for p in staged.paths)
+    assert check_upload(pdf, "x.pdf", 1024) == f"文件太大（{human_size(pdf.stat().st_size)}）：上限为 1 KB"
+    assert check_upload(pdf, "x.pdf", 500_000) is None
+
+
+# -- filters ---------------------------------------------------------------------------------
+def test_filter_form(view):
+    f = make_filters(["法律"], ["national"], ["in_force"], "2021", "2021-12")
+    assert (f.date_from, f.date_to) == ("2021-01-01", "2021-12-31")
+    assert f.doc_types == frozenset({"法律"})
+    with pytest.raises(ValueError, match="晚于"):
+        make_filters(date_from="2024-01-01", date_to="2023-01-01")
+    assert parse_date("2024年3月", "date_to") == "2024-03-31"
+    assert parse_date("", "date_from") is None
+    choices = filter_choices(view.documents)
+    values = {v for _, v in choices["doc_types"]}
+    assert {"法律", "部门规章"} <= values
+    assert all("（" in label for label, _ in choices["statuses"])
+
+
+def test_filters_change_the_answer(slice_engine):
+    f = make_filters(doc_types=["法律"])
+    a = slice_engine.ask("向境外提供个人信息需要满足什么条件？", filters=f)
+    docs = {d.id: d for d in slice_engine.documents}
+    assert a.citations and all(docs[c.doc_id].metadata.get("doc_type") == "法律" for c in a.citations)
+    b = slice_engine.ask("向境外提供个人信息需要满足什么条件？", filters=make_filters(doc_types=["部门规章"]))
+    assert b.citations and all(docs[c.doc_id].metadata.get("doc_type") == "部门规章" for c in b.citations)
+
+
+def test_feedback_file_is_json_lines(tmp_path, answer):
+    log = FeedbackLog(tmp_path / "sub" / "feedback.jsonl")
+    log.append(feedback_record(answer.to_dict(), "👍"))
+    lines = Path(log.path).read_text("utf-8").splitlines()
+    assert len(lines) == 1 and json.loads(lines[0])["feedback"]["rating"] == "up"

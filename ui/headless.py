@@ -1,0 +1,60 @@
+"""Debian's Chromium, headless, driven by Selenium: for the browser tests, the UI benchmark and
+the README screenshot. Never downloads a browser or a driver: both come from the system
+(``apt-get install chromium chromium-driver``) and Selenium Manager is switched off.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from selenium.webdriver.remote.webdriver import WebDriver
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--no-first-run", "--disable-quic", "--disable-sync",
+         "--disable-dev-shm-usage", "--lang=zh-CN"]
+
+
+def missing() -> str | None:
+    """Why the browser cannot start here (None when it can)."""
+    for path, pkg in ((CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver")):
+        if not Path(path).is_file():
+            return f"{path} is missing: apt-get install -y --no-install-recommends {pkg}"
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        return "selenium is missing: pip install -e '.[test]'"
+    return None
+
+
+def chrome(width: int = 1440, height: int = 900) -> "WebDriver":
+    """A fresh headless Chromium with its own profile directory (removed on ``quit()``)."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    os.environ["SE_OFFLINE"] = "true"  # Selenium Manager must not fetch anything
+    profile = tempfile.mkdtemp(prefix="policyqa-chromium-")
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    for flag in FLAGS:
+        opts.add_argument(flag)
+    opts.add_argument(f"--user-data-dir={profile}")
+    opts.add_argument(f"--window-size={width},{height}")
+    opts.add_experimental_option("prefs", {"intl.accept_languages": "zh-CN,zh"})
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=opts)
+    original_quit = driver.quit
+
+    def quit_and_clean() -> None:
+        try:
+            original_quit()
+        finally:
+            shutil.rmtree(profile, ignore_errors=True)
+
+    driver.quit = quit_and_clean  # type: ignore[method-assign]
+    return driver

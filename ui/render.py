@@ -1,0 +1,414 @@
+"""Pure HTML rendering for the web app: answers, the clause viewer, documents and their metadata.
+
+Nothing here touches Gradio or the file system, so all of it is unit-tested without a browser.
+All document text is HTML-escaped. Clicking any element with ``data-view="KEY"`` shows the
+viewer section ``pq-view-KEY`` (the script is :data:`HEAD` in ``ui/app.py``).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from index.store import IndexData
+    from ingest.types import Clause, Document, SourceText
+    from qa.conversation import Rewrite
+    from qa.types import Answer
+
+CONTEXT_CHARS = 300  # window around a quote whose clause is unknown
+STATUS_ZH = {
+    "in_force": "现行有效",
+    "draft": "征求意见稿",
+    "expired": "已失效",
+    "superseded": "已被取代",
+    "unknown": "状态未知",
+}
+REGION_ZH = {"national": "全国", "international": "国际"}
+CONTAINER_LEVELS = {"编", "章", "节", "outline1", "outline2", "outline3", "outline4", "para"}
+SUB_LEVELS = {"款", "项", "目"}  # parts of a 条, shown inside it
+_MARKER = re.compile(r"\[(\d+)\]")
+
+
+def esc(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def region_label(region: str | None) -> str:
+    return REGION_ZH.get(region or "", region or "未标注")
+
+
+def status_label(status: str | None) -> str:
+    return STATUS_ZH.get(status or "unknown", status or "状态未知")
+
+
+def document_date(doc: "Document") -> str:
+    meta = doc.metadata or {}
+    for key in ("effective_date", "published", "adopted"):
+        if meta.get(key):
+            return str(meta[key])
+    return ""
+
+
+# -- the corpus as the viewer needs it ---------------------------------------------------
+class CorpusView:
+    """Documents, clauses and sources of one index version, with the clause tree."""
+
+    def __init__(self, documents: Sequence["Document"], sources: dict[str, "SourceText"]) -> None:
+        self.documents = list(documents)
+        self.sources = sources
+        self.docs = {d.id: d for d in self.documents}
+        self.clauses: dict[str, Clause] = {c.id: c for d in self.documents for c in d.clauses}
+        self._children: dict[tuple[str, str | None], list[Clause]] = {}
+        for d in self.documents:
+            for c in d.clauses:
+                parent = c.parent if c.parent in self.clauses else None
+                self._children.setdefault((d.id, parent), []).append(c)
+
+    @classmethod
+    def of(cls, data: "IndexData") -> "CorpusView":
+        return cls(data.documents, data.sources)
+
+    def children(self, doc_id: str, parent: str | None) -> list["Clause"]:
+        return self._children.get((doc_id, parent), [])
+
+    def unit_of(self, clause: "Clause") -> "Clause":
+        """The 条 (or outline item) a 款/项/目 belongs to; the clause itself otherwise."""
+        c = clause
+        while c.level in SUB_LEVELS and c.parent in self.clauses:
+            c = self.clauses[c.parent]
+        return c
+
+    def neighbours(self, unit: "Clause") -> tuple["Clause | None", "Clause | None"]:
+        """The clauses of the same level just before and after ``unit`` in its document (across
+        chapters: the article before 第十三条 is 第十二条 even when a new 节 starts between them)."""
+        doc = self.docs.get(unit.doc_id)
+        same = [c for c in doc.clauses if c.level == unit.level] if doc else []
+        i = next((n for n, c in enumerate(same) if c.id == unit.id), None)
+        if i is None:
+            return None, None
+        return (same[i - 1] if i > 0 else None), (same[i + 1] if i + 1 < len(same) else None)
+
+    def clause_at(self, doc_id: str, start: int, end: int) -> "Clause | None":
+        """The narrowest non-heading clause of a document that holds ``[start, end)``."""
+        doc = self.docs.get(doc_id)
+        best = None
+        for c in doc.clauses if doc else []:
+            if c.start <= start and end <= c.end and c.level not in ("编", "章", "节"):
+                if best is None or c.end - c.start < best.end - best.start:
+                    best = c
+        return best
+
+
+# -- metadata ----------------------------------------------------------------------------
+def render_metadata(doc: "Document") -> str:
+    """The document's issuers, 文号, dates, type, region and status as a compact table."""
+    meta = doc.metadata or {}
+    rows: list[tuple[str, str]] = []
+    issuers = meta.get("issuers") or []
+    rows.append(("发布机关", "、".join(map(str, issuers)) if issuers else "未标注"))
+    rows.append(("文号", str(meta.get("doc_number") or "无")))
+    for key, label in (("published", "发布日期"), ("effective_date", "施行日期"), ("valid_until", "有效期至")):
+        if meta.get(key):
+            rows.append((label, str(meta[key])))
+    rows.append(("类型", str(meta.get("doc_type") or "未标注")))
+    rows.append(("地区", region_label(meta.get("region"))))
+    status = meta.get("status") or "unknown"
+    rows.append(("状态", f"<span class='pq-status pq-status-{esc(status)}'>{esc(status_label(status))}</span>"))
+    for key, label in (("superseded_by", "已被取代"), ("superseded_in_part_by", "部分被取代")):
+        newer = meta.get(key) or []
+        if newer:
+            rows.append((label, "、".join(f"《{n}》" for n in newer)))
+    cells = "".join(
+        f"<dt>{esc(k)}</dt><dd>{v if k == '状态' else esc(v)}</dd>" for k, v in rows
+    )
+    return f"<dl class='pq-meta'>{cells}</dl>"
+
+
+def status_badge(doc: "Document | None") -> str:
+    status = ((doc.metadata or {}).get("status") if doc else None) or "unknown"
+    if status in ("in_force", "unknown"):
+        return ""
+    return f"<span class='pq-status pq-status-{esc(status)}'>{esc(status_label(status))}</span>"
+
+
+# -- the clause viewer -------------------------------------------------------------------
+@dataclass(frozen=True)
+class Evidence:
+    """One thing the viewer can show: a cited or related span of a source."""
+
+    key: str  # "c1" for citation [1], "r2" for the second related clause
+    title: str  # what the list shows, e.g. "[1] 《…》第四条"
+    doc_id: str
+    clause_id: str
+    source: str
+    start: int
+    end: int
+    page: int | None
+
+
+def evidence_of(answer: "Answer", view: CorpusView) -> list[Evidence]:
+    """The citations, then the related clauses, as viewer entries."""
+    out = [Evidence(f"c{c.marker}", f"[{c.marker}] {c.clause}", c.doc_id, c.clause_id, c.source, c.start, c.end,
+                    c.page) for c in answer.citations]
+    for i, r in enumerate(answer.related, start=1):
+        doc_id = r.clause_id.split(":", 1)[0] if r.clause_id else ""
+        src = view.sources.get(r.source)
+        page = src.page_at(r.start) if src else None
+        out.append(Evidence(f"r{i}", r.clause, doc_id, r.clause_id, r.source, r.start, r.end, page))
+    return out
+
+
+def _marked(text: str, base: int, start: int, end: int) -> str:
+    """``text`` (which starts at offset ``base`` of its source) with ``[start, end)`` in <mark>."""
+    a, b = max(0, start - base), min(len(text), end - base)
+    if b <= 0 or a >= len(text) or a >= b:
+        return esc(text)
+    return esc(text[:a]) + "<mark>" + esc(text[a:b]) + "</mark>" + esc(text[b:])
+
+
+def render_clause_view(ev: Evidence, view: CorpusView, active: bool = False) -> str:
+    """One viewer section: heading path, the clause with its neighbours, the quote highlighted,
+    the document's metadata, the source file, page and character span."""
+    doc = view.docs.get(ev.doc_id)
+    src = view.sources.get(ev.source)
+    clause = view.clauses.get(ev.clause_id) or (view.clause_at(ev.doc_id, ev.start, ev.end) if doc else None)
+    cls = "pq-view pq-active" if active else "pq-view"
+    parts = [f"<section class='{cls}' id='pq-view-{esc(ev.key)}' data-key='{esc(ev.key)}'>",
+             f"<div class='pq-view-head'><h4 class='pq-view-title'>{esc(ev.title)} {status_badge(doc)}</h4>"]
+    if doc is None or src is None:
+        parts.append("</div><p class='pq-muted'>这份文件已不在索引中（可能已被删除）。</p></section>")
+        return "".join(parts)
+    unit = view.unit_of(clause) if clause else None
+    crumbs = [f"《{doc.title}》", *(unit.path if unit else ()), *([unit.number] if unit and unit.number else [])]
+    parts.append("<div class='pq-path'>" + " › ".join(esc(c) for c in crumbs if c) + "</div>")
+    page = ev.page or src.page_at(ev.start)
+    where = [esc(ev.source)]
+    if page:
+        where.append(f"<b class='pq-page'>PDF 第 {page} 页</b>")
+    where.append(f"字符 {ev.start}–{ev.end}")
+    parts.append("<div class='pq-where'>" + " · ".join(where) + "</div></div>")
+    parts.append("<div class='pq-context'>")
+    if unit is not None and unit.start <= ev.start and ev.end <= unit.end:
+        before, after = view.neighbours(unit)
+        if before is not None:
+            parts.append(f"<div class='pq-clause pq-near'>{esc(src.text[before.start:before.end])}</div>")
+        parts.append(f"<div class='pq-clause pq-cited'>{_marked(src.text[unit.start:unit.end], unit.start, ev.start, ev.end)}</div>")
+        if after is not None:
+            parts.append(f"<div class='pq-clause pq-near'>{esc(src.text[after.start:after.end])}</div>")
+    else:
+        a, b = max(0, ev.start - CONTEXT_CHARS), min(len(src.text), ev.end + CONTEXT_CHARS)
+        parts.append(f"<div class='pq-clause pq-cited'>{_marked(src.text[a:b], a, ev.start, ev.end)}</div>")
+    parts.append("</div>")
+    parts.append("<details class='pq-meta-box' open><summary>文件信息</summary>" + render_metadata(doc) + "</details>")
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def render_evidence(answer: "Answer | None", view: CorpusView) -> str:
+    """The right-hand viewer: one section per citation and related clause, the first shown."""
+    if answer is None:
+        return ("<div class='pq-viewer pq-empty'><p>点击回答中的 <b>[1]</b> 标记或引用条款，"
+                "在这里查看条款原文、上下文和文件信息。</p></div>")
+    items = evidence_of(answer, view)
+    if not items:
+        return "<div class='pq-viewer pq-empty'><p>没有可显示的条款。</p></div>"
+    body = "".join(render_clause_view(ev, view, active=i == 0) for i, ev in enumerate(items))
+    return f"<div class='pq-viewer'>{body}</div>"
+
+
+# -- the answer --------------------------------------------------------------------------
+def _with_markers(text: str, markers: set[int]) -> str:
+    def link(m: re.Match[str]) -> str:
+        n = int(m.group(1))
+        if n not in markers:
+            return m.group(0)
+        return f"<a class='pq-marker' href='#' data-view='c{n}' title='查看引用条款 [{n}]'>[{n}]</a>"
+
+    return _MARKER.sub(link, esc(text)).replace("\n", "<br>")
+
+
+def render_answer(answer: "Answer", asked: "Rewrite | None" = None) -> str:
+    """The answer panel: warnings first, the answer with clickable [n] markers, the citation list;
+    an abstention is said plainly with the nearest clauses."""
+    parts = ["<div class='pq-answer'>"]
+    if asked is not None and asked.follow_up:
+        parts.append(f"<div class='pq-followup'>按上文理解为：{esc(asked.question)}</div>")
+    for w in answer.warnings:
+        parts.append(f"<div class='pq-warn' role='alert'>⚠ {esc(w)}</div>")
+    if answer.abstained:
+        parts.append(f"<div class='pq-abstain'><b>无法回答</b>：{esc(answer.answer)}</div>")
+    else:
+        markers = {c.marker for c in answer.citations}
+        parts.append(f"<div class='pq-text'>{_with_markers(answer.answer, markers)}</div>")
+    if answer.citations:
+        items = "".join(
+            f"<li class='pq-cite-item' data-view='c{c.marker}'><span class='pq-num'>[{c.marker}]</span> "
+            f"<span class='pq-label'>{esc(c.clause)}</span>"
+            + (f" <span class='pq-muted'>· 第{c.page}页</span>" if c.page else "")
+            + f"<div class='pq-quote'>{esc(_short(c.quote, 90))}</div></li>"
+            for c in answer.citations
+        )
+        parts.append(f"<h4>引用条款</h4><ol class='pq-cites'>{items}</ol>")
+    if answer.related:
+        label = "最接近的条款（不足以作答）" if answer.abstained else "相关条款（供参考）"
+        items = "".join(
+            f"<li class='pq-cite-item pq-related' data-view='r{i}'><span class='pq-label'>{esc(r.clause)}</span>"
+            f"<div class='pq-quote'>{esc(_short(r.snippet, 70))}</div></li>"
+            for i, r in enumerate(answer.related, start=1)
+        )
+        parts.append(f"<details class='pq-related-box'{' open' if answer.abstained else ''}>"
+                     f"<summary>{label}</summary><ul class='pq-cites'>{items}</ul></details>")
+    parts.append(f"<div class='pq-muted pq-latency'>{answer.latency_ms:.0f} ms</div></div>")
+    return "".join(parts)
+
+
+def _short(text: str, n: int) -> str:
+    flat = re.sub(r"\s+", " ", text).strip()
+    return flat if len(flat) <= n else flat[: n - 1] + "…"
+
+
+# -- the corpus browser ------------------------------------------------------------------
+DOC_COLUMNS = ["标题", "类型", "地区", "状态", "发布机关", "文号", "日期", "条款"]
+DOC_COLUMN_WIDTHS = ["34%", "9%", "8%", "9%", "15%", "11%", "9%", "5%"]
+
+
+def search_documents(documents: Iterable["Document"], query: str = "") -> list["Document"]:
+    """Documents whose title, issuers, 文号, source or type contain every word of ``query``."""
+    words = [w.lower() for w in re.split(r"\s+", query.strip()) if w]
+    out = []
+    for d in documents:
+        meta = d.metadata or {}
+        hay = " ".join([d.title, d.source, str(meta.get("doc_number") or ""), str(meta.get("doc_type") or ""),
+                        region_label(meta.get("region")), status_label(meta.get("status")),
+                        *map(str, meta.get("issuers") or [])]).lower()
+        if all(w in hay for w in words):
+            out.append(d)
+    return out
+
+
+def document_row(doc: "Document") -> list[Any]:
+    meta = doc.metadata or {}
+    return [doc.title, meta.get("doc_type") or "", region_label(meta.get("region")), status_label(meta.get("status")),
+            "、".join(map(str, meta.get("issuers") or [])), meta.get("doc_number") or "", document_date(doc),
+            len(doc.clauses)]
+
+
+def document_summary(doc: "Document") -> dict[str, Any]:
+    """A document as the API lists it."""
+    return {"id": doc.id, "title": doc.title, "source": doc.source, "kind": doc.kind,
+            "clauses": len(doc.clauses), "metadata": dict(doc.metadata or {})}
+
+
+def _heading(text: str) -> str:
+    first = text.strip().split("\n", 1)[0].strip()
+    return _short(first, 60)
+
+
+def _render_node(c: "Clause", view: CorpusView, text: str) -> str:
+    kids = [k for k in view.children(c.doc_id, c.id) if k.level not in SUB_LEVELS]
+    anchor = f"pq-clause-{esc(c.id.replace(':', '-').replace('.', '-'))}"
+    if c.level == "条" or not kids or c.level not in CONTAINER_LEVELS:
+        return f"<div class='pq-article' id='{anchor}' data-level='{esc(c.level)}'>{esc(text[c.start:c.end])}</div>"
+    first_line_end = text.find("\n", c.start, kids[0].start)
+    head_end = first_line_end if first_line_end >= 0 else kids[0].start
+    intro = text[head_end:kids[0].start].strip()
+    inner = [f"<div class='pq-intro'>{esc(intro)}</div>"] if intro else []
+    inner += [_render_node(k, view, text) for k in kids]
+    tail = text[kids[-1].end:c.end].strip()
+    if tail:
+        inner.append(f"<div class='pq-intro'>{esc(tail)}</div>")
+    return (f"<details class='pq-node' id='{anchor}' data-level='{esc(c.level)}' open>"
+            f"<summary>{esc(_heading(text[c.start:head_end]))}</summary>{''.join(inner)}</details>")
+
+
+def render_document(doc: "Document | None", view: CorpusView) -> str:
+    """A document as its structure tree (章/节/条, or 一、（一）…) with its text and metadata."""
+    if doc is None:
+        return "<div class='pq-doc pq-empty'><p>在上方列表中点击一份文件，查看它的结构和全文。</p></div>"
+    src = view.sources.get(doc.source)
+    text = src.text if src else ""
+    parts = [f"<div class='pq-doc' data-doc-id='{esc(doc.id)}'><h3>{esc(doc.title)} {status_badge(doc)}</h3>",
+             render_metadata(doc),
+             f"<div class='pq-where'>{esc(doc.source)} · 第 {doc.line_start}–{doc.line_end} 行 · "
+             f"{len(doc.clauses)} 个条款</div>"]
+    top = view.children(doc.id, None)
+    if top and text:
+        preamble = text[doc.start:top[0].start].strip()
+        if preamble:
+            parts.append(f"<div class='pq-intro pq-preamble'>{esc(preamble)}</div>")
+        parts.append("<div class='pq-tree'>" + "".join(_render_node(c, view, text) for c in top) + "</div>")
+    elif text:
+        parts.append(f"<div class='pq-article'>{esc(text[doc.start:doc.end])}</div>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def document_detail(doc: "Document", view: CorpusView) -> dict[str, Any]:
+    """A document as the API returns it: metadata and every clause with label, path, page and text."""
+    d = document_summary(doc)
+    d["clauses"] = [{"id": c.id, "level": c.level, "label": c.label, "path": list(c.path), "page": c.page,
+                     "start": c.start, "end": c.end, "text": c.text, "parent": c.parent} for c in doc.clauses]
+    return d
+
+
+# -- updates ---------------------------------------------------------------------------
+def render_update(result: dict[str, Any], action: str = "添加") -> str:
+    """What an add or remove did (the dict the add_documents/remove_document endpoints return):
+    documents added, replaced, removed or recognised as copies, and every file refused or not
+    readable, with its reason."""
+    parts = ["<div class='pq-update'>"]
+
+    def names(items: Iterable[dict[str, Any]]) -> str:
+        return "、".join(f"《{esc(x.get('title') or x.get('id'))}》" for x in items)
+
+    changed = False
+    for key, label in (("added", "已添加"), ("replaced", "已更新"), ("removed", "已删除"),
+                       ("aliased", "与已有文件重复，作为副本记录")):
+        items = result.get(key) or []
+        if items:
+            changed = True
+            parts.append(f"<p class='pq-ok'>✔ {label} {len(items)} 份文件：{names(items)}</p>")
+    for name in result.get("unchanged") or []:
+        parts.append(f"<p class='pq-muted'>{esc(name)}：索引中已有完全相同的文件，未作改动。</p>")
+    for p in result.get("problems") or []:
+        fix = p.get("fix") or ""
+        parts.append(f"<p class='pq-error'>✖ {esc(p.get('source', ''))}：无法读取——{esc(p.get('reason', ''))}"
+                     + (f"（{esc(fix)}）" if fix else "") + "</p>")
+    for r in result.get("rejected") or []:
+        parts.append(f"<p class='pq-error'>✖ {esc(r.get('file', ''))}：{esc(r.get('reason', ''))}</p>")
+    if not changed and not (result.get("problems") or result.get("rejected") or result.get("unchanged")):
+        parts.append(f"<p class='pq-muted'>{esc(action)}完成，索引没有变化。</p>")
+    if result.get("seconds") is not None and changed:
+        parts.append(f"<p class='pq-muted'>片段 +{result.get('chunks_added', 0)} / -{result.get('chunks_removed', 0)}"
+                     f" · 用时 {float(result['seconds']):.1f} 秒 · 现有 {result.get('documents', '?')} 份文件</p>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+_PROGRESS_ZH = [
+    (re.compile(r"^reading files"), "读取文件"),
+    (re.compile(r"^parsing (.+)$"), r"解析 \1"),
+    (re.compile(r"^linking documents"), "关联文件（交叉引用、效力关系）"),
+    (re.compile(r"^embedding (\d+)/(\d+) chunks"), r"计算向量：\1/\2 个片段"),
+    (re.compile(r"^updating the dense index"), "更新向量索引"),
+    (re.compile(r"^re-indexing BM25"), "更新关键词索引"),
+    (re.compile(r"^writing the new version"), "写入新版本索引"),
+    (re.compile(r"^removing documents"), "删除文件"),
+    (re.compile(r"^done$"), "完成"),
+]
+
+
+def progress_zh(message: str) -> str:
+    """An update's progress message in Chinese (unknown messages pass through).
+
+    >>> progress_zh("embedding 32/120 chunks")
+    '计算向量：32/120 个片段'
+    """
+    for pattern, zh in _PROGRESS_ZH:
+        if pattern.search(message):
+            return pattern.sub(zh, message)
+    return message
