@@ -1,7 +1,17 @@
-"""Retrieval ablation on a question set: recall@1/5/10 and MRR@10 for BM25 only, dense only,
-hybrid, and hybrid + direct lookup, over one index (no answers, no rebuild).
+"""Retrieval benchmark on a question set: evidence recall@1/5/10 and MRR@10 (eval/metrics.py) for
+BM25 only, dense only, hybrid, hybrid + direct lookup and the shipped defaults, each also
+"+ rerank" when a reranker is given; optionally warm retrieval latency p50/p95. One process,
+one index, no answers, no rebuild. Prints Markdown.
 
-    python scripts/bench_retrieval.py --index var/index [--questions eval/questions.jsonl] [--split dev]
+    python scripts/bench_retrieval.py --index var/index [--cache DIR] [--questions eval/questions.jsonl]
+        [--split dev] [--split test] [--reranker ce:/models/bge-reranker-base] [--rerank-top-n 20]
+        [--rerank-max-length 512] [--rows "hybrid + direct lookup,shipped defaults"] [--latency]
+
+Rankers are switched off through the retriever's public parameters: every ``*_weight`` of
+``RetrievalParams`` that a row does not use is set to 0 (so a ranker added later is off in the
+ablation rows and on only in "shipped defaults"). Latency is the wall time of ``Retriever.search``
+(k=10) per question, after one warm-up query per row (the embedder, jieba and the reranker are
+loaded); the timings are taken in the same pass that scores the rows.
 """
 
 from __future__ import annotations
@@ -9,45 +19,138 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-from dataclasses import replace
+import statistics
+import sys
+import time
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
 
-from eval.metrics import EvidenceLocator, Retrieved, first_hit_rank, mrr_at_k, recall_at_k
-from index.retriever import Retriever, RetrievalParams
+from eval.metrics import UNANSWERABLE, EvidenceLocator, Retrieved, first_hit_rank, mrr_at_k, percentile, recall_at_k
+from index.rerank import Reranker, make_reranker
+from index.retriever import RetrievalParams, Retriever
 from qa import PolicyQA, Settings
 
-VARIANTS = {
-    "bm25": dict(dense_weight=0.0, lookup_weight=0.0),
-    "dense": dict(bm25_weight=0.0, lookup_weight=0.0),
-    "hybrid": dict(lookup_weight=0.0),
-    "hybrid+lookup": dict(),
+log = logging.getLogger("bench_retrieval")
+
+K = 10
+WARM_UP = "（预热）数据处理者应当履行哪些数据安全保护义务？"
+# row label → the weights it keeps (None: the retriever's parameters as shipped)
+ROWS: dict[str, frozenset[str] | None] = {
+    "BM25 only": frozenset({"bm25_weight"}),
+    "dense only": frozenset({"dense_weight"}),
+    "hybrid (BM25 + dense)": frozenset({"bm25_weight", "dense_weight"}),
+    "hybrid + direct lookup": frozenset({"bm25_weight", "dense_weight", "lookup_weight"}),
+    "shipped defaults": None,
 }
+
+
+def row_params(base: RetrievalParams, keep: frozenset[str] | None) -> RetrievalParams:
+    """``base`` with every ``*_weight`` not in ``keep`` set to 0 (``keep=None``: ``base`` itself)."""
+    if keep is None:
+        return base
+    weights = [f.name for f in fields(base) if f.name.endswith("_weight")]
+    missing = keep - set(weights)
+    if missing:
+        raise ValueError(f"RetrievalParams has no {', '.join(sorted(missing))}")
+    return replace(base, **{w: 0.0 for w in weights if w not in keep})
+
+
+@dataclass
+class RowResult:
+    label: str
+    ranks: dict[str, list[int | None]]  # split → first evidence rank per question
+    latency_ms: list[float]
+
+
+def run_row(label: str, retriever: Retriever, questions: dict[str, list[dict]], locator: EvidenceLocator) -> RowResult:
+    retriever.search(WARM_UP, k=K)
+    ranks: dict[str, list[int | None]] = {}
+    times: list[float] = []
+    for split, qs in questions.items():
+        ranks[split] = []
+        for q in qs:
+            t0 = time.perf_counter()
+            hits = retriever.search(q["question"], k=K)
+            times.append((time.perf_counter() - t0) * 1000)
+            flags = [locator.matches(Retrieved(h.chunk.source, h.chunk.start, h.chunk.end, h.chunk.text,
+                                               h.chunk.clause_label, h.chunk.doc_title), q["evidence"]) for h in hits]
+            ranks[split].append(first_hit_rank(flags))
+    log.info("%s: %d questions, %.0f ms median", label, len(times), statistics.median(times) if times else 0)
+    return RowResult(label, ranks, times)
+
+
+def markdown(results: list[RowResult], split: str, latency: bool) -> str:
+    head = "| ranker | recall@1 | recall@5 | recall@10 | MRR@10 |"
+    rule = "|---|---|---|---|---|"
+    if latency:
+        head += " search p50 ms | search p95 ms |"
+        rule += "---|---|"
+    lines = [head, rule]
+    for r in results:
+        ranks = r.ranks[split]
+        line = (f"| {r.label} | {recall_at_k(ranks, 1):.3f} | {recall_at_k(ranks, 5):.3f} | "
+                f"{recall_at_k(ranks, 10):.3f} | {mrr_at_k(ranks, K):.3f} |")
+        if latency:
+            line += f" {percentile(r.latency_ms, 50):.1f} | {percentile(r.latency_ms, 95):.1f} |"
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--index", required=True)
     p.add_argument("--cache", default=None)
-    p.add_argument("--questions", default="eval/questions.jsonl")
-    p.add_argument("--split", default=None, help="dev or test (default: all)")
+    p.add_argument("--questions", default=str(Path(__file__).resolve().parents[1] / "eval" / "questions.jsonl"))
+    p.add_argument("--split", action="append", help="dev and/or test, repeatable (default: all questions)")
+    p.add_argument("--reranker", default="", help="ce:<cross-encoder model directory>: add a '+ rerank' row per row")
+    p.add_argument("--rerank-top-n", type=int, default=None, help="hits the reranker rescores (default: settings)")
+    p.add_argument("--rerank-max-length", type=int, default=512, help="tokens per (query, clause) pair")
+    p.add_argument("--rows", default=None, help="comma-separated row labels to run (default: all)")
+    p.add_argument("--latency", action="store_true", help="add warm search latency p50/p95 columns")
     args = p.parse_args()
-    logging.basicConfig(level=logging.WARNING)
-    engine = PolicyQA.open(settings=Settings.from_env().override(index_dir=args.index, cache_dir=args.cache))
-    qs = [json.loads(line) for line in open(args.questions, encoding="utf-8")]
-    qs = [q for q in qs if q["evidence"] and (args.split is None or q.get("split") == args.split)]
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    for noisy in ("faiss", "faiss.loader", "jieba", "bm25s", "httpx", "sentence_transformers", "transformers"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+    settings = Settings.from_env().override(index_dir=args.index, cache_dir=args.cache, reranker="none",
+                                            rerank_top_n=args.rerank_top_n)
+    engine = PolicyQA.open(settings=settings)
+    reranker: Reranker | None = make_reranker(args.reranker, blend=settings.rerank_blend,
+                                              max_length=args.rerank_max_length)
+    all_qs = [json.loads(line) for line in open(args.questions, encoding="utf-8") if line.strip()]
+    answerable = [q for q in all_qs if q["evidence"] and q.get("type") != UNANSWERABLE]
+    splits = args.split or ["all"]
+    questions = {s: [q for q in answerable if s == "all" or q.get("split") == s] for s in splits}
+    for s, qs in questions.items():
+        if not qs:
+            p.error(f"no answerable questions with split {s!r} in {args.questions}")
     locator = EvidenceLocator({k: s.text for k, s in engine.data.sources.items()})
-    print(f"{len(qs)} answerable questions" + (f" ({args.split})" if args.split else ""))
-    print("| ranker | recall@1 | recall@5 | recall@10 | MRR@10 |\n|---|---|---|---|---|")
-    for name, weights in VARIANTS.items():
-        r = Retriever(engine.data, engine.embedder, engine.retriever.tokenizer,
-                      replace(engine.retriever.params, **weights))
-        ranks = []
-        for q in qs:
-            hits = r.search(q["question"], k=10)
-            flags = [locator.matches(Retrieved(h.chunk.source, h.chunk.start, h.chunk.end, h.chunk.text,
-                                               h.chunk.clause_label, h.chunk.doc_title), q["evidence"]) for h in hits]
-            ranks.append(first_hit_rank(flags))
-        print(f"| {name} | {recall_at_k(ranks, 1):.3f} | {recall_at_k(ranks, 5):.3f} | {recall_at_k(ranks, 10):.3f} "
-              f"| {mrr_at_k(ranks):.3f} |")
+    base = engine.retriever
+
+    rows = ROWS
+    if args.rows:
+        wanted = [r.strip() for r in args.rows.split(",")]
+        unknown = [r for r in wanted if r not in ROWS]
+        if unknown:
+            p.error(f"unknown rows {unknown}; known: {list(ROWS)}")
+        rows = {r: ROWS[r] for r in wanted}
+    results: list[RowResult] = []
+    for label, keep in rows.items():
+        params = row_params(base.params, keep)
+        for rr in ([None, reranker] if reranker is not None else [None]):
+            r = Retriever(engine.data, engine.embedder, base.tokenizer, params, reranker=rr,
+                          rerank_top_n=settings.rerank_top_n)
+            results.append(run_row(label + (" + rerank" if rr is not None else ""), r, questions, locator))
+
+    print(f"index `{engine.data.path}` ({len(engine.data.chunks)} chunks), embedder {engine.embedder.name}"
+          + (f", reranker {getattr(reranker, 'name', args.reranker)} on the top {settings.rerank_top_n}"
+             if reranker is not None else ""))
+    for split, qs in questions.items():
+        print(f"\n{len(qs)} answerable questions ({split}):\n")
+        print(markdown(results, split, args.latency))
+    if args.latency:
+        print(f"\nlatency: Retriever.search k={K}, one process, after a warm-up query, over "
+              f"{sum(len(q) for q in questions.values())} questions ({', '.join(splits)})")
 
 
 if __name__ == "__main__":
