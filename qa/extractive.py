@@ -17,9 +17,11 @@ import numpy as np
 
 from index.retriever import Hit, Retriever, normalise_query
 from ingest.text import clean, int_to_cn
-from ingest.types import Clause, Document, SourceText
+from ingest.types import Clause, Document
 
+from .conditions import Condition, matching, parse_conditions, scenario_quantity
 from .types import Answer, Citation, Related
+from .verify import VerificationError, verify_citation  # noqa: F401  (re-exported: moved to qa.verify)
 
 _SENT = re.compile(r"[^。；！？!?\n]+[。；！？!?]?")
 _NUM = re.compile(r"\d+(?:\.\d+)?")
@@ -32,16 +34,6 @@ class AnswerParams:
     second_doc_ratio: float = 0.9  # cite a second document only when its score is this close (set on dev)
     min_dense_score: float = 0.86
     min_term_coverage: float = 0.5
-
-
-class VerificationError(AssertionError):
-    """A citation whose quote is not the source text at its span."""
-
-
-def verify_citation(c: Citation, sources: dict[str, SourceText]) -> None:
-    src = sources.get(c.source)
-    if src is None or src.text[c.start:c.end] != c.quote or not c.quote.strip():
-        raise VerificationError(f"citation [{c.marker}] {c.clause}: quote is not the source text at {c.start}:{c.end}")
 
 
 class ExtractiveAnswerer:
@@ -142,6 +134,9 @@ class ExtractiveAnswerer:
         related = [self._related(h) for h in hits[:k]]
         if not strong:
             return Answer(question=question, answer=NO_BASIS, abstained=True, related=related)
+        decisive = self._condition_match(q, hits[:k])
+        if decisive is not None:
+            return self._threshold_answer(question, decisive, related)
         chosen = [top]
         for h in hits[1:3]:
             if h.chunk.doc_id != top.chunk.doc_id and h.score >= self.params.second_doc_ratio * top.score \
@@ -161,10 +156,97 @@ class ExtractiveAnswerer:
             citations.append(cit)
             lead = "根据" if marker == 1 else "另据"
             parts.append(f"{lead}{label}：{clean(cit.quote).replace(chr(10), '')}[{marker}]")
-        warnings = self._warnings(citations)
+        warnings = self._warnings([c.doc_id for c in citations])
         cited = {c.clause_id for c in citations}
         return Answer(question=question, answer="\n".join(parts), abstained=False, citations=citations,
                       related=[r for r in related if r.clause_id not in cited], warnings=warnings)
+
+    def _items(self, doc_id: str, start: int = 0, end: int | None = None) -> list[Clause]:
+        """Items, paragraphs and articles of a document inside ``[start, end)``, narrowest first."""
+        inside = [cl for cl in self._by_doc.get(doc_id, []) if cl.level in ("项", "款", "条")
+                  and start <= cl.start and (end is None or cl.end <= end)]
+        return sorted(inside, key=lambda cl: -len(cl.id))
+
+    def _first_match(self, qty, clauses: list[Clause]) -> tuple[Clause, Condition] | None:
+        for cl in clauses:
+            found = matching(qty, parse_conditions(cl.text))
+            if found:
+                return cl, found[0]
+        return None
+
+    def _condition_match(self, query: str, hits: list[Hit]) -> tuple[Hit, Clause, Condition] | None:
+        """For a scenario that names a count of persons, the decisive item: the first retrieved
+        provision that states count conditions decides the document; within it, the item whose
+        condition the scenario meets (its own items first, then the rest of the document). When a
+        later document prevails over that one (``superseded_in_part_by``), its matching item wins."""
+        qty = scenario_quantity(query)
+        if qty is None:
+            return None
+        for h in hits:
+            c = h.chunk
+            own = self._items(c.doc_id, c.start, c.end)
+            if not any(parse_conditions(cl.text) for cl in own):
+                continue
+            found = self._first_match(qty, own) or self._first_match(qty, self._items(c.doc_id))
+            if found is None:
+                continue
+            doc = self.docs.get(c.doc_id)
+            for newer_title in (doc.metadata.get("superseded_in_part_by") or []) if doc else []:
+                newer = self._doc_titled(newer_title)
+                later = self._first_match(qty, self._items(newer.id)) if newer else None
+                if later is not None:
+                    return h, *later
+            return h, *found
+        return None
+
+    def _doc_titled(self, title: str) -> Document | None:
+        return next((d for d in self.docs.values() if d.title == title), None)
+
+    def _precedence_clause(self, newer: Document, older_title: str) -> Clause | None:
+        """The clause of ``newer`` that says it prevails over ``older_title`` ("…与本规定不一致的，适用本规定")."""
+        for cl in newer.clauses:
+            if cl.level == "条" and older_title in cl.text and "不一致" in cl.text:
+                return cl
+        return None
+
+    def _threshold_answer(self, question: str, decisive: tuple[Hit, Clause, Condition],
+                          related: list[Related]) -> Answer:
+        """Lead with the item whose condition the scenario meets, quoted with its article's lead-in;
+        when it comes from a rule that prevails over the retrieved one, cite that precedence clause too."""
+        h, item, cond = decisive
+        doc = self.docs[item.doc_id]
+        article = item
+        while article.level != "条" and article.parent in self.clauses:
+            article = self.clauses[article.parent]
+        cits = [self._citation(1, doc, item, item.start, item.end, h.score)]
+        lines = [f"适用{item.label}：{clean(cits[0].quote).replace(chr(10), '')}[1]"]
+        lead_end = article.text.find("：")
+        if article is not item and lead_end > 0 and article.start + lead_end < item.start:
+            # the article's lead-in says what follows from the condition
+            cits.append(self._citation(2, doc, article, article.start, article.start + lead_end + 1, h.score))
+            lines.append(f"该条规定：{clean(cits[1].quote).replace(chr(10), '')}[2]")
+        lines.append(f"所述情形符合其中“{re.sub(r'^[（(][一二三四五六七八九十]+[)）]', '', cond.text)}”这一条件[1]。")
+        if doc.id != h.chunk.doc_id:
+            rule = self._precedence_clause(doc, h.chunk.doc_title)
+            if rule is not None:
+                n = len(cits) + 1
+                cits.append(self._citation(n, doc, rule, rule.start, rule.end, h.score))
+                lines.append(f"检索到的《{h.chunk.doc_title}》{h.chunk.clause_label.split('》')[-1]}另有规定，"
+                             f"但{rule.label}规定二者不一致时适用《{doc.title}》：{clean(cits[-1].quote).replace(chr(10), '')}[{n}]")
+        for c in cits:
+            verify_citation(c, self.sources)
+        cited = {c.clause_id for c in cits}
+        return Answer(question=question, answer="\n".join(lines), abstained=False, citations=cits,
+                      related=[r for r in related if r.clause_id not in cited],
+                      warnings=self._warnings([c.doc_id for c in cits] + [h.chunk.doc_id]))
+
+    def _citation(self, marker: int, doc: Document, clause: Clause, start: int, end: int, score: float) -> Citation:
+        """A citation of ``source[start:end]`` (trailing space trimmed) labelled with ``clause``."""
+        src = self.sources[doc.source]
+        quote = src.text[start:end].rstrip()
+        return Citation(marker=marker, doc_title=doc.title, clause=clause.label, quote=quote, source=doc.source,
+                        page=src.page_at(start), start=start, end=start + len(quote), score=round(score, 4),
+                        clause_id=clause.id, doc_id=doc.id)
 
     def _missing_article(self, query: str, hits: list[Hit]) -> str | None:
         """When the query names an article its law does not have, say so ("《…》共55条，没有第五十八条")."""
@@ -177,10 +259,10 @@ class ExtractiveAnswerer:
             return None  # not a numbered law, or the article may be missing from our copy
         return f"《{docs[0].title}》共{max(counts)}条，没有第{int_to_cn(ref.article)}条。"
 
-    def _warnings(self, citations: list[Citation]) -> list[str]:
+    def _warnings(self, doc_ids: list[str]) -> list[str]:
         """What a reader must know about the cited documents' force: drafts, expiry, later rules."""
         out: list[str] = []
-        for doc_id in dict.fromkeys(c.doc_id for c in citations):
+        for doc_id in dict.fromkeys(doc_ids):
             doc = self.docs.get(doc_id)
             if doc is None:
                 continue

@@ -1,0 +1,96 @@
+"""Quantity conditions: which provision's threshold does a scenario fall under?
+
+Rules such as 《促进和规范数据跨境流动规定》 branch on counts — "10万人以上、不满100万人个人信息
+（不含敏感个人信息）", "1万人以上敏感个人信息". A scenario names a count ("约120万名用户", "3万名患者
+的检查报告，这些算敏感个人信息"). This module reads both and says which condition holds, so the
+answer can lead with the item whose condition matches and say why.
+
+>>> conds = parse_conditions("累计向境外提供10万人以上、不满100万人个人信息（不含敏感个人信息）或者不满1万人敏感个人信息的")
+>>> [(c.low, c.high, c.sensitive) for c in conds]
+[(100000, 1000000, False), (None, 10000, True)]
+>>> scenario_quantity("我们处理了120万人的个人信息，要传到新加坡")
+Quantity(persons=1200000, sensitive=False)
+>>> matching([Quantity(1200000, False)][0], conds)
+[]
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ingest.text import cn_to_int
+
+_NUMBER = r"(\d+(?:\.\d+)?|[一二两三四五六七八九十百千]+)"
+# one count of persons in a rule: "100万人", "1万人", "10万人"
+_RULE_COUNT = re.compile(_NUMBER + r"\s*(万|千|百)?\s*人")
+_SCENARIO_COUNT = re.compile(r"(?<![几数上成])" + _NUMBER + r"\s*(万|千|百)?\s*(?:多)?\s*(?:名|个|位|人)")
+_UNIT = {"万": 10_000, "千": 1_000, "百": 100, None: 1, "": 1}
+_SENSITIVE = re.compile(r"(?<!不含)(?<!不包括)敏感个人信息")
+_SENSITIVE_SCENARIO = re.compile(r"(?<!不含)(?<!不包括)(?<!不是)(?<!非)敏感|病历|检查报告|健康|医疗|生物识别|人脸|指纹|"
+                                 r"宗教|特定身份|金融账户|行踪|未成年|不满十四周岁")
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A count range ``[low, high)`` of persons (None = open) for plain or sensitive personal information."""
+
+    low: int | None
+    high: int | None
+    sensitive: bool
+    text: str  # the words of the rule that state it
+
+    def holds(self, persons: int) -> bool:
+        return (self.low is None or persons >= self.low) and (self.high is None or persons < self.high)
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """How many persons' information a scenario involves, and whether it is sensitive."""
+
+    persons: int
+    sensitive: bool
+
+
+def _value(number: str, unit: str | None) -> int | None:
+    n = float(number) if number[0].isdigit() else cn_to_int(number)
+    if n is None:
+        return None
+    return int(round(n * _UNIT.get(unit, 1)))
+
+
+def parse_conditions(text: str) -> list[Condition]:
+    """The count conditions a rule states, one per alternative ("或者", "；").
+
+    A segment like "10万人以上、不满100万人" gives one range; "1万人以上" and "不满10万人" give
+    half-open ones. Whether it concerns sensitive information is read from the segment's own words.
+    """
+    out: list[Condition] = []
+    for segment in re.split(r"或者|；|;|。", text):
+        low = high = None
+        for m in _RULE_COUNT.finditer(segment):
+            value = _value(m.group(1), m.group(2))
+            if value is None:
+                continue
+            before, after = segment[max(0, m.start() - 3):m.start()], segment[m.end():m.end() + 3]
+            if re.search(r"不满|不足|少于|低于|未达到?$", before) or after.startswith(("以下", "以内")):
+                high = value
+            elif after.startswith(("以上", "及以上")) or re.search(r"超过|达到|多于$", before):
+                low = value
+        if low is None and high is None:
+            continue
+        out.append(Condition(low, high, bool(_SENSITIVE.search(segment)), segment.strip("，,、 ")))
+    return out
+
+
+def scenario_quantity(question: str) -> Quantity | None:
+    """The count of persons a scenario names ("约120万名用户" → 1,200,000), if exactly one is named."""
+    values = {v for m in _SCENARIO_COUNT.finditer(question) if (v := _value(m.group(1), m.group(2)))}
+    if len(values) != 1:
+        return None
+    return Quantity(values.pop(), bool(_SENSITIVE_SCENARIO.search(question)))
+
+
+def matching(quantity: Quantity, conditions: list[Condition]) -> list[Condition]:
+    """The conditions the quantity satisfies, for its kind of information."""
+    return [c for c in conditions if c.sensitive == quantity.sensitive and c.holds(quantity.persons)]
