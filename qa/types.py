@@ -46,6 +46,7 @@ class Answer:
     related: list[Related] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     latency_ms: float = 0.0
+    mode: str = "extractive"  # "generative" when a chat model wrote the (verified) text
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

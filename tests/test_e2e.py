@@ -61,7 +61,7 @@ def test_a_tampered_quote_fails_verification(slice_engine):
 
 def test_answer_json_has_the_documented_fields(slice_engine):
     d = slice_engine.ask("处理敏感个人信息需要什么同意？").to_dict()
-    assert set(d) == {"question", "answer", "abstained", "citations", "related", "warnings", "latency_ms"}
+    assert set(d) == {"question", "answer", "abstained", "citations", "related", "warnings", "latency_ms", "mode"}
     assert set(d["citations"][0]) == {"marker", "doc_title", "clause", "quote", "source", "page", "start", "end",
                                       "score"}
 
