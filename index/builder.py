@@ -92,7 +92,9 @@ def build_index(
     texts = [c.index_text for c in result.chunks]
     t1 = time.perf_counter()
     hits0, miss0 = cache.hits, cache.misses
-    vectors = cache.embed(embedder.name, texts, embedder.embed_passages, progress=progress)
+    # an embedder may ask for larger calls (the PyTorch path spreads one call over all cores)
+    batch_size = int(getattr(embedder, "batch_size", 32) or 32)
+    vectors = cache.embed(embedder.name, texts, embedder.embed_passages, batch_size=batch_size, progress=progress)
     t_embed = time.perf_counter() - t1
     t2 = time.perf_counter()
     tokens = TokenTable.from_lists(tokenizer(t) for t in texts)

