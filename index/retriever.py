@@ -43,6 +43,7 @@ ALIASES = {
     "跨境流动规定": "促进和规范数据跨境流动规定",
 }
 _ARTICLE_REF = re.compile(r"第\s*([0-9一二三四五六七八九十百零〇两]+)\s*条")
+_PARAGRAPH_REF = re.compile(r"^\s*第\s*([0-9一二三四五六七八九十]+)\s*款")
 _ITEM_REF = re.compile(r"第?\s*[（(]?\s*([0-9一二三四五六七八九十]+)\s*[)）]?\s*项")
 _TITLE_NOISE = re.compile(r"^(中华人民共和国|关于印发|关于)|[《》“”\"]")
 
@@ -168,6 +169,7 @@ class ArticleRef:
     doc_ids: tuple[str, ...]
     article: int
     item: int | None = None
+    paragraph: int | None = None
 
 
 @dataclass
@@ -289,7 +291,9 @@ class Retriever:
         best = len(matches[0][0])  # the longest title named wins (数据安全法 inside 网络数据安全管理条例…)
         doc_ids = tuple(dict.fromkeys(d for k, d in matches if len(k) == best))
         item = _ITEM_REF.search(query[m.end():])
-        return ArticleRef(doc_ids, n, cn_to_int(item.group(1)) if item else None)
+        para = _PARAGRAPH_REF.match(query[m.end():])
+        return ArticleRef(doc_ids, n, cn_to_int(item.group(1)) if item else None,
+                          cn_to_int(para.group(1)) if para else None)
 
     def named_documents(self, query: str) -> list[str]:
         """Documents the query names by their title, or by most of it ("广东省数字政府通用人工智能方案"
@@ -321,8 +325,10 @@ class Retriever:
                     continue
                 parts = self.data.chunks[row].clause_id.split(":", 1)[1].split(".")
                 if parts[0] == f"t{ref.article}":
-                    exact_item = ref.item is not None and f"x{ref.item}" in parts
-                    rows.append((0 if exact_item else 1, int(row)))
+                    exact = ((ref.item is None or f"x{ref.item}" in parts)
+                             and (ref.paragraph is None or f"k{ref.paragraph}" in parts)
+                             and (ref.item is not None or ref.paragraph is not None))
+                    rows.append((0 if exact else 1, int(row)))
         return [r for _, r in sorted(rows)]
 
     def bm25(self, query: str, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:

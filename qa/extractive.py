@@ -19,6 +19,7 @@ from index.retriever import Hit, Retriever, normalise_query
 from ingest.text import clean, int_to_cn
 from ingest.types import Clause, Document
 
+from .figures import expected_figure, states_figure
 from .conditions import Condition, matching, parse_conditions, scenario_quantity
 from .types import Answer, Citation, Related
 from .verify import VerificationError, verify_citation  # noqa: F401  (re-exported: moved to qa.verify)
@@ -26,6 +27,7 @@ from .verify import VerificationError, verify_citation  # noqa: F401  (re-export
 _SENT = re.compile(r"[^。；！？!?\n]+[。；！？!?]?")
 _NUM = re.compile(r"\d+(?:\.\d+)?")
 NO_BASIS = "语料中未找到依据：现有文件没有能回答这个问题的条款。"
+FIGURE_WORDS = {"amount": "金额或数额", "share": "比例", "date": "日期", "duration": "期限", "count": "数量"}
 
 
 @dataclass(frozen=True)
@@ -86,12 +88,13 @@ class ExtractiveAnswerer:
         if not sents:
             return c.start, min(c.end, c.start + self.params.max_quote_chars)
         q_nums = set(_NUM.findall(query))
+        figure = expected_figure(query)
 
         def score(span: tuple[int, int]) -> float:
             s = text[span[0]:span[1]]
             cov = self._coverage(query_tokens, s)
             nums = len(q_nums & set(_NUM.findall(s)))
-            return cov + 0.3 * nums
+            return cov + 0.3 * nums + (0.5 if figure and states_figure(s, figure) else 0.0)
 
         best, best_score = sents[0], -1.0
         for i in range(len(sents)):
@@ -137,6 +140,14 @@ class ExtractiveAnswerer:
         decisive = self._condition_match(q, hits[:k])
         if decisive is not None:
             return self._threshold_answer(question, decisive, related)
+        figure = expected_figure(q)
+        if figure is not None and not looked_up:
+            # a question asking for an amount, share, date or duration needs a clause that states one
+            stating = [h for h in hits[:3] if states_figure(h.chunk.text, figure)]
+            if not stating:
+                return Answer(question=question, answer=f"{NO_BASIS}检索到的条款都没有给出所问的{FIGURE_WORDS[figure]}。",
+                              abstained=True, related=related)
+            top = stating[0]
         chosen = [top]
         for h in hits[1:3]:
             if h.chunk.doc_id != top.chunk.doc_id and h.score >= self.params.second_doc_ratio * top.score \
@@ -146,7 +157,8 @@ class ExtractiveAnswerer:
         citations: list[Citation] = []
         parts: list[str] = []
         for marker, h in enumerate(chosen, start=1):
-            s, e = self._quote_span(h, q_tokens, q)
+            named = self._named_part(q, h) if marker == 1 and looked_up else None
+            s, e = (named.start, named.start + len(named.text.rstrip())) if named else self._quote_span(h, q_tokens, q)
             src = self.sources[h.chunk.source]
             label, clause_id = self._label_for(h.chunk.doc_id, s, e, h.chunk.clause_label)
             cit = Citation(marker=marker, doc_title=h.chunk.doc_title, clause=label, quote=src.text[s:e],
@@ -160,6 +172,19 @@ class ExtractiveAnswerer:
         cited = {c.clause_id for c in citations}
         return Answer(question=question, answer="\n".join(parts), abstained=False, citations=citations,
                       related=[r for r in related if r.clause_id not in cited], warnings=warnings)
+
+    def _named_part(self, query: str, hit: Hit) -> Clause | None:
+        """The 款 or 项 a query names ("第六十六条第二款"), when the hit holds it."""
+        ref = self.retriever.article_ref(query)
+        if ref is None or (ref.paragraph is None and ref.item is None):
+            return None
+        want = [f"t{ref.article}"]
+        for cl in self._items(hit.chunk.doc_id, hit.chunk.start, hit.chunk.end):
+            parts = cl.id.split(":", 1)[1].split(".")
+            if (parts[0] == want[0] and (ref.paragraph is None or f"k{ref.paragraph}" in parts)
+                    and (ref.item is None or f"x{ref.item}" in parts)):
+                return cl
+        return None
 
     def _items(self, doc_id: str, start: int = 0, end: int | None = None) -> list[Clause]:
         """Items, paragraphs and articles of a document inside ``[start, end)``, narrowest first."""
