@@ -38,8 +38,10 @@ FONT_STACK = ["PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", "WenQuanYi M
               "system-ui", "sans-serif"]
 CSS = """
 .gradio-container {width: 100% !important; max-width: 1440px !important; margin: 0 auto !important}
-#pq-header h2 {margin: 0 0 2px 0; font-size: 1.35em}
-#pq-header p {margin: 0; color: #57606a; font-size: 0.92em}
+.gradio-container > .main, .gradio-container .contain {padding-top: 0 !important}
+#pq-header {display: flex; align-items: baseline; gap: 14px; flex-wrap: wrap; margin: 2px 0 -4px 0}
+#pq-header h2 {margin: 0; font-size: 1.3em; color: #1f2328}
+#pq-header p {margin: 0; color: #57606a; font-size: 0.9em}
 #question textarea {font-size: 1.05em}
 #answer {min-height: 200px}
 .pq-answer {line-height: 1.75; font-size: 0.98em}
@@ -75,7 +77,8 @@ CSS = """
   border-bottom: 1px solid #e5e7eb; margin-bottom: 4px}
 .pq-view-title {margin: 0 0 4px 0; font-size: 1.02em}
 .pq-path {color: #0b57d0; font-size: 0.88em; margin-bottom: 2px}
-.pq-where {color: #6e7781; font-size: 0.82em; margin-bottom: 8px}
+.pq-where {color: #6e7781; font-size: 0.82em; margin-bottom: 2px}
+.pq-meta-line {color: #424a53; font-size: 0.84em; margin: 1px 0}
 .pq-page {color: #24292f}
 .pq-clause {white-space: pre-wrap; line-height: 1.75; padding: 6px 10px; margin: 6px 0; border-radius: 6px}
 .pq-near {color: #6e7781; background: #f3f4f6; font-size: 0.92em}
@@ -291,15 +294,14 @@ def build_app(engine: "PolicyQA", settings: "Settings | None" = None) -> "gr.Blo
         try:
             answer, asked, new_turn, fdict = web.ask(question, types, regions, statuses, dfrom, dto, turn)
         except ValueError as exc:
-            return (f"<div class='pq-abstain'>{render.esc(exc)}</div>", gr.update(), turn, gr.update(), "",
-                    gr.update())
+            return f"<div class='pq-abstain'>{render.esc(exc)}</div>", gr.update(), turn, gr.update(), ""
         last = {"answer": answer, "asked": asked.question, "filters": fdict}
         tag = f"<div class='pq-answer-wrap' data-answer-id='{uuid.uuid4().hex[:12]}'>"
         return (tag + render.render_answer(answer, asked) + "</div>", render.render_evidence(answer, web.view),
-                new_turn, last, "", gr.update(visible=True))
+                new_turn, last, "")
 
     def on_new_conversation():
-        return None, None, "", PLACEHOLDER, render.render_evidence(None, web.view), "", gr.update(visible=False)
+        return None, None, "", PLACEHOLDER, render.render_evidence(None, web.view), ""
 
     def on_feedback(rating, last, comment):
         if not last:
@@ -401,7 +403,7 @@ def build_app(engine: "PolicyQA", settings: "Settings | None" = None) -> "gr.Blo
                                                     elem_id="filter-from")
                                 f_to = gr.Textbox(label="截止日期", placeholder="如 2024-12-31", elem_id="filter-to")
                         answer_html = gr.HTML(PLACEHOLDER, elem_id="answer")
-                        with gr.Row(visible=False, elem_id="answer-tools") as tools:
+                        with gr.Row(elem_id="answer-tools"):
                             up_btn = gr.Button("👍 有用", size="sm", min_width=60, elem_id="fb-up")
                             down_btn = gr.Button("👎 有问题", size="sm", min_width=60, elem_id="fb-down")
                             comment = gr.Textbox(show_label=False, placeholder="反馈意见（可选）", scale=4,
@@ -410,8 +412,8 @@ def build_app(engine: "PolicyQA", settings: "Settings | None" = None) -> "gr.Blo
                                                    elem_id="export")
                         fb_status = gr.HTML("", elem_id="fb-status")
                         with gr.Accordion("导出", open=False, elem_id="export-box") as export_box:
-                            export_md = gr.Code("", language="markdown", label="Markdown（可直接粘贴进备忘录）",
-                                                elem_id="export-md", interactive=False)
+                            export_md = gr.Textbox("", label="Markdown（可直接粘贴进备忘录）", lines=10, max_lines=24,
+                                                   buttons=["copy"], interactive=False, elem_id="export-md")
                             export_files = gr.File(label="下载 .md / .docx", file_count="multiple",
                                                    interactive=False, elem_id="export-files")
                     with gr.Column(scale=5, min_width=380):
@@ -440,11 +442,11 @@ def build_app(engine: "PolicyQA", settings: "Settings | None" = None) -> "gr.Blo
         remove_result = gr.JSON(visible=False)
 
         ask_inputs = [question, f_types, f_regions, f_status, f_from, f_to, turn_state]
-        ask_outputs = [answer_html, evidence_html, turn_state, last_state, fb_status, tools]
+        ask_outputs = [answer_html, evidence_html, turn_state, last_state, fb_status]
         for trigger in (question.submit, ask_btn.click):
             trigger(on_ask, ask_inputs, ask_outputs, show_progress="minimal", api_visibility="private")
         new_btn.click(on_new_conversation, None,
-                      [turn_state, last_state, question, answer_html, evidence_html, fb_status, tools],
+                      [turn_state, last_state, question, answer_html, evidence_html, fb_status],
                       api_visibility="private")
         up_btn.click(lambda last, c: on_feedback("up", last, c), [last_state, comment], [fb_status, comment],
                      api_visibility="private")

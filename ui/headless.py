@@ -57,4 +57,8 @@ def chrome(width: int = 1440, height: int = 900) -> "WebDriver":
             shutil.rmtree(profile, ignore_errors=True)
 
     driver.quit = quit_and_clean  # type: ignore[method-assign]
+    # the window includes the browser's own bars: grow it so the page itself is width × height
+    inner = driver.execute_script("return [window.innerWidth, window.innerHeight];")
+    if inner != [width, height]:
+        driver.set_window_size(2 * width - inner[0], 2 * height - inner[1])
     return driver

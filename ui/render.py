@@ -128,6 +128,21 @@ def render_metadata(doc: "Document") -> str:
     return f"<dl class='pq-meta'>{cells}</dl>"
 
 
+def meta_line(doc: "Document") -> str:
+    """The metadata in one line: issuers · 文号 · date · type · region · status."""
+    meta = doc.metadata or {}
+    bits = ["、".join(map(str, meta.get("issuers") or [])), str(meta.get("doc_number") or "")]
+    if meta.get("effective_date"):
+        bits.append(f"{meta['effective_date']} 施行")
+    elif meta.get("published"):
+        bits.append(f"{meta['published']} 发布")
+    bits += [str(meta.get("doc_type") or ""), region_label(meta.get("region")) if meta.get("region") else ""]
+    status = meta.get("status") or "unknown"
+    line = " · ".join(esc(b) for b in bits if b and b != "unknown")
+    return (f"<div class='pq-meta-line'>{line} <span class='pq-status pq-status-{esc(status)}'>"
+            f"{esc(status_label(status))}</span></div>")
+
+
 def status_badge(doc: "Document | None") -> str:
     status = ((doc.metadata or {}).get("status") if doc else None) or "unknown"
     if status in ("in_force", "unknown"):
@@ -190,6 +205,7 @@ def render_clause_view(ev: Evidence, view: CorpusView, active: bool = False) -> 
     if page:
         where.append(f"<b class='pq-page'>PDF 第 {page} 页</b>")
     where.append(f"字符 {ev.start}–{ev.end}")
+    parts.append(meta_line(doc))
     parts.append("<div class='pq-where'>" + " · ".join(where) + "</div></div>")
     parts.append("<div class='pq-context'>")
     if unit is not None and unit.start <= ev.start and ev.end <= unit.end:
@@ -203,7 +219,7 @@ def render_clause_view(ev: Evidence, view: CorpusView, active: bool = False) -> 
         a, b = max(0, ev.start - CONTEXT_CHARS), min(len(src.text), ev.end + CONTEXT_CHARS)
         parts.append(f"<div class='pq-clause pq-cited'>{_marked(src.text[a:b], a, ev.start, ev.end)}</div>")
     parts.append("</div>")
-    parts.append("<details class='pq-meta-box' open><summary>文件信息</summary>" + render_metadata(doc) + "</details>")
+    parts.append("<details class='pq-meta-box'><summary>文件信息</summary>" + render_metadata(doc) + "</details>")
     parts.append("</section>")
     return "".join(parts)
 

@@ -157,7 +157,11 @@ def test_clicking_a_marker_opens_the_clause_with_the_quote_highlighted(page, web
     first_line = next(line.strip() for line in last.quote.splitlines() if line.strip())
     assert first_line[:20] in mark.text
     assert f"《{last.doc_title}》" in view.find_element("css selector", ".pq-path").text
-    assert "发布机关" in view.text and "状态" in view.text
+    doc = next(d for d in engine.documents if d.id == last.doc_id)
+    meta = view.find_element("css selector", ".pq-meta-line").text
+    assert all(issuer in meta for issuer in doc.metadata["issuers"]) and "现行有效" in meta
+    view.find_element("css selector", ".pq-meta-box summary").click()
+    assert "发布机关" in view.text and "文号" in view.text
     # the citation list opens the same view
     page.click("#answer .pq-cite-item[data-view='c1']")
     assert page.visible("#pq-view-c1").find_element("css selector", "mark").is_displayed()
@@ -204,8 +208,8 @@ def test_follow_up_keeps_the_previous_document_and_subject(page):
 def test_export_gives_markdown_and_word(page):
     page.ask(QUESTION)
     page.click("#export")
-    page.text_in("#export-md", "### 依据")
-    md = page.css("#export-md").text
+    page.wait(lambda d: "### 依据" in (page.css("#export-md textarea").get_attribute("value") or ""))
+    md = page.css("#export-md textarea").get_attribute("value")
     assert "《数据出境安全评估办法》第四条" in md and "1. **" in md
     page.wait(lambda d: len(page.file_names("#export-files")) == 2)
     names = page.file_names("#export-files")
