@@ -25,6 +25,9 @@ def _settings(args: argparse.Namespace) -> Settings:
         reranker=getattr(args, "reranker", None),
         faiss_kind=getattr(args, "faiss_kind", None),
         progress=False if getattr(args, "no_progress", False) else None,
+        answer_mode=getattr(args, "mode", None),
+        llm_base_url=getattr(args, "llm_base_url", None),
+        llm_model=getattr(args, "llm_model", None),
     )
 
 
@@ -200,6 +203,15 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--reranker", help="none (default) or ce:<cross-encoder model directory> "
                                            "to rerank the best fused hits ($POLICYQA_RERANKER)")
 
+    def llm_flags(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--mode", choices=["extractive", "generative"],
+                        help="extractive (default) or generative: a chat model writes, verification keeps "
+                             "what its cited clauses support ($POLICYQA_ANSWER_MODE)")
+        sp.add_argument("--llm-base-url", help="OpenAI-compatible URL of the chat model, e.g. "
+                                               "http://127.0.0.1:8000/v1 ($POLICYQA_LLM_BASE_URL)")
+        sp.add_argument("--llm-model", help="model name at that URL ($POLICYQA_LLM_MODEL); the key is read from "
+                                            "$POLICYQA_LLM_API_KEY or $OPENAI_API_KEY")
+
     b = sub.add_parser("build", help="ingest files and build the index")
     b.add_argument("paths", nargs="*", help="files or directories (default: the bundled corpus/)")
     b.add_argument("--max-chars", type=int, help="chunk size in characters")
@@ -216,6 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--k", type=int, default=None, help="how many clauses to retrieve")
     common(a)
     rerank_flag(a)
+    llm_flags(a)
     a.set_defaults(func=cmd_ask)
 
     pa = sub.add_parser("parse", help="show the documents and clauses found in files")
@@ -246,6 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=int, default=7860)
     common(s)
     rerank_flag(s)
+    llm_flags(s)
     s.set_defaults(func=cmd_serve)
 
     e = sub.add_parser("eval", help="evaluate on a question set")

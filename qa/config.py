@@ -43,6 +43,16 @@ class Settings:
     reranker: str = ""
     rerank_top_n: int = 20
     rerank_blend: float = 1.0
+    # answers: "extractive" (default, no LLM) or "generative" (an OpenAI-compatible chat model at
+    # llm_base_url; its key is read from the environment variable NAMED by llm_api_key_env, never stored)
+    answer_mode: str = "extractive"
+    llm_base_url: str = ""
+    llm_model: str = ""
+    llm_api_key_env: str = "POLICYQA_LLM_API_KEY"
+    llm_timeout_s: float = 20.0
+    # web UI (policyqa serve): largest accepted upload, and how many requests run at once
+    upload_max_mb: int = 20
+    ui_concurrency: int = 8
 
     # the FAISS index (index/faiss_index.py): "auto" (exact up to faiss_exact_max chunks, IVF above),
     # "flat", "hnsw" or "ivf" for builds; faiss_ef_search (HNSW) and faiss_nprobe (IVF) at every search
@@ -51,9 +61,6 @@ class Settings:
     faiss_hnsw_m: int = 32
     faiss_ef_search: int = 128
     faiss_nprobe: int = 32
-    # web UI (policyqa serve): largest accepted upload, and how many requests run at once
-    upload_max_mb: int = 20
-    ui_concurrency: int = 8
 
     def __post_init__(self) -> None:
         if self.top_k < 1:
@@ -64,8 +71,10 @@ class Settings:
             raise ValueError("faiss_exact_max must be >= 0, faiss_hnsw_m >= 2, faiss_ef_search and faiss_nprobe >= 1")
         if not 0.0 <= self.min_term_coverage <= 1.0:
             raise ValueError("min_term_coverage must be between 0 and 1")
-        if not 0.0 <= self.min_term_coverage <= 1.0:
-            raise ValueError("min_term_coverage must be between 0 and 1")
+        if self.answer_mode not in ("extractive", "generative"):
+            raise ValueError(f"answer_mode must be 'extractive' or 'generative', got {self.answer_mode!r}")
+        if self.llm_timeout_s <= 0:
+            raise ValueError("llm_timeout_s must be positive")
         if self.rerank_top_n < 1:
             raise ValueError("rerank_top_n must be at least 1")
         if not 0.0 <= self.rerank_blend <= 1.0:

@@ -29,7 +29,9 @@ from ingest.types import Document
 
 from .config import Settings
 from .extractive import AnswerParams, ExtractiveAnswerer
+from .generative import GenerativeAnswerer
 from .types import Answer
+from .verify import verify_answer
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +60,9 @@ class PolicyQA:
             AnswerParams(min_dense_score=settings.min_dense_score, min_term_coverage=settings.min_term_coverage),
         )
         self.report: BuildReport | None = None
+        # built here when configured, so a missing URL or model name fails at start-up, not at the first question
+        self._generative: GenerativeAnswerer | None = (
+            GenerativeAnswerer(self.answerer, settings) if settings.answer_mode == "generative" else None)
         self._live_lock = threading.Lock()  # the served version is read and replaced under it
         self._update_lock = threading.Lock()  # one add/remove at a time
 
@@ -145,11 +150,24 @@ class PolicyQA:
         del previous
         log.info("serving index version %s", data.path.name if data.path else "?")
 
-    def ask(self, question: str, k: int | None = None, filters: Filters | None = None) -> Answer:
-        """Answer ``question`` with cited clauses, or abstain."""
+    @property
+    def generative(self) -> GenerativeAnswerer:
+        """The chat-model answerer of ``answer_mode = "generative"`` (built on first use; see qa/generative.py)."""
+        if self._generative is None:
+            self._generative = GenerativeAnswerer(self.answerer, self.settings)
+        return self._generative
+
+    def ask(self, question: str, k: int | None = None, filters: Filters | None = None,
+            mode: str | None = None) -> Answer:
+        """Answer ``question`` with cited clauses, or abstain. ``mode`` overrides ``settings.answer_mode``.
+        Every answer passes :func:`qa.verify.verify_answer` on its way out."""
         t0 = time.perf_counter()
+        mode = mode or self.settings.answer_mode
+        if mode not in ("extractive", "generative"):
+            raise ValueError(f"mode must be 'extractive' or 'generative', got {mode!r}")
         with self._live_lock:  # one version for the whole answer, even while an update swaps in the next
-            answerer = self.answerer
-        answer = answerer.answer(question, k or self.settings.top_k, filters)
+            answerer = self.generative if mode == "generative" else self.answerer
+            sources = self.data.sources
+        answer = verify_answer(answerer.answer(question, k or self.settings.top_k, filters), sources)
         answer.latency_ms = round((time.perf_counter() - t0) * 1000, 1)
         return answer
