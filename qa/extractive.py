@@ -168,7 +168,7 @@ class ExtractiveAnswerer:
             citations.append(cit)
             lead = "根据" if marker == 1 else "另据"
             parts.append(f"{lead}{label}：{clean(cit.quote).replace(chr(10), '')}[{marker}]")
-        warnings = self._warnings([c.doc_id for c in citations])
+        warnings = self.warnings_for([c.doc_id for c in citations])
         cited = {c.clause_id for c in citations}
         return Answer(question=question, answer="\n".join(parts), abstained=False, citations=citations,
                       related=[r for r in related if r.clause_id not in cited], warnings=warnings)
@@ -263,7 +263,7 @@ class ExtractiveAnswerer:
         cited = {c.clause_id for c in cits}
         return Answer(question=question, answer="\n".join(lines), abstained=False, citations=cits,
                       related=[r for r in related if r.clause_id not in cited],
-                      warnings=self._warnings([c.doc_id for c in cits] + [h.chunk.doc_id]))
+                      warnings=self.warnings_for([c.doc_id for c in cits] + [h.chunk.doc_id]))
 
     def _citation(self, marker: int, doc: Document, clause: Clause, start: int, end: int, score: float) -> Citation:
         """A citation of ``source[start:end]`` (trailing space trimmed) labelled with ``clause``."""
@@ -284,7 +284,7 @@ class ExtractiveAnswerer:
             return None  # not a numbered law, or the article may be missing from our copy
         return f"《{docs[0].title}》共{max(counts)}条，没有第{int_to_cn(ref.article)}条。"
 
-    def _warnings(self, doc_ids: list[str]) -> list[str]:
+    def warnings_for(self, doc_ids: list[str]) -> list[str]:
         """What a reader must know about the cited documents' force: drafts, expiry, later rules."""
         out: list[str] = []
         for doc_id in dict.fromkeys(doc_ids):

@@ -166,7 +166,7 @@ class GenerativeAnswerer:
         for old, new in mapping.items():
             c = by_marker[old]
             citations.append(replace(c, marker=new))
-        warnings = list(self.extractive._warnings([c.doc_id for c in citations]))  # the cited documents' force
+        warnings = list(self.extractive.warnings_for([c.doc_id for c in citations]))  # the cited documents' force
         if checked.failed:
             warnings.append(f"模型回答中有{len(checked.failed)}句未能用所引条款核实，已删去。")
         cited = {c.clause_id for c in citations}
