@@ -118,6 +118,7 @@ def test_add_refuses_bad_files_and_remove_stops_answers(client, app, tmp_path):
     assert before["citations"] and before["citations"][0]["doc_title"] == law["title"]
     removed = client.predict(law["id"], api_name="/remove_document")
     assert [x["id"] for x in removed["removed"]] == [law["id"]] and removed["documents"] == n - 1
+    assert "没有这份文件" in client.predict("no-such-id", api_name="/remove_document")["error"]
     after = client.predict(question, api_name="/ask")
     assert all(c["doc_title"] != law["title"] for c in after["citations"])
     assert all(h["id"] != law["id"] for h in client.predict("", api_name="/search_corpus"))

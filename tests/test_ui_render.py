@@ -46,6 +46,11 @@ def _text(fragment: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", fragment))
 
 
+def _squash(text: str) -> str:
+    """Without whitespace: the page shows runs of blank lines as one line break."""
+    return re.sub(r"\s+", "", text)
+
+
 # -- the answer panel ------------------------------------------------------------------------
 def test_answer_markers_are_links_to_their_citation_views(answer, view):
     out = render.render_answer(answer)
@@ -63,20 +68,20 @@ def test_the_viewer_highlights_the_exact_quote_inside_its_clause_with_neighbours
     ev = render.evidence_of(answer, view)[0]
     section = render.render_clause_view(ev, view, active=True)
     marked = re.findall(r"<mark>(.*?)</mark>", section, flags=re.S)
-    assert [html.unescape(m) for m in marked] == [c.quote]
+    assert [_squash(html.unescape(m)) for m in marked] == [_squash(c.quote)]
     clause = view.clauses[c.clause_id]
     unit = view.unit_of(clause)
     before, after = view.neighbours(unit)
-    text = _text(section)
+    text = _squash(_text(section))
     src = slice_engine.data.sources[c.source].text
-    assert src[unit.start:unit.end] in text
+    assert _squash(src[unit.start:unit.end]) in text
     for near in (before, after):
         if near is not None:
-            assert src[near.start:near.end] in text
+            assert _squash(src[near.start:near.end]) in text
     assert before is not None or after is not None
     doc = view.docs[c.doc_id]
-    assert f"《{doc.title}》" in text and "发布机关" in text and "状态" in text
-    assert f"字符 {c.start}–{c.end}" in text
+    assert _squash(f"《{doc.title}》") in text and "发布机关" in text and "状态" in text
+    assert _squash(f"字符 {c.start}–{c.end}") in text
 
 
 def test_neighbours_are_the_adjacent_articles(view):
@@ -129,12 +134,14 @@ def test_document_tree_holds_every_article_once_under_its_chapter(view, slice_en
     chapters = [c for c in doc.clauses if c.level == "章"]
     assert out.count("data-level='章'") == len(chapters) >= 8
     src = slice_engine.data.sources[doc.source].text
-    text = _text(out)
+    text = _squash(_text(out))
     for art in articles:
-        assert src[art.start:art.end] in text
+        assert _squash(src[art.start:art.end]) in text
     # the chapter heading, then its articles, in document order
     first_chapter = chapters[0]
-    assert text.index(src[first_chapter.start:first_chapter.start + 6]) < text.index(src[articles[0].start:articles[0].end])
+    assert text.index(_squash(src[first_chapter.start:first_chapter.start + 6])) < text.index(
+        _squash(src[articles[0].start:articles[0].end]))
+    assert "\n\n" not in _text(out)  # runs of blank lines are squeezed
 
 
 def test_search_documents_and_rows(view):
@@ -160,7 +167,8 @@ def test_pdf_citation_view_names_the_page(tmp_path):
     ev = render.Evidence("c1", "[1] " + art.label, doc.id, art.id, doc.source, art.start, art.end, None)
     out = render.render_clause_view(ev, v, active=True)
     assert f"PDF 第 {page} 页" in out
-    assert html.unescape(re.search(r"<mark>(.*?)</mark>", out, flags=re.S).group(1)) == src.text[art.start:art.end]
+    marked = html.unescape(re.search(r"<mark>(.*?)</mark>", out, flags=re.S).group(1))
+    assert _squash(marked) == _squash(src.text[art.start:art.end])
 
 
 # -- export ----------------------------------------------------------------------------------
@@ -295,3 +303,17 @@ def test_feedback_file_is_json_lines(tmp_path, answer):
     log.append(feedback_record(answer.to_dict(), "👍"))
     lines = Path(log.path).read_text("utf-8").splitlines()
     assert len(lines) == 1 and json.loads(lines[0])["feedback"]["rating"] == "up"
+
+
+def test_update_reports():
+    added = render.render_update({"added": [{"id": "a", "title": "<某办法>"}], "chunks_added": 12, "chunks_removed": 0,
+                                  "seconds": 1.25, "documents": 6,
+                                  "problems": [{"source": "x.pdf", "reason": "no text", "fix": "OCR it"}],
+                                  "rejected": [{"file": "y.exe", "reason": "不支持的文件类型"}]})
+    text = _text(added)
+    assert "已添加 1 份文件：《<某办法>》" in text and "&lt;某办法&gt;" in added
+    assert "x.pdf：无法读取——no text（OCR it）" in text and "y.exe：不支持的文件类型" in text
+    assert "片段 +12 / -0 · 用时 1.2 秒 · 现有 6 份文件" in text
+    failed = _text(render.render_update({"error": "索引未更新：格式太旧", "documents": 5}))
+    assert "索引未更新：格式太旧" in failed and "没有变化" not in failed
+    assert "没有变化" in _text(render.render_update({}))

@@ -17,6 +17,8 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from index.store import IndexOpenError
+from ingest.types import IngestError
 from qa.conversation import Rewrite, TitleIndex, Turn, ask_in_context, rewrite, turn_after
 
 from . import render
@@ -111,6 +113,12 @@ CSS = """
 # so it works for HTML rendered after page load) and scrolls the viewer to its highlighted quote.
 HEAD = """
 <script>
+document.addEventListener('keydown', function (ev) {
+  if ((ev.key === 'Enter' || ev.key === ' ') && ev.target.matches && ev.target.matches('li[data-view]')) {
+    ev.preventDefault();
+    ev.target.click();
+  }
+});
 document.addEventListener('click', function (ev) {
   var el = ev.target.closest ? ev.target.closest('[data-view]') : null;
   if (!el) return;
@@ -223,6 +231,9 @@ class WebApp:
                         filters: dict | None = None) -> dict:
         record = feedback_record(answer, rating, comment, asked, filters, self.index_version)
         return self.feedback.append(record)
+
+
+UPDATE_ERRORS = (ValueError, OSError, IndexOpenError, IngestError)
 
 
 def _report_dict(report: Any, rejected: list[tuple[str, str]], names: dict[str, str], n_docs: int) -> dict:
@@ -347,15 +358,20 @@ def build_app(engine: "PolicyQA", settings: "Settings | None" = None) -> "gr.Blo
         def step(fraction: float, message: str = "") -> None:
             progress(max(0.0, min(1.0, float(fraction))), desc=render.progress_zh(message) or "索引中…")
 
-        report, rejected, names = web.add(pairs, progress=step)
+        try:
+            report, rejected, names = web.add(pairs, progress=step)
+        except UPDATE_ERRORS as exc:  # the index cannot take the update: say why, change nothing
+            log.exception("adding %s failed", [n for _, n in pairs])
+            return {"error": f"索引未更新：{exc}", "documents": len(web.view.documents)}
         return _report_dict(report, rejected, names, len(web.view.documents))
 
     def api_remove_document(doc_id: str) -> dict:
         """Remove a document (by id) from the index; it stops answering at once."""
         try:
             report = web.remove(doc_id)
-        except ValueError as exc:
-            raise gr.Error(str(exc)) from exc
+        except UPDATE_ERRORS as exc:
+            log.exception("removing %s failed", doc_id)
+            return {"error": f"索引未更新：{exc}", "documents": len(web.view.documents)}
         return _report_dict(report, [], {}, len(web.view.documents))
 
     def show_report(result: dict, query: str):
@@ -421,21 +437,21 @@ def build_app(engine: "PolicyQA", settings: "Settings | None" = None) -> "gr.Blo
             with gr.Tab("文件库", id="corpus-tab", elem_id="corpus-tab"):
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=5, min_width=440):
-                        search = gr.Textbox(show_label=False, placeholder="搜索标题、发布机关、文号、类型…（回车）",
+                        with gr.Accordion(f"＋ 添加文件（PDF、TXT、MD、DOCX、HTML，每个不超过 "
+                                          f"{web.max_upload_bytes // 1048576} MB）", open=False, elem_id="upload-box"):
+                            upload = gr.File(file_count="multiple", file_types=sorted(ALLOWED), height=110,
+                                             show_label=False, elem_id="upload")
+                            add_btn = gr.Button("添加到索引", variant="primary", elem_id="add")
+                            add_report = gr.HTML("", elem_id="add-report", min_height=24)
+                        search = gr.Textbox(show_label=False, placeholder="搜索标题、发布机关、文号、类型、地区…（回车）",
                                             elem_id="corpus-search")
                         table = gr.Dataframe(value=rows, headers=render.DOC_COLUMNS, interactive=False, wrap=True,
-                                             column_widths=render.DOC_COLUMN_WIDTHS, max_height=420,
+                                             column_widths=render.DOC_COLUMN_WIDTHS, max_height=560,
                                              elem_id="corpus-table")
-                        with gr.Accordion("添加文件（PDF、TXT、MD、DOCX、HTML）", open=True, elem_id="upload-box"):
-                            upload = gr.File(file_count="multiple", file_types=sorted(ALLOWED), height=120,
-                                             label=f"每个文件不超过 {web.max_upload_bytes // 1048576} MB",
-                                             elem_id="upload")
-                            add_btn = gr.Button("添加到索引", variant="primary", elem_id="add")
-                            add_report = gr.HTML("", elem_id="add-report")
                     with gr.Column(scale=6, min_width=440):
                         doc_html = gr.HTML(render.render_document(None, web.view), elem_id="document")
                         open_doc = gr.Textbox(visible=False, elem_id="open-doc-id")
-                        remove_btn = gr.Button("从索引中删除这份文件", variant="stop", visible=False,
+                        remove_btn = gr.Button("从索引中删除这份文件", variant="stop", size="sm", visible=False,
                                                elem_id="remove")
                         remove_report = gr.HTML("", elem_id="remove-report")
         add_result = gr.JSON(visible=False)

@@ -33,8 +33,17 @@ SUB_LEVELS = {"款", "项", "目"}  # parts of a 条, shown inside it
 _MARKER = re.compile(r"\[(\d+)\]")
 
 
+_BLANK_LINES = re.compile(r"[ \t\u3000]*\n(?:[ \t\u3000]*\n)+")
+
+
 def esc(text: object) -> str:
     return html.escape(str(text), quote=True)
+
+
+def esc_text(text: str) -> str:
+    """Source text for display: escaped, runs of blank lines shown as one line break (the page
+    is ``white-space: pre-wrap``; the source's blank lines between items only waste space)."""
+    return esc(_BLANK_LINES.sub("\n", text))
 
 
 def region_label(region: str | None) -> str:
@@ -181,8 +190,8 @@ def _marked(text: str, base: int, start: int, end: int) -> str:
     """``text`` (which starts at offset ``base`` of its source) with ``[start, end)`` in <mark>."""
     a, b = max(0, start - base), min(len(text), end - base)
     if b <= 0 or a >= len(text) or a >= b:
-        return esc(text)
-    return esc(text[:a]) + "<mark>" + esc(text[a:b]) + "</mark>" + esc(text[b:])
+        return esc_text(text)
+    return esc_text(text[:a]) + "<mark>" + esc_text(text[a:b]) + "</mark>" + esc_text(text[b:])
 
 
 def render_clause_view(ev: Evidence, view: CorpusView, active: bool = False) -> str:
@@ -211,10 +220,10 @@ def render_clause_view(ev: Evidence, view: CorpusView, active: bool = False) -> 
     if unit is not None and unit.start <= ev.start and ev.end <= unit.end:
         before, after = view.neighbours(unit)
         if before is not None:
-            parts.append(f"<div class='pq-clause pq-near'>{esc(src.text[before.start:before.end])}</div>")
+            parts.append(f"<div class='pq-clause pq-near'>{esc_text(src.text[before.start:before.end])}</div>")
         parts.append(f"<div class='pq-clause pq-cited'>{_marked(src.text[unit.start:unit.end], unit.start, ev.start, ev.end)}</div>")
         if after is not None:
-            parts.append(f"<div class='pq-clause pq-near'>{esc(src.text[after.start:after.end])}</div>")
+            parts.append(f"<div class='pq-clause pq-near'>{esc_text(src.text[after.start:after.end])}</div>")
     else:
         a, b = max(0, ev.start - CONTEXT_CHARS), min(len(src.text), ev.end + CONTEXT_CHARS)
         parts.append(f"<div class='pq-clause pq-cited'>{_marked(src.text[a:b], a, ev.start, ev.end)}</div>")
@@ -262,7 +271,8 @@ def render_answer(answer: "Answer", asked: "Rewrite | None" = None) -> str:
         parts.append(f"<div class='pq-text'>{_with_markers(answer.answer, markers)}</div>")
     if answer.citations:
         items = "".join(
-            f"<li class='pq-cite-item' data-view='c{c.marker}'><span class='pq-num'>[{c.marker}]</span> "
+            f"<li class='pq-cite-item' data-view='c{c.marker}' tabindex='0' role='button'>"
+            f"<span class='pq-num'>[{c.marker}]</span> "
             f"<span class='pq-label'>{esc(c.clause)}</span>"
             + (f" <span class='pq-muted'>· 第{c.page}页</span>" if c.page else "")
             + f"<div class='pq-quote'>{esc(_short(c.quote, 90))}</div></li>"
@@ -272,7 +282,8 @@ def render_answer(answer: "Answer", asked: "Rewrite | None" = None) -> str:
     if answer.related:
         label = "最接近的条款（不足以作答）" if answer.abstained else "相关条款（供参考）"
         items = "".join(
-            f"<li class='pq-cite-item pq-related' data-view='r{i}'><span class='pq-label'>{esc(r.clause)}</span>"
+            f"<li class='pq-cite-item pq-related' data-view='r{i}' tabindex='0' role='button'>"
+            f"<span class='pq-label'>{esc(r.clause)}</span>"
             f"<div class='pq-quote'>{esc(_short(r.snippet, 70))}</div></li>"
             for i, r in enumerate(answer.related, start=1)
         )
@@ -288,8 +299,8 @@ def _short(text: str, n: int) -> str:
 
 
 # -- the corpus browser ------------------------------------------------------------------
-DOC_COLUMNS = ["标题", "类型", "地区", "状态", "发布机关", "文号", "日期", "条款"]
-DOC_COLUMN_WIDTHS = ["34%", "9%", "8%", "9%", "15%", "11%", "9%", "5%"]
+DOC_COLUMNS = ["标题", "类型", "地区", "状态", "日期"]
+DOC_COLUMN_WIDTHS = ["50%", "13%", "11%", "12%", "14%"]
 
 
 def search_documents(documents: Iterable["Document"], query: str = "") -> list["Document"]:
@@ -309,8 +320,7 @@ def search_documents(documents: Iterable["Document"], query: str = "") -> list["
 def document_row(doc: "Document") -> list[Any]:
     meta = doc.metadata or {}
     return [doc.title, meta.get("doc_type") or "", region_label(meta.get("region")), status_label(meta.get("status")),
-            "、".join(map(str, meta.get("issuers") or [])), meta.get("doc_number") or "", document_date(doc),
-            len(doc.clauses)]
+            document_date(doc)]
 
 
 def document_summary(doc: "Document") -> dict[str, Any]:
@@ -328,15 +338,15 @@ def _render_node(c: "Clause", view: CorpusView, text: str) -> str:
     kids = [k for k in view.children(c.doc_id, c.id) if k.level not in SUB_LEVELS]
     anchor = f"pq-clause-{esc(c.id.replace(':', '-').replace('.', '-'))}"
     if c.level == "条" or not kids or c.level not in CONTAINER_LEVELS:
-        return f"<div class='pq-article' id='{anchor}' data-level='{esc(c.level)}'>{esc(text[c.start:c.end])}</div>"
+        return f"<div class='pq-article' id='{anchor}' data-level='{esc(c.level)}'>{esc_text(text[c.start:c.end])}</div>"
     first_line_end = text.find("\n", c.start, kids[0].start)
     head_end = first_line_end if first_line_end >= 0 else kids[0].start
     intro = text[head_end:kids[0].start].strip()
-    inner = [f"<div class='pq-intro'>{esc(intro)}</div>"] if intro else []
+    inner = [f"<div class='pq-intro'>{esc_text(intro)}</div>"] if intro else []
     inner += [_render_node(k, view, text) for k in kids]
     tail = text[kids[-1].end:c.end].strip()
     if tail:
-        inner.append(f"<div class='pq-intro'>{esc(tail)}</div>")
+        inner.append(f"<div class='pq-intro'>{esc_text(tail)}</div>")
     return (f"<details class='pq-node' id='{anchor}' data-level='{esc(c.level)}' open>"
             f"<summary>{esc(_heading(text[c.start:head_end]))}</summary>{''.join(inner)}</details>")
 
@@ -355,10 +365,10 @@ def render_document(doc: "Document | None", view: CorpusView) -> str:
     if top and text:
         preamble = text[doc.start:top[0].start].strip()
         if preamble:
-            parts.append(f"<div class='pq-intro pq-preamble'>{esc(preamble)}</div>")
+            parts.append(f"<div class='pq-intro pq-preamble'>{esc_text(preamble)}</div>")
         parts.append("<div class='pq-tree'>" + "".join(_render_node(c, view, text) for c in top) + "</div>")
     elif text:
-        parts.append(f"<div class='pq-article'>{esc(text[doc.start:doc.end])}</div>")
+        parts.append(f"<div class='pq-article'>{esc_text(text[doc.start:doc.end])}</div>")
     parts.append("</div>")
     return "".join(parts)
 
@@ -381,6 +391,8 @@ def render_update(result: dict[str, Any], action: str = "添加") -> str:
     def names(items: Iterable[dict[str, Any]]) -> str:
         return "、".join(f"《{esc(x.get('title') or x.get('id'))}》" for x in items)
 
+    if result.get("error"):
+        parts.append(f"<p class='pq-error'>✖ {esc(result['error'])}</p>")
     changed = False
     for key, label in (("added", "已添加"), ("replaced", "已更新"), ("removed", "已删除"),
                        ("aliased", "与已有文件重复，作为副本记录")):
@@ -396,7 +408,8 @@ def render_update(result: dict[str, Any], action: str = "添加") -> str:
                      + (f"（{esc(fix)}）" if fix else "") + "</p>")
     for r in result.get("rejected") or []:
         parts.append(f"<p class='pq-error'>✖ {esc(r.get('file', ''))}：{esc(r.get('reason', ''))}</p>")
-    if not changed and not (result.get("problems") or result.get("rejected") or result.get("unchanged")):
+    if not changed and not (result.get("problems") or result.get("rejected") or result.get("unchanged")
+                            or result.get("error")):
         parts.append(f"<p class='pq-muted'>{esc(action)}完成，索引没有变化。</p>")
     if result.get("seconds") is not None and changed:
         parts.append(f"<p class='pq-muted'>片段 +{result.get('chunks_added', 0)} / -{result.get('chunks_removed', 0)}"

@@ -105,6 +105,8 @@ class Page:
         self.css(f"{dropdown} input").send_keys(Keys.ESCAPE)
 
     def upload(self, path: Path) -> None:
+        if not any(e.is_displayed() for e in self.all("#upload")):
+            self.click("#upload-box .label-wrap")
         self.css("#upload input[type=file]").send_keys(str(path))
         self.wait(lambda d: path.name in self.file_names("#upload"))
 
