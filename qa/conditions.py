@@ -85,7 +85,13 @@ def parse_conditions(text: str) -> list[Condition]:
 
 def scenario_quantity(question: str) -> Quantity | None:
     """The count of persons a scenario names ("约120万名用户" → 1,200,000), if exactly one is named."""
-    values = {v for m in _SCENARIO_COUNT.finditer(question) if (v := _value(m.group(1), m.group(2)))}
+    values = set()
+    for m in _SCENARIO_COUNT.finditer(question):
+        before, after = question[max(0, m.start() - 3):m.start()], question[m.end():m.end() + 3]
+        if re.search(r"不满|不足|超过|达到|少于$", before) or after.startswith(("以上", "以下", "以内", "及以上")):
+            continue  # the question quotes a threshold ("处理一百万人以上…") rather than stating a count
+        if (v := _value(m.group(1), m.group(2))):
+            values.add(v)
     if len(values) != 1:
         return None
     return Quantity(values.pop(), bool(_SENSITIVE_SCENARIO.search(question)))

@@ -31,7 +31,7 @@ _KINDS: list[tuple[str, re.Pattern[str], re.Pattern[str]]] = [
                         r"(施行|生效|实施)(日期|时间)"),
      re.compile(_NUM + r"\s*年\s*" + _NUM + r"\s*月\s*" + _NUM + r"\s*日|公布之日|发布之日|印发之日")),
     ("duration", re.compile(r"多久|多长时间|几年|几天|几个月|多少天|多少年|多少个工作日|期限是多少"),
-     re.compile(_NUM + r"\s*(个)?\s*(年|日|天|月|小时|工作日)")),
+     re.compile(_NUM + r"\s*(个)?\s*(年|日|天|月|小时|工作日)|每\s*(年|半年|季度|月|周|日|天)")),
     ("count", re.compile(r"多少(人|件|家|个|项|条)"),
      re.compile(_NUM + r"\s*(万|千|百)?\s*(人|件|家|个|项|条)")),
 ]

@@ -25,6 +25,8 @@ def test_scenario_quantity(question, persons, sensitive):
 def test_no_or_ambiguous_count_gives_none():
     assert scenario_quantity("几百名客户的开户资料") is None
     assert scenario_quantity("去年5万人，今年20万人") is None
+    # a question quoting a rule's threshold states no count of its own
+    assert scenario_quantity("处理一百万人以上个人信息的数据处理者赴国外上市，应当申报什么？") is None
 
 
 @pytest.mark.parametrize("persons,sensitive,art7,art8", [
