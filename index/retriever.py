@@ -299,12 +299,19 @@ class Retriever:
         """Documents the query names by their title, or by most of it ("广东省数字政府通用人工智能方案"
         for 《广东省加快数字政府领域通用人工智能应用工作方案》): the share of the title's character
         bigrams found in the query is at least ``title_min_overlap``; only the best-covered titles count."""
-        q = _bigrams(self._title_key(query))
+        qkey = self._title_key(query)
+        q = _bigrams(qkey)
         if not q:
             return []
         scored: dict[str, float] = {}
         for key, doc_id, grams in self._title_bigrams:
-            share = len(grams & q) / len(grams)
+            # a short title ("数据安全法") must appear whole: most of it is a common phrase ("数据安全")
+            # and a long one is named only with its kind of document (…办法, …方案): "数据出境安全评估"
+            # is a procedure, "数据出境安全评估办法" a document
+            if len(grams) < 8:
+                share = float(key in qkey)
+            else:
+                share = len(grams & q) / len(grams) if key[-2:] in q else 0.0
             if share >= self.params.title_min_overlap and share > scored.get(doc_id, 0.0):
                 scored[doc_id] = share
         if not scored:
