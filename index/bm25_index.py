@@ -3,7 +3,7 @@ from it in a few vectorised passes.
 
 bm25s cannot add documents to an index, so an update re-indexes every chunk. Doing that from
 Python lists (as ``bm25s.BM25.index`` does) costs minutes and gigabytes at 10^6 chunks; from a
-:class:`TokenTable` (token ids in one int32 array) it is numpy sorting. The result is a plain
+:class:`TokenTable` (token ids in one int32 array) it is a few scipy.sparse operations. The result is a plain
 ``bm25s.BM25`` (Lucene BM25, k1=1.2, b=0.75) with the same scores ``bm25s.BM25.index`` computes
 (``tests/test_index.py`` compares them), saved and loaded by bm25s.
 """
@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 log = logging.getLogger(__name__)
 
@@ -77,9 +78,13 @@ class TokenTable:
         lengths = self.lengths()[rows]
         offsets = np.zeros(len(rows) + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
-        # position of every kept token: the start of its chunk plus its place in the chunk
-        starts = np.repeat(self.offsets[:-1][rows] - offsets[:-1], lengths)
-        ids = self.ids[starts + np.arange(offsets[-1], dtype=np.int64)]
+        if len(rows) < 2 or (np.diff(rows) > 0).all():  # in order (an update's kept rows): a mask
+            keep = np.zeros(len(self), dtype=bool)
+            keep[rows] = True
+            ids = self.ids[np.repeat(keep, self.lengths())]
+        else:  # position of every kept token: the start of its chunk plus its place in the chunk
+            starts = np.repeat(self.offsets[:-1][rows] - offsets[:-1], lengths)
+            ids = self.ids[starts + np.arange(offsets[-1], dtype=np.int64)]
         # words no kept chunk has leave the vocabulary
         used = np.bincount(ids, minlength=len(self.vocab)) > 0
         remap = (np.cumsum(used) - 1).astype(np.int32)
@@ -128,29 +133,21 @@ def bm25_from_table(table: TokenTable) -> Any:
     table = _with_placeholders(table)
     lengths, ids, vocab = table.lengths(), table.ids, table.vocab
     n_vocab = len(vocab)
-    # one entry per (token, chunk) pair with its term frequency, sorted by token then chunk (CSC order)
-    keys = ids.astype(np.int64) * n
-    keys += np.repeat(np.arange(n, dtype=np.int64), lengths)
-    keys.sort()
-    new = np.empty(len(keys), dtype=bool)
-    new[0] = True
-    np.not_equal(keys[1:], keys[:-1], out=new[1:])
-    starts = np.flatnonzero(new)
-    del new
-    pairs = keys[starts]
-    tf = np.diff(starts, append=len(keys)).astype(np.float32)
-    del keys, starts
-    token = pairs // n
-    chunk = (pairs - token * n).astype(np.int32)
-    del pairs
-    df = np.bincount(token, minlength=n_vocab)
+    # term frequencies as a chunk × token matrix: scipy sums the repeated tokens of each chunk in
+    # place (on a copy: the table is kept), then turns it into the token-major (CSC) layout bm25s keeps
+    tf = sp.csr_matrix((np.ones(len(ids), dtype=np.float32), ids, table.offsets), shape=(n, n_vocab), copy=True)
+    tf.sum_duplicates()
+    tf = tf.tocsc()
+    tf.sort_indices()
+    df = np.diff(tf.indptr)
     idf = np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32)
     norm = (K1 * (1.0 - B + B * lengths / lengths.mean())).astype(np.float32)
-    data = tf / (norm[chunk] + tf)
-    data *= idf[token]
-    del tf, token
-    indptr = np.zeros(n_vocab + 1, dtype=np.int32 if len(data) < 2**31 else np.int64)
-    np.cumsum(df, out=indptr[1:])
+    chunk = tf.indices.astype(np.int32, copy=False)
+    data = tf.data
+    data /= norm[chunk] + data
+    data *= np.repeat(idf, df)
+    indptr = tf.indptr
+    del tf
     retriever = bm25s.BM25(k1=K1, b=B)
     # what bm25s.BM25.index leaves behind (create_empty_token adds "" to the vocabulary, not the matrix)
     retriever.scores = {"data": data, "indices": chunk, "indptr": indptr, "num_docs": n}

@@ -60,15 +60,15 @@ class Settings:
     faiss_exact_max: int = 50_000
     faiss_hnsw_m: int = 32
     faiss_ef_search: int = 128
-    faiss_nprobe: int = 32
+    faiss_nprobe: int = 0  # 0: a tenth of the IVF lists
 
     def __post_init__(self) -> None:
         if self.top_k < 1:
             raise ValueError("top_k must be at least 1")
         if self.faiss_kind not in ("auto", "flat", "hnsw", "ivf"):
             raise ValueError(f"faiss_kind must be auto, flat, hnsw or ivf, got {self.faiss_kind!r}")
-        if self.faiss_exact_max < 0 or self.faiss_hnsw_m < 2 or self.faiss_ef_search < 1 or self.faiss_nprobe < 1:
-            raise ValueError("faiss_exact_max must be >= 0, faiss_hnsw_m >= 2, faiss_ef_search and faiss_nprobe >= 1")
+        if self.faiss_exact_max < 0 or self.faiss_hnsw_m < 2 or self.faiss_ef_search < 1 or self.faiss_nprobe < 0:
+            raise ValueError("faiss_exact_max and faiss_nprobe must be >= 0, faiss_hnsw_m >= 2, faiss_ef_search >= 1")
         if not 0.0 <= self.min_term_coverage <= 1.0:
             raise ValueError("min_term_coverage must be between 0 and 1")
         if self.answer_mode not in ("extractive", "generative"):

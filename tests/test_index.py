@@ -211,6 +211,10 @@ def test_bm25_from_stored_tokens_scores_as_bm25s_does():
     reference.index([t or ["\u2400"] for t in lists], show_progress=False)
     table = TokenTable.from_lists(lists)
     ours = bm25_from_table(table)
+    nonempty = [t for t in lists if t]  # (no empty chunk: indexing works on the table's own arrays)
+    full = TokenTable.from_lists(nonempty)
+    bm25_from_table(full)
+    assert full.to_lists() == nonempty  # the table is stored after indexing: indexing must not change it
     queries = [tok(q) for q in ("数据出境安全评估的申报情形", "个人信息处理者应当取得单独同意", "数据")]
     for q in queries:
         assert np.allclose(ours.get_scores(q), reference.get_scores(q), atol=1e-5)
@@ -219,6 +223,7 @@ def test_bm25_from_stored_tokens_scores_as_bm25s_does():
     updated = table.take(kept).concat(TokenTable.from_lists(new))
     expected = [lists[i] for i in kept] + new
     assert updated.to_lists() == expected and "新词" in updated.vocab
+    assert table.take([0, 5, 17, 200]).to_lists() == [lists[i] for i in (0, 5, 17, 200)]  # in order: a mask
     assert set(updated.vocab) == {w for t in expected for w in t}  # words of dropped chunks leave
     fresh = bm25_from_table(TokenTable.from_lists(expected))
     for q in [*queries, ["新词"]]:
