@@ -16,9 +16,10 @@ Rules for added files, in order:
 
 1. A file whose name is already a source of the index is a new version of it: every document
    of the old file is replaced.
-2. A document whose text is a copy of a document in the index becomes an alias of it, as in a
-   build (the fuller copy stays canonical).
-3. A document whose title is that of a document in the index replaces it.
+2. A document whose text (blanks and markup aside) is that of a document in the index becomes an
+   alias of it, as in a build; copies among the new documents are merged as a build merges them.
+3. Otherwise, a document whose title is that of a document in the index replaces it (a PDF of a law
+   the corpus holds as text replaces the text version).
 4. Anything else is added. An unreadable file is reported (with the reason and the fix) and
    changes nothing.
 

@@ -17,7 +17,7 @@ from index.store import IndexOpenError, current_version, load_index, read_manife
 from qa import PolicyQA
 from qa.cli import main as cli_main
 
-from .conftest import DATA
+from .conftest import DATA, shared_dir
 
 LAW_V1 = ("星河数据管理办法\n\n"
           "第一条 为了规范星河数据的处理活动，制定本办法。\n\n"
@@ -110,6 +110,18 @@ def test_added_document_answers_and_survives_its_file(engine, tmp_path):
     # a second process opening the index sees the same
     again = PolicyQA.open(settings=engine.settings, embedder=engine.embedder)
     assert {d.id for d in again.documents} == {d.id for d in engine.documents}
+
+
+def test_a_real_pdf_is_added_with_its_pages(flat_engine, tmp_path):
+    pdf = tmp_path / "网络安全法.pdf"
+    shutil.copy(shared_dir("pdfs") / "magicpi-securitylaw__中华人民共和国网络安全法.pdf", pdf)
+    report = flat_engine.add([pdf])
+    assert [c.title for c in report.added] == ["中华人民共和国网络安全法"] and not report.problems
+    pdf.unlink()
+    answer = flat_engine.ask("网络安全法第二十一条是怎么规定的？")
+    cite = answer.citations[0]
+    assert cite.clause.startswith("《中华人民共和国网络安全法》第二十一条") and cite.page
+    assert flat_engine.data.sources[cite.source].text[cite.start:cite.end] == cite.quote
 
 
 def test_replaced_document_old_text_never_returns(engine, tmp_path):
