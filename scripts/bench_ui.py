@@ -5,9 +5,12 @@ concurrent users.
    its URL (the engine is open and warm, the server listening), then loads the page in headless
    Chromium and times navigation start → the question box enabled (and the wall time from the
    ready line to that moment).
-2. Runs ``--users`` concurrent gradio_client users against ``/ask`` for ``--requests`` requests in
-   all (questions from eval/questions.jsonl, in order, repeated as needed), and reports p50/p95/max
-   latency per answer as a user sees it (request sent → answer received) and the throughput.
+2. Runs ``--users`` concurrent users against ``/ask`` for ``--requests`` requests in all (questions
+   from eval/questions.jsonl, in order, repeated as needed), and reports p50/p95/max latency per
+   answer as a user sees it (request sent → answer received) and the throughput. Users speak
+   plain HTTP to the Gradio API (POST, then the event stream), as the page's JavaScript does;
+   ``--via gradio_client`` uses the Python client instead, whose own cost per request (threads,
+   polling) is several times the server's on a 2-core machine.
 
     python scripts/bench_ui.py --index /tmp/ui-index --cache /tmp/fullcache [--users 10 --requests 200]
 
@@ -110,8 +113,29 @@ def screenshot(url: str, path: str, width: int = 1440, height: int = 900) -> Non
         driver.quit()
 
 
-def load(url: str, questions: list[str], users: int, requests: int) -> dict[str, float]:
-    from gradio_client import Client
+def _ask_http(client, url: str, question: str) -> dict:
+    """One /ask over Gradio's HTTP API, as the page's own JavaScript client does it: POST the
+    inputs, then read the event stream until the result."""
+    url = url.rstrip("/") + "/"
+    r = client.post(f"{url}gradio_api/call/ask", json={"data": [question, None, None, None, "", "", None]})
+    r.raise_for_status()
+    event_id = r.json()["event_id"]
+    event = None
+    with client.stream("GET", f"{url}gradio_api/call/ask/{event_id}") as stream:
+        for line in stream.iter_lines():
+            if line.startswith("event:"):
+                event = line[6:].strip()
+            elif line.startswith("data:") and event in ("complete", "error"):
+                if event == "error":
+                    raise RuntimeError(line[5:].strip())
+                return json.loads(line[5:])[0]
+    raise RuntimeError("the event stream ended without a result")
+
+
+def load(url: str, questions: list[str], users: int, requests: int, via: str = "http") -> dict[str, float]:
+    """``users`` threads share ``requests`` questions; each request is timed from sending to the
+    answer received. ``via``: "http" (plain HTTP, like the browser) or "gradio_client"."""
+    import httpx
 
     jobs: queue.Queue[str] = queue.Queue()
     for i in range(requests):
@@ -119,8 +143,19 @@ def load(url: str, questions: list[str], users: int, requests: int) -> dict[str,
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
-    clients = [Client(url, verbose=False) for _ in range(users)]
-    clients[0].predict("数据出境安全评估", api_name="/ask")  # one warm-up request, not counted
+    if via == "gradio_client":
+        from gradio_client import Client
+
+        clients = [Client(url, verbose=False) for _ in range(users)]
+
+        def ask(client, q: str) -> None:
+            client.predict(q, api_name="/ask")
+    else:
+        clients = [httpx.Client(timeout=120) for _ in range(users)]
+
+        def ask(client, q: str) -> None:
+            _ask_http(client, url, q)
+    ask(clients[0], "数据出境安全评估")  # one warm-up request, not counted
     barrier = threading.Barrier(users)
 
     def user(client) -> None:
@@ -132,7 +167,7 @@ def load(url: str, questions: list[str], users: int, requests: int) -> dict[str,
                 return
             t0 = time.perf_counter()
             try:
-                client.predict(q, api_name="/ask")
+                ask(client, q)
             except Exception as exc:  # noqa: BLE001 - counted and reported
                 with lock:
                     errors.append(f"{q}: {exc}")
@@ -147,9 +182,14 @@ def load(url: str, questions: list[str], users: int, requests: int) -> dict[str,
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - t0
+    if via != "gradio_client":
+        for c in clients:
+            c.close()
     if errors:
         print(f"{len(errors)} failed requests, first: {errors[0]}", file=sys.stderr)
-    return {"users": users, "requests": requests, "answered": len(latencies), "errors": len(errors),
+    if not latencies:
+        raise SystemExit("no request succeeded")
+    return {"via": via, "users": users, "requests": requests, "answered": len(latencies), "errors": len(errors),
             "p50_ms": round(statistics.median(latencies) * 1000), "p95_ms": round(_percentile(latencies, 95) * 1000),
             "max_ms": round(max(latencies) * 1000), "throughput_per_s": round(len(latencies) / elapsed, 1),
             "elapsed_s": round(elapsed, 1)}
@@ -161,6 +201,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cache", help="embedding cache directory")
     ap.add_argument("--users", type=int, default=10)
     ap.add_argument("--requests", type=int, default=200)
+    ap.add_argument("--via", choices=["http", "gradio_client"], default="http",
+                    help="plain HTTP to the Gradio API, as the page does (default), or gradio_client")
     ap.add_argument("--tti-runs", type=int, default=5, help="page loads to time (a fresh browser each)")
     ap.add_argument("--questions", default=str(ROOT / "eval" / "questions.jsonl"))
     ap.add_argument("--out", help="write the figures as JSON here")
@@ -196,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
                                     "navigation_to_interactive_s": {"best": min(again),
                                                                     "median": statistics.median(again),
                                                                     "runs": again}},
-            "ask_under_load": load(url, questions, args.users, args.requests),
+            "ask_under_load": load(url, questions, args.users, args.requests, args.via),
         }
         if args.screenshot:
             screenshot(url, args.screenshot)
