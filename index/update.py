@@ -42,7 +42,7 @@ import numpy as np
 
 from ingest.chunking import ChunkParams, chunk_document
 from ingest.loaders import discover, read_source
-from ingest.pipeline import dedupe, link_documents, parse_source
+from ingest.pipeline import dedupe, link_documents, parse_source, parse_sources
 from ingest.text import compact
 from ingest.types import Chunk, Document, IngestError, IngestProblem, SourceText
 
@@ -380,19 +380,9 @@ def add_documents(index_dir: str | Path, paths: Iterable[str | Path], embedder: 
     _say(progress, 0.0, "reading files")
     new_sources, problems = read_inputs(paths)
     report.problems.extend(problems)
-    parsed: list[tuple[SourceText, list[Document]]] = []
-    for i, src in enumerate(new_sources):
-        _say(progress, 0.02 + 0.08 * i / max(1, len(new_sources)), f"parsing {src.path}")
-        try:
-            docs = parse_source(src)
-        except Exception as exc:  # one bad file must not stop the update
-            log.exception("cannot parse %s", src.path)
-            report.problems.append(IngestProblem(src.path, f"parse failed: {exc}", "report this file as a bug"))
-            continue
-        if not docs:
-            report.problems.append(IngestProblem(src.path, "no text found", "check that the file is not empty"))
-            continue
-        parsed.append((src, docs))
+    parsed, parse_problems = parse_sources(
+        new_sources, lambda i, src: _say(progress, 0.02 + 0.08 * i / max(1, len(new_sources)), f"parsing {src.path}"))
+    report.problems.extend(parse_problems)
     if not parsed:
         report.seconds = time.perf_counter() - t0
         return report

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,6 +48,30 @@ def parse_source(source: SourceText) -> list[Document]:
         doc.kind = detect_kind(source, doc)
         doc.clauses = parse_clauses(source, doc, strip_title_lines(doc, source))
     return docs
+
+
+def parse_sources(sources: Iterable[SourceText],
+                  on_source: Callable[[int, SourceText], None] | None = None,
+                  ) -> tuple[list[tuple[SourceText, list[Document]]], list[IngestProblem]]:
+    """Each source with the documents found in it, and a problem for each source that fails to
+    parse or holds no text; one bad source never stops the others. ``on_source(i, source)`` is
+    called before each is parsed (for progress)."""
+    parsed: list[tuple[SourceText, list[Document]]] = []
+    problems: list[IngestProblem] = []
+    for i, source in enumerate(sources):
+        if on_source is not None:
+            on_source(i, source)
+        try:
+            found = parse_source(source)
+        except Exception as exc:  # one bad file must not stop the build
+            log.exception("cannot parse %s", source.path)
+            problems.append(IngestProblem(source.path, f"parse failed: {exc}", "report this file as a bug"))
+            continue
+        if not found:
+            problems.append(IngestProblem(source.path, "no text found", "check that the file is not empty"))
+            continue
+        parsed.append((source, found))
+    return parsed, problems
 
 
 def _shingles(text: str, k: int = 12, keep_one_in: int = 4) -> set[int]:
@@ -125,17 +149,9 @@ def ingest_paths(
             result.problems.append(exc.problem)
     t1 = time.perf_counter()
     by_name = {s.path: s for s in result.sources}
-    docs: list[Document] = []
-    for source in result.sources:
-        try:
-            found = parse_source(source)
-        except Exception as exc:  # one bad file must not stop the build
-            log.exception("cannot parse %s", source.path)
-            result.problems.append(IngestProblem(source.path, f"parse failed: {exc}", "report this file as a bug"))
-            continue
-        if not found:
-            result.problems.append(IngestProblem(source.path, "no text found", "check that the file is not empty"))
-        docs.extend(found)
+    parsed, parse_problems = parse_sources(result.sources)
+    result.problems.extend(parse_problems)
+    docs = [doc for _, found in parsed for doc in found]
     t2 = time.perf_counter()
     result.documents = dedupe(docs, by_name)
     result.duplicates = len(docs) - len(result.documents)
