@@ -171,6 +171,23 @@ class ArticleRef:
     item: int | None = None
     paragraph: int | None = None
 
+    def in_article(self, clause_id: str) -> bool:
+        """Whether a clause id (``doc:t13.k1.x2``) lies in the named article."""
+        return clause_id.split(":", 1)[-1].split(".")[0] == f"t{self.article}"
+
+    def names(self, clause_id: str) -> bool:
+        """Whether a clause id is (inside) the 款 and/or 项 the query names.
+
+        >>> ref = ArticleRef(("d",), 66, paragraph=2)
+        >>> ref.names("d:t66.k2"), ref.names("d:t66.k1"), ArticleRef(("d",), 66).names("d:t66")
+        (True, False, False)
+        """
+        if (self.item is None and self.paragraph is None) or not self.in_article(clause_id):
+            return False
+        parts = clause_id.split(":", 1)[-1].split(".")
+        return ((self.item is None or f"x{self.item}" in parts)
+                and (self.paragraph is None or f"k{self.paragraph}" in parts))
+
 
 @dataclass
 class Hit:
@@ -330,12 +347,9 @@ class Retriever:
             for row in self._doc_rows.get(doc_id, []):
                 if allowed_set is not None and row not in allowed_set:
                     continue
-                parts = self.data.chunks[row].clause_id.split(":", 1)[1].split(".")
-                if parts[0] == f"t{ref.article}":
-                    exact = ((ref.item is None or f"x{ref.item}" in parts)
-                             and (ref.paragraph is None or f"k{ref.paragraph}" in parts)
-                             and (ref.item is not None or ref.paragraph is not None))
-                    rows.append((0 if exact else 1, int(row)))
+                clause_id = self.data.chunks[row].clause_id
+                if ref.in_article(clause_id):
+                    rows.append((0 if ref.names(clause_id) else 1, int(row)))
         return [r for _, r in sorted(rows)]
 
     def bm25(self, query: str, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:

@@ -25,6 +25,7 @@ _NUMBER = r"(\d+(?:\.\d+)?|[一二两三四五六七八九十百千]+)"
 # one count of persons in a rule: "100万人", "1万人", "10万人"
 _RULE_COUNT = re.compile(_NUMBER + r"\s*(万|千|百)?\s*人")
 _SCENARIO_COUNT = re.compile(r"(?<![几数上成])" + _NUMBER + r"\s*(万|千|百)?\s*(?:多)?\s*(?:名|个|位|人)")
+_ITEM_MARK = re.compile(r"^[（(][一二三四五六七八九十]+[)）]")  # "（四）" before an item's words
 _UNIT = {"万": 10_000, "千": 1_000, "百": 100, None: 1, "": 1}
 _SENSITIVE = re.compile(r"(?<!不含)(?<!不包括)敏感个人信息")
 _SENSITIVE_SCENARIO = re.compile(r"(?<!不含)(?<!不包括)(?<!不是)(?<!非)敏感|病历|检查报告|健康|医疗|生物识别|人脸|指纹|"
@@ -79,7 +80,8 @@ def parse_conditions(text: str) -> list[Condition]:
                 low = value
         if low is None and high is None:
             continue
-        out.append(Condition(low, high, bool(_SENSITIVE.search(segment)), segment.strip("，,、 ")))
+        words = _ITEM_MARK.sub("", segment.strip("，,、 "))
+        out.append(Condition(low, high, bool(_SENSITIVE.search(segment)), words))
     return out
 
 

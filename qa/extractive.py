@@ -78,7 +78,8 @@ class ExtractiveAnswerer:
                 out.append((c.start + s + lead, c.start + e - trail))
         return out
 
-    def _quote_span(self, hit: Hit, query_tokens: list[str], query: str) -> tuple[int, int]:
+    def _quote_span(self, hit: Hit, query_tokens: list[str], query: str,
+                    figure: str | None = None) -> tuple[int, int]:
         """The whole chunk when short; else the best window of consecutive sentences."""
         c = hit.chunk
         if len(clean(c.text)) <= self.params.max_quote_chars:
@@ -88,7 +89,6 @@ class ExtractiveAnswerer:
         if not sents:
             return c.start, min(c.end, c.start + self.params.max_quote_chars)
         q_nums = set(_NUM.findall(query))
-        figure = expected_figure(query)
 
         def score(span: tuple[int, int]) -> float:
             s = text[span[0]:span[1]]
@@ -158,7 +158,8 @@ class ExtractiveAnswerer:
         parts: list[str] = []
         for marker, h in enumerate(chosen, start=1):
             named = self._named_part(q, h) if marker == 1 and looked_up else None
-            s, e = (named.start, named.start + len(named.text.rstrip())) if named else self._quote_span(h, q_tokens, q)
+            s, e = ((named.start, named.start + len(named.text.rstrip())) if named
+                    else self._quote_span(h, q_tokens, q, figure))
             src = self.sources[h.chunk.source]
             label, clause_id = self._label_for(h.chunk.doc_id, s, e, h.chunk.clause_label)
             cit = Citation(marker=marker, doc_title=h.chunk.doc_title, clause=label, quote=src.text[s:e],
@@ -176,15 +177,10 @@ class ExtractiveAnswerer:
     def _named_part(self, query: str, hit: Hit) -> Clause | None:
         """The 款 or 项 a query names ("第六十六条第二款"), when the hit holds it."""
         ref = self.retriever.article_ref(query)
-        if ref is None or (ref.paragraph is None and ref.item is None):
+        if ref is None:
             return None
-        want = [f"t{ref.article}"]
-        for cl in self._items(hit.chunk.doc_id, hit.chunk.start, hit.chunk.end):
-            parts = cl.id.split(":", 1)[1].split(".")
-            if (parts[0] == want[0] and (ref.paragraph is None or f"k{ref.paragraph}" in parts)
-                    and (ref.item is None or f"x{ref.item}" in parts)):
-                return cl
-        return None
+        return next((cl for cl in self._items(hit.chunk.doc_id, hit.chunk.start, hit.chunk.end)
+                     if ref.names(cl.id)), None)
 
     def _items(self, doc_id: str, start: int = 0, end: int | None = None) -> list[Clause]:
         """Items, paragraphs and articles of a document inside ``[start, end)``, narrowest first."""
@@ -250,7 +246,7 @@ class ExtractiveAnswerer:
             # the article's lead-in says what follows from the condition
             cits.append(self._citation(2, doc, article, article.start, article.start + lead_end + 1, h.score))
             lines.append(f"该条规定：{clean(cits[1].quote).replace(chr(10), '')}[2]")
-        lines.append(f"所述情形符合其中“{re.sub(r'^[（(][一二三四五六七八九十]+[)）]', '', cond.text)}”这一条件[1]。")
+        lines.append(f"所述情形符合其中“{cond.text}”这一条件[1]。")
         if doc.id != h.chunk.doc_id:
             rule = self._precedence_clause(doc, h.chunk.doc_title)
             if rule is not None:

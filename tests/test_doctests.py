@@ -6,7 +6,8 @@ import importlib
 import pytest
 
 MODULES = ["ingest.text", "ingest.loaders", "ingest.documents", "index.fusion", "index.retriever",
-           "index.tokenize", "qa.config"]
+           "index.tokenize", "index.rerank", "index.faiss_index", "index.bm25_index", "qa.config",
+           "qa.conditions", "qa.figures"]
 
 
 @pytest.mark.parametrize("name", MODULES)
