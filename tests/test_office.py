@@ -5,12 +5,10 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
+import docx  # python-docx is a dependency of the package: its absence must fail, not skip
 import pytest
-
-docx = pytest.importorskip("docx")
-
-from docx.oxml import parse_xml  # noqa: E402
-from docx.oxml.ns import nsdecls  # noqa: E402
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls
 
 from ingest.loaders import read_source  # noqa: E402
 from ingest.office import html_charset, read_docx, read_html  # noqa: E402
