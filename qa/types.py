@@ -38,6 +38,25 @@ class Related:
 
 
 @dataclass
+class ContextClause:
+    """A clause that a cited clause refers to (依照本法第X条, 前款, 《X》第N条), attached so the
+    reader sees what the reference means without looking it up. ``quote == source_text[start:end]``.
+    """
+
+    marker: int  # the citation whose clause makes the reference
+    ref: str  # the referring words as printed, e.g. 依照本法第六十九条第一款
+    doc_title: str
+    clause: str  # full label of the referenced clause
+    quote: str
+    source: str
+    page: int | None
+    start: int
+    end: int
+    clause_id: str = ""
+    doc_id: str = ""
+
+
+@dataclass
 class Answer:
     question: str
     answer: str
@@ -45,6 +64,7 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     related: list[Related] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    context: list[ContextClause] = field(default_factory=list)  # clauses the cited ones refer to
     latency_ms: float = 0.0
     mode: str = "extractive"  # "generative" when a chat model wrote the (verified) text
 
@@ -55,4 +75,7 @@ class Answer:
             c.pop("doc_id", None)
         for r in d["related"]:
             r.pop("clause_id", None)
+        for x in d["context"]:
+            x.pop("clause_id", None)
+            x.pop("doc_id", None)
         return d
