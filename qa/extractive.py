@@ -19,6 +19,7 @@ from index.retriever import Hit, Retriever, normalise_query
 from ingest.text import clean, int_to_cn
 from ingest.types import Clause, Document
 
+from . import precedence
 from .figures import expected_figure, states_figure
 from .conditions import Condition, matching, parse_conditions, scenario_quantity
 from .types import Answer, Citation, Related
@@ -224,11 +225,8 @@ class ExtractiveAnswerer:
         return next((d for d in self.docs.values() if d.title == title), None)
 
     def _precedence_clause(self, newer: Document, older_title: str) -> Clause | None:
-        """The clause of ``newer`` that says it prevails over ``older_title`` ("…与本规定不一致的，适用本规定")."""
-        for cl in newer.clauses:
-            if cl.level == "条" and older_title in cl.text and "不一致" in cl.text:
-                return cl
-        return None
+        """The clause of ``newer`` that says it prevails over ``older_title`` (see :mod:`qa.precedence`)."""
+        return precedence.precedence_clause(newer, older_title)
 
     def _threshold_answer(self, question: str, decisive: tuple[Hit, Clause, Condition],
                           related: list[Related]) -> Answer:
@@ -281,23 +279,9 @@ class ExtractiveAnswerer:
         return f"《{docs[0].title}》共{max(counts)}条，没有第{int_to_cn(ref.article)}条。"
 
     def warnings_for(self, doc_ids: list[str]) -> list[str]:
-        """What a reader must know about the cited documents' force: drafts, expiry, later rules."""
-        out: list[str] = []
-        for doc_id in dict.fromkeys(doc_ids):
-            doc = self.docs.get(doc_id)
-            if doc is None:
-                continue
-            meta = doc.metadata or {}
-            status = meta.get("status")
-            if status == "draft" or "征求意见稿" in doc.title:
-                out.append(f"《{doc.title}》是征求意见稿，不是生效的规定。")
-            elif status == "expired":
-                out.append(f"《{doc.title}》已过有效期（至{meta.get('valid_until')}）。")
-            for newer in meta.get("superseded_by") or []:
-                out.append(f"《{doc.title}》已被《{newer}》取代。")
-            for newer in meta.get("superseded_in_part_by") or []:
-                out.append(f"《{newer}》规定：与其不一致的，适用《{newer}》——《{doc.title}》的相关规定以其为准。")
-        return out
+        """What a reader must know about the cited documents' force, and which prevails where they
+        differ (:func:`qa.precedence.warnings_for`)."""
+        return precedence.warnings_for([self.docs[d] for d in dict.fromkeys(doc_ids) if d in self.docs])
 
     def _related(self, h: Hit) -> Related:
         c = h.chunk

@@ -48,3 +48,11 @@ def slice_engine(tmp_path_factory):
     base = tmp_path_factory.mktemp("slice")
     settings = Settings().override(index_dir=base / "index", cache_dir=base / "cache", progress=False)
     return PolicyQA.build([DATA / "slice_collection.txt"], settings=settings)
+
+
+@pytest.fixture(scope="session")
+def corpus_ingest():
+    """The whole bundled corpus ingested as a build does it (metadata, resolved cross-references)."""
+    from ingest.pipeline import ingest_paths
+
+    return ingest_paths([CORPUS])
