@@ -117,6 +117,12 @@ def cmd_ask(args: argparse.Namespace) -> int:
             page = f" 第{c.page}页" if c.page else ""
             print(f"[{c.marker}] {c.clause}  ({c.source}:{c.start}-{c.end}{page})")
             print(f"    「{c.quote}」")
+    if answer.context:
+        print("\n所引条款提到的条款：")
+        for x in answer.context:
+            page = f" 第{x.page}页" if x.page else ""
+            print(f"[{x.marker}] {x.ref} → {x.clause}  ({x.source}:{x.start}-{x.end}{page})")
+            print(f"    「{x.quote}」")
     if answer.related:
         print("\n相关条款：")
         for r in answer.related:

@@ -27,7 +27,9 @@ from index.update import Progress, UpdateReport, add_documents, remove_documents
 from ingest.chunking import ChunkParams
 from ingest.types import Document
 
+from . import precedence
 from .config import Settings
+from .context import ContextFinder, verify_context
 from .extractive import AnswerParams, ExtractiveAnswerer
 from .generative import GenerativeAnswerer
 from .types import Answer
@@ -59,6 +61,7 @@ class PolicyQA:
             self.retriever,
             AnswerParams(min_dense_score=settings.min_dense_score, min_term_coverage=settings.min_term_coverage),
         )
+        self.context = ContextFinder(data.documents, data.sources)  # the clauses cited clauses refer to
         self.report: BuildReport | None = None
         # built here when configured, so a missing URL or model name fails at start-up, not at the first question
         self._generative: GenerativeAnswerer | None = (
@@ -160,7 +163,9 @@ class PolicyQA:
     def ask(self, question: str, k: int | None = None, filters: Filters | None = None,
             mode: str | None = None) -> Answer:
         """Answer ``question`` with cited clauses, or abstain. ``mode`` overrides ``settings.answer_mode``.
-        Every answer passes :func:`qa.verify.verify_answer` on its way out."""
+        The clauses the cited ones refer to come as ``context`` (:mod:`qa.context`), and which of the
+        answer's documents prevails where they differ is said in ``warnings`` and the text
+        (:mod:`qa.precedence`). Every answer passes :func:`qa.verify.verify_answer` on its way out."""
         t0 = time.perf_counter()
         mode = mode or self.settings.answer_mode
         if mode not in ("extractive", "generative"):
@@ -168,6 +173,10 @@ class PolicyQA:
         with self._live_lock:  # one version for the whole answer, even while an update swaps in the next
             answerer = self.generative if mode == "generative" else self.answerer
             sources = self.data.sources
+            context = self.context
         answer = verify_answer(answerer.answer(question, k or self.settings.top_k, filters), sources)
+        if not answer.abstained:
+            answer = precedence.explain(context.attach(answer), context.docs)
+            answer = verify_context(verify_answer(answer, sources), sources)
         answer.latency_ms = round((time.perf_counter() - t0) * 1000, 1)
         return answer

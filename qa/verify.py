@@ -32,7 +32,7 @@ from decimal import Decimal, InvalidOperation
 from ingest.text import cn_to_int
 from ingest.types import SourceText
 
-from .types import Answer, Citation
+from .types import Answer, Citation, ContextClause
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +45,9 @@ class VerificationError(AssertionError):
     """A citation whose quote is not the source text at its span."""
 
 
-def verify_quote(c: Citation, sources: Mapping[str, SourceText]) -> str | None:
-    """Why ``c.quote`` is not exactly the source text at ``c.start:c.end``, or None when it is."""
+def verify_quote(c: Citation | ContextClause, sources: Mapping[str, SourceText]) -> str | None:
+    """Why ``c.quote`` (of a citation or a context clause) is not exactly the source text at
+    ``c.start:c.end``, or None when it is."""
     src = sources.get(c.source)
     if src is None:
         return f"citation [{c.marker}] {c.clause}: source {c.source!r} is not in the index"

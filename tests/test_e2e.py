@@ -61,9 +61,21 @@ def test_a_tampered_quote_fails_verification(slice_engine):
 
 def test_answer_json_has_the_documented_fields(slice_engine):
     d = slice_engine.ask("处理敏感个人信息需要什么同意？").to_dict()
-    assert set(d) == {"question", "answer", "abstained", "citations", "related", "warnings", "latency_ms", "mode"}
+    assert set(d) == {"question", "answer", "abstained", "citations", "related", "warnings", "context", "latency_ms",
+                      "mode"}
     assert set(d["citations"][0]) == {"marker", "doc_title", "clause", "quote", "source", "page", "start", "end",
                                       "score"}
+
+
+def test_a_cited_paragraph_that_says_preceding_paragraph_comes_with_it(slice_engine):
+    a = slice_engine.ask("个人信息保护法第六十六条第二款对情节严重的违法处理行为，最高罚款是多少？")
+    assert a.citations[0].clause == "《中华人民共和国个人信息保护法》第六十六条第二款"
+    assert [(x.marker, x.ref, x.clause) for x in a.context] == [
+        (1, "前款", "《中华人民共和国个人信息保护法》第六十六条第一款")]
+    x = a.context[0]
+    assert slice_engine.data.sources[x.source].text[x.start:x.end] == x.quote and "违反本法规定处理个人信息" in x.quote
+    assert set(a.to_dict()["context"][0]) == {"marker", "ref", "doc_title", "clause", "quote", "source", "page",
+                                              "start", "end"}
 
 
 def _cli(*args, env_extra=None):
@@ -79,7 +91,11 @@ def test_cli_ask_json_and_corpus(slice_engine):
     assert r.returncode == 0, r.stderr
     d = json.loads(r.stdout)
     assert d["citations"][0]["clause"] == "《数据出境安全评估办法》第四条"
-    assert d["latency_ms"] > 0
+    assert d["latency_ms"] > 0 and d["context"] == []
+    r = _cli("ask", "个人信息保护法第六十六条第二款对情节严重的违法处理行为，最高罚款是多少？", env_extra=env)
+    assert r.returncode == 0, r.stderr
+    shown = r.stdout.split("所引条款提到的条款：")[1]
+    assert "[1] 前款 → 《中华人民共和国个人信息保护法》第六十六条第一款" in shown and "违反本法规定处理个人信息" in shown
     r = _cli("corpus", "--json", env_extra=env)
     assert r.returncode == 0, r.stderr
     assert {"数据出境安全评估办法", "促进和规范数据跨境流动规定"} <= {x["title"] for x in json.loads(r.stdout)}
