@@ -4,7 +4,9 @@
 
 Every answered question's citations must match their source spans and its text must pass
 ``qa.verify.verify_answer_text`` unchanged; any sentence that fails is printed with its reasons
-and the exit status is 1.
+and the exit status is 1. The answers ``PolicyQA.ask`` gives are checked too: the same text and
+citations plus, at most, the ``适用说明`` line of ``qa.precedence``, and every ``context`` quote exactly
+its source span.
 """
 
 from __future__ import annotations
@@ -46,7 +48,18 @@ def main() -> int:
         for a in answered:
             verify_answer_text(a.answer, a.citations)
         best = min(best, time.perf_counter() - t0)
-    bad = {q for q, *_ in failed} | {q for q, _ in bad_quotes}
+    finals = [engine.ask(q) for q in questions]  # with context and the precedence line
+    changed = [a.question for a, f in zip(answers, finals) if not a.abstained and (
+        f.answer.split("\n适用说明：")[0] != a.answer or [c.quote for c in f.citations] != [c.quote for c in a.citations])]
+    bad_context = [(f.question, why) for f in finals for x in f.context if (why := verify_quote(x, engine.data.sources))]
+    for q in changed:
+        print(f"CHANGED by the engine {q}")
+    for q, why in bad_context:
+        print(f"CONTEXT {q}: {why}")
+    with_context = [f for f in finals if f.context]
+    print(f"context: {len(with_context)} answers, {sum(len(f.context) for f in with_context)} clauses; "
+          f"适用说明 line: {sum('适用说明：' in f.answer for f in finals)} answers")
+    bad = {q for q, *_ in failed} | {q for q, _ in bad_quotes} | set(changed) | {q for q, _ in bad_context}
     print(f"{len(answered) - len(bad)}/{len(answered)} answered questions pass unchanged "
           f"({len(answers) - len(answered)} abstained); verification {1000 * best / max(1, len(answered)):.2f} ms "
           f"per answer (best of {args.repeat})")

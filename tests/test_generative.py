@@ -316,3 +316,17 @@ def test_cli_ask_generative(slice_engine, llm):
     assert r.returncode == 0, r.stderr
     d = json.loads(r.stdout)
     assert d["mode"] == "generative" and d["citations"] and len(llm.requests) == 1
+
+
+def test_a_generated_answer_gets_the_context_of_its_citations(gen_engine, llm):
+    a = gen_engine.ask("促进和规范数据跨境流动规定第七条对累计向境外提供10万人以上、不满100万人个人信息是怎么规定的？")
+    assert a.mode == "generative", a.warnings
+    _assert_verified(gen_engine, a)
+    first = next(c for c in a.citations if c.clause == "《促进和规范数据跨境流动规定》第七条")
+    # 第七条第二款: 属于本规定第三条、第四条、第五条、第六条规定情形的，从其规定 — three at most per citation
+    assert [(x.ref, x.clause) for x in a.context if x.marker == first.marker] == [
+        ("本规定第三条", "《促进和规范数据跨境流动规定》第三条"), ("第四条", "《促进和规范数据跨境流动规定》第四条"),
+        ("第五条", "《促进和规范数据跨境流动规定》第五条")]
+    assert len({x.clause_id for x in a.context}) == len(a.context)
+    for x in a.context:
+        assert verify_quote(x, gen_engine.data.sources) is None and x.marker in {c.marker for c in a.citations}
