@@ -99,6 +99,13 @@ def cmd_remove(args: argparse.Namespace) -> int:
     return _print_update(remove_documents(settings.index_dir, args.doc_ids), args.json)
 
 
+def _print_quoted(head: str, q: Any) -> None:
+    """A citation or context clause: its heading, where it is, and the quote."""
+    page = f" 第{q.page}页" if q.page else ""
+    print(f"{head}  ({q.source}:{q.start}-{q.end}{page})")
+    print(f"    「{q.quote}」")
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
     from .engine import PolicyQA
 
@@ -114,15 +121,11 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if answer.citations:
         print("\n引用：")
         for c in answer.citations:
-            page = f" 第{c.page}页" if c.page else ""
-            print(f"[{c.marker}] {c.clause}  ({c.source}:{c.start}-{c.end}{page})")
-            print(f"    「{c.quote}」")
+            _print_quoted(f"[{c.marker}] {c.clause}", c)
     if answer.context:
         print("\n所引条款提到的条款：")
         for x in answer.context:
-            page = f" 第{x.page}页" if x.page else ""
-            print(f"[{x.marker}] {x.ref} → {x.clause}  ({x.source}:{x.start}-{x.end}{page})")
-            print(f"    「{x.quote}」")
+            _print_quoted(f"[{x.marker}] {x.ref} → {x.clause}", x)
     if answer.related:
         print("\n相关条款：")
         for r in answer.related:
