@@ -87,13 +87,10 @@ class Verdict:
         """The verdict for the answer text: no date or number of its own (the answer's sentences are
         verified against the cited quotes), only titles and clause labels."""
         why = {
-            "superseded": "后者已将前者废止",
             "precedence_clause": f"后者{self.clause.label.split('》')[-1] if self.clause else ''}规定与其不一致的适用后者",
-            "draft": "前者是征求意见稿，尚未生效",
             "expired": "前者已过有效期",
-            "rank": self.reason,
             "later": "二者为同一机关制定的同位阶规定，后者施行在后",
-        }[self.kind]
+        }.get(self.kind, self.reason)
         return f"适用说明：《{self.yields.title}》与《{self.prevails.title}》规定不一致的，适用《{self.prevails.title}》（{why}）"
 
 
@@ -168,7 +165,7 @@ def _one_way(a: Document, b: Document) -> Verdict | None:
     """The verdict that ``b`` prevails over ``a``, if a rule says so."""
     ma = _meta(a)
     if b.title in (ma.get("superseded_by") or []):
-        return Verdict(b, a, "superseded", f"《{b.title}》已将《{a.title}》废止")
+        return Verdict(b, a, "superseded", "后者已将前者废止")
     if b.title in (ma.get("superseded_in_part_by") or []):
         clause = precedence_clause(b, a.title)
         where = clause.label if clause else f"《{b.title}》"
@@ -178,9 +175,9 @@ def _one_way(a: Document, b: Document) -> Verdict | None:
     if not _overlap(a, b):
         return None  # rules of two regions govern different places: neither gives way
     if is_draft(a):
-        return Verdict(b, a, "draft", f"《{a.title}》是征求意见稿，尚未生效")
+        return Verdict(b, a, "draft", "前者是征求意见稿，尚未生效")
     if ma.get("status") == "expired":
-        return Verdict(b, a, "expired", f"《{a.title}》已过有效期（至{ma.get('valid_until')}）")
+        return Verdict(b, a, "expired", f"前者已过有效期（至{ma.get('valid_until')}）")
     if not in_force(a):
         return None
     reason = _outranks(b, a)

@@ -65,6 +65,26 @@ def test_national_law_prevails_over_a_local_regulation(docs):
     assert v.prevails.title == DSL and v.kind == "rank" and "法律的效力高于" in v.reason
 
 
+def test_a_local_regulation_prevails_over_its_own_regions_policy_and_national_policy_over_local(docs):
+    jiangxi_plan = next(d for d in docs.values() if d.metadata.get("region") == "江西省" and d.id != docs[JIANGXI].id
+                        and d.metadata["doc_type"] == "规范性文件")
+    v = _both_ways(jiangxi_plan, docs[JIANGXI])
+    assert v.prevails.title == JIANGXI and v.kind == "rank" and "地方性法规" in v.reason
+    beijing = next(d for d in docs.values() if d.metadata.get("region") == "北京市" and d.metadata["doc_type"] == "规范性文件")
+    national = next(d for d in docs.values() if d.title == "中共中央 国务院关于构建数据基础制度更好发挥数据要素作用的意见")
+    v = _both_ways(beijing, national)
+    assert v.prevails.id == national.id and v.kind == "rank"
+    assert compare(beijing, docs[JIANGXI]) is None  # Beijing's policy and Jiangxi's regulation: other places
+
+
+def test_a_repealed_text_gives_way_to_the_one_that_repealed_it(docs):
+    repealed = replace(docs[MEASURES], metadata={**docs[MEASURES].metadata, "superseded_by": [RULES],
+                                                 "superseded_in_part_by": [], "status": "superseded"})
+    v = _both_ways(repealed, docs[RULES])
+    assert v.prevails.title == RULES and v.kind == "superseded" and "废止" in v.sentence
+    assert f"《{MEASURES}》已被《{RULES}》取代。" in warnings_for([repealed, docs[RULES]])
+
+
 def test_a_ministry_rule_and_a_local_regulation_have_no_order_by_rank(docs):
     assert compare(docs[RULES], docs[JIANGXI]) is None
 
