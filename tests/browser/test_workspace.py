@@ -4,7 +4,6 @@ from it, remove it, export, rate, follow up. The app runs on 127.0.0.1 over a pr
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -46,6 +45,10 @@ class Page:
 
         return self.driver.find_elements(By.CSS_SELECTOR, selector)
 
+    def shown(self, selector: str) -> bool:
+        """Whether a match is displayed (Gradio takes hidden components out of the page)."""
+        return any(e.is_displayed() for e in self.all(selector))
+
     def visible(self, selector: str):
         from selenium.webdriver.common.by import By
         from selenium.webdriver.support import expected_conditions as EC
@@ -59,12 +62,22 @@ class Page:
         self.wait(EC.text_to_be_present_in_element((By.CSS_SELECTOR, selector), text))
 
     def click(self, selector: str) -> None:
-        from selenium.webdriver.common.by import By
-        from selenium.webdriver.support import expected_conditions as EC
+        """Click the first shown, enabled match once nothing covers it (a closing dropdown, a
+        re-rendered row): the click is retried until the element itself receives it."""
+        from selenium.common.exceptions import ElementClickInterceptedException, ElementNotInteractableException
 
-        el = self.wait(EC.element_to_be_clickable((By.CSS_SELECTOR, selector)))
-        self.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", el)
-        el.click()
+        def clicked(driver) -> bool:
+            el = next((e for e in self.all(selector) if e.is_displayed() and e.is_enabled()), None)
+            if el is None:
+                return False
+            driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", el)
+            try:
+                el.click()
+            except (ElementClickInterceptedException, ElementNotInteractableException):
+                return False
+            return True
+
+        self.wait(clicked)
 
     def open(self) -> "Page":
         from selenium.webdriver.common.by import By
@@ -76,6 +89,18 @@ class Page:
 
     def tab(self, name: str) -> None:
         self.click(f"#{name}-tab-button")
+        self.wait_tab(name)
+
+    def wait_tab(self, name: str) -> None:
+        """Until tab ``name`` is the selected one and its panel is shown."""
+        self.wait(lambda d: self.css(f"#{name}-tab-button").get_attribute("aria-selected") == "true"
+                  and self.css(f"#{name}-tab").is_displayed())
+
+    def open_document(self, title: str) -> None:
+        """文件库: search for ``title`` and open the first hit as its tree."""
+        self.search_corpus(title)
+        self.click("#corpus-table [data-testid='cell-0-0']")
+        self.text_in("#document .pq-doc[data-doc-id] h3", title)
 
     # -- asking --------------------------------------------------------------------------------
     def answer_id(self) -> str | None:
@@ -105,9 +130,14 @@ class Page:
         self.css(f"{dropdown} input").send_keys(Keys.ESCAPE)
 
     def upload(self, path: Path) -> None:
-        if not any(e.is_displayed() for e in self.all("#upload")):
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.support import expected_conditions as EC
+
+        if not self.shown("#upload"):
             self.click("#upload-box .label-wrap")
-        self.css("#upload input[type=file]").send_keys(str(path))
+        # the accordion renders its content when it opens: wait for the file field to exist
+        field = self.wait(EC.presence_of_element_located((By.CSS_SELECTOR, "#upload input[type=file]")))
+        field.send_keys(str(path))
         self.wait(lambda d: path.name in self.file_names("#upload"))
 
     def file_names(self, component: str) -> list[str]:
@@ -238,12 +268,12 @@ def test_corpus_browser_searches_and_opens_a_document_as_a_tree(page):
     page.tab("corpus")
     page.search_corpus("个人信息保护法")
     page.click("#corpus-table [data-testid='cell-0-0']")
-    doc = page.visible("#document .pq-doc")
+    doc = page.visible("#document .pq-doc[data-doc-id]")  # not the empty placeholder
     assert "中华人民共和国个人信息保护法" in doc.find_element("css selector", "h3").text
     chapters = doc.find_elements("css selector", "details.pq-node[data-level='章'] > summary")
     assert chapters and chapters[0].text.startswith("第一章")
     assert "第一条" in doc.text and "发布机关" in doc.text
-    assert page.css("#remove").is_displayed()
+    assert page.visible("#remove").text == "从索引中删除这份文件"
 
 
 def test_upload_a_pdf_answer_from_it_remove_it(page, web):
@@ -271,12 +301,14 @@ def test_upload_a_pdf_answer_from_it_remove_it(page, web):
     assert "PDF 第" in view.find_element("css selector", ".pq-where").text
 
     page.tab("corpus")
-    page.search_corpus("中华人民共和国数据安全法")
-    page.click("#corpus-table [data-testid='cell-0-0']")
-    page.text_in("#document h3", "中华人民共和国数据安全法")
+    page.open_document("中华人民共和国数据安全法")
     page.click("#remove")
+    page.text_in("#remove-confirm", "确认删除《中华人民共和国数据安全法》？")
+    page.click("#remove-yes")
     page.text_in("#remove-report", "已删除")
     page.wait(lambda d: page.css("#pq-doc-count").text == str(n_docs))
+    assert not page.shown("#remove-confirm") and not page.shown("#remove")
+    assert "中华人民共和国数据安全法" not in {d.title for d in engine.documents}
 
     page.tab("ask")
     page.ask(question)
@@ -292,8 +324,64 @@ def test_an_unreadable_upload_shows_its_reason_and_changes_nothing(page, web, tm
     page.tab("corpus")
     page.upload(fake)
     page.click("#add")
-    page.text_in("#add-report", "不是 PDF")
+    page.text_in("#add-report", "不是 PDF")  # the report is written after the add has returned
     assert "伪装的文件.pdf" in page.css("#add-report").text
-    time.sleep(0.2)
     assert len(engine.documents) == n_docs and engine.data.path == version
     assert page.css("#pq-doc-count").text == str(n_docs)
+
+
+def test_removing_asks_first_and_cancel_keeps_the_document(page, web):
+    from selenium.common.exceptions import NoAlertPresentException
+
+    _, engine = web
+    title = "促进和规范数据跨境流动规定"
+    question = "促进和规范数据跨境流动规定第五条是怎么规定的？"
+    n_docs = len(engine.documents)
+    page.tab("corpus")
+    page.open_document(title)
+    page.click("#remove")
+    page.text_in("#remove-confirm", f"确认删除《{title}》？")
+    assert not page.shown("#remove")
+    assert [b.text for b in page.all("#remove-confirm button")] == ["确认删除", "取消"]
+    with pytest.raises(NoAlertPresentException):  # asked in the page, not by a browser dialog
+        page.driver.switch_to.alert.text
+    page.click("#remove-no")
+    page.wait(lambda d: page.shown("#remove") and not page.shown("#remove-confirm"))
+    page.text_in("#document .pq-doc[data-doc-id] h3", title)  # still open
+    assert page.css("#pq-doc-count").text == str(n_docs)
+    assert title in {d.title for d in engine.documents} and len(engine.documents) == n_docs
+    page.tab("ask")
+    page.ask(question)
+    labels = page.cited_labels()
+    assert labels and labels[0].startswith(f"《{title}》第五条")
+
+
+def test_the_viewer_opens_the_cited_clause_in_the_corpus_browser(page, web):
+    from selenium.webdriver.common.keys import Keys
+
+    from ui.render import CorpusView
+
+    _, engine = web
+    question = "个人信息保护法第二十八条是怎么规定的？"
+    page.ask(question)
+    cited = engine.ask(question).citations[0]
+    assert "第二十八条" in cited.clause
+    view = CorpusView.of(engine.data)
+    unit = view.unit_of(view.clauses[cited.clause_id])
+    link = page.visible("#pq-view-c1 .pq-open-doc")
+    assert link.text == "在文件库中查看全文"
+    link.send_keys(Keys.ENTER)  # reachable by keyboard: a link
+    page.wait_tab("corpus")
+    page.text_in("#document .pq-doc[data-doc-id] h3", cited.doc_title)
+    page.visible("#document .pq-doc[data-scrolled='1']")
+    focus = page.all("#document .pq-focus")
+    assert [f.get_attribute("id") for f in focus] == ["pq-clause-" + unit.id.replace(":", "-").replace(".", "-")]
+    first_line = next(line.strip() for line in cited.quote.splitlines() if line.strip())
+    assert first_line[:20] in focus[0].find_element("css selector", "mark").text
+    box, top, bottom, scrolled, background = page.driver.execute_script(
+        "var d = document.querySelector('#document .pq-doc'), f = d.querySelector('.pq-focus');"
+        "var b = d.getBoundingClientRect(), r = f.getBoundingClientRect();"
+        "return [b.top, r.top, b.bottom, d.scrollTop, getComputedStyle(f).backgroundColor];")
+    assert scrolled > 0 and box <= top < bottom  # scrolled to the clause, which is in view
+    assert background not in ("rgba(0, 0, 0, 0)", "transparent")  # and highlighted
+    assert page.visible("#remove").text == "从索引中删除这份文件"
