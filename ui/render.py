@@ -2,7 +2,8 @@
 
 Nothing here touches Gradio or the file system, so all of it is unit-tested without a browser.
 All document text is HTML-escaped. Clicking any element with ``data-view="KEY"`` shows the
-viewer section ``pq-view-KEY`` (the script is :data:`HEAD` in ``ui/app.py``).
+viewer section ``pq-view-KEY``; one with ``data-open-doc`` opens that document in 文件库 at its
+``data-start``/``data-end`` span (the script is :data:`HEAD` in ``ui/app.py``).
 """
 
 from __future__ import annotations

@@ -127,7 +127,19 @@ class Page:
 
         self.click(f"{dropdown} input")
         self.click(f"{dropdown} li[data-testid='dropdown-option'][aria-label^='{option_prefix}']")
+        self.wait(lambda d: any(t.startswith(option_prefix) for t in self.tokens(dropdown)))  # the value is set
         self.css(f"{dropdown} input").send_keys(Keys.ESCAPE)
+        self.wait(lambda d: not self.shown(f"{dropdown} li[data-testid='dropdown-option']"))
+
+    def tokens(self, dropdown: str) -> list[str]:
+        """The chosen options of a multiselect dropdown."""
+        return self.texts(f"{dropdown} .token > span")
+
+    def unchoose_all(self, dropdown: str) -> None:
+        while self.tokens(dropdown):
+            n = len(self.tokens(dropdown))
+            self.click(f"{dropdown} .token .token-remove")
+            self.wait(lambda d: len(self.tokens(dropdown)) < n)
 
     def upload(self, path: Path) -> None:
         from selenium.webdriver.common.by import By
@@ -192,7 +204,7 @@ def test_clicking_a_marker_opens_the_clause_with_the_quote_highlighted(page, web
     doc = next(d for d in engine.documents if d.id == last.doc_id)
     meta = view.find_element("css selector", ".pq-meta-line").text
     assert all(issuer in meta for issuer in doc.metadata["issuers"]) and "现行有效" in meta
-    view.find_element("css selector", ".pq-meta-box summary").click()
+    page.click(f"#pq-view-c{last.marker} .pq-meta-box summary")
     assert "发布机关" in view.text and "文号" in view.text
     # the citation list opens the same view
     page.click("#answer .pq-cite-item[data-view='c1']")
@@ -217,7 +229,7 @@ def test_a_filter_changes_the_results(page, web):
     page.ask(question)
     laws = page.cited_labels()
     assert laws and all(docs[label[1:label.index("》")]].metadata["doc_type"] == "法律" for label in laws)
-    page.css("#filter-types").find_element("css selector", ".token-remove, .token .remove, button").click()
+    page.unchoose_all("#filter-types")
     page.choose("#filter-types", "部门规章")
     page.ask(question)
     rules = page.cited_labels()
