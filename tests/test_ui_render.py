@@ -398,6 +398,7 @@ def test_context_clauses_open_in_the_viewer_like_citations(referring, view):
         marked = re.findall(r"<mark>(.*?)</mark>", sections[key], flags=re.S)
         assert [_squash(html.unescape(m)) for m in marked] == [_squash(x.quote)]
         assert "已不在索引中" not in sections[key] and f"所引条款 · {x.clause}" in _text(sections[key])
+        assert f"data-view='c2'>← [2]</a> 中“{x.ref}”所指的条款" in sections[key]  # back to the citation
 
 
 def test_context_is_escaped(view):

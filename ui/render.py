@@ -272,9 +272,16 @@ def render_evidence(answer: "Answer | None", view: CorpusView) -> str:
     items = evidence_of(answer, view)
     if not items:
         return "<div class='pq-viewer pq-empty'><p>没有可显示的条款。</p></div>"
-    body = "".join(render_clause_view(ev, view, active=i == 0,
-                                      extra=context_block(answer, int(ev.key[1:])) if ev.key[0] == "c" else "")
-                   for i, ev in enumerate(items))
+    def extra(ev: Evidence) -> str:
+        if ev.key[0] == "c":
+            return context_block(answer, int(ev.key[1:]))
+        if ev.key[0] == "x":
+            x = answer.context[int(ev.key[1:]) - 1]
+            return (f"<div class='pq-ctx'><a class='pq-ctx-back' href='#' data-view='c{x.marker}'>← [{x.marker}]</a> "
+                    f"中“{esc(x.ref)}”所指的条款</div>")
+        return ""
+
+    body = "".join(render_clause_view(ev, view, active=i == 0, extra=extra(ev)) for i, ev in enumerate(items))
     return f"<div class='pq-viewer'>{body}</div>"
 
 
