@@ -157,6 +157,15 @@ function pqOpenInCorpus(link) {
     }
   })();
 }
+// When 确认删除《…》？ appears, the keyboard is on 取消 (the safe choice; Tab reaches 确认删除).
+new MutationObserver(function () {
+  var row = document.getElementById('remove-confirm');
+  var shown = !!(row && row.offsetParent);
+  if (shown && !window.pqConfirmShown) {
+    var no = document.getElementById('remove-no');
+    if (no) { no.focus(); window.pqConfirmShown = true; }
+  } else if (!shown) { window.pqConfirmShown = false; }
+}).observe(document.documentElement, {childList: true, subtree: true});
 document.addEventListener('click', function (ev) {
   var open = ev.target.closest ? ev.target.closest('[data-open-doc]') : null;
   if (open) { ev.preventDefault(); pqOpenInCorpus(open); return; }

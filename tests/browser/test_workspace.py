@@ -344,6 +344,7 @@ def test_an_unreadable_upload_shows_its_reason_and_changes_nothing(page, web, tm
 
 def test_removing_asks_first_and_cancel_keeps_the_document(page, web):
     from selenium.common.exceptions import NoAlertPresentException
+    from selenium.webdriver.common.keys import Keys
 
     _, engine = web
     title = "促进和规范数据跨境流动规定"
@@ -357,7 +358,9 @@ def test_removing_asks_first_and_cancel_keeps_the_document(page, web):
     assert [b.text for b in page.all("#remove-confirm button")] == ["确认删除", "取消"]
     with pytest.raises(NoAlertPresentException):  # asked in the page, not by a browser dialog
         page.driver.switch_to.alert.text
-    page.click("#remove-no")
+    # the keyboard is on 取消: Enter cancels
+    page.wait(lambda d: d.execute_script("return document.activeElement.id;") == "remove-no")
+    page.driver.switch_to.active_element.send_keys(Keys.ENTER)
     page.wait(lambda d: page.shown("#remove") and not page.shown("#remove-confirm"))
     page.text_in("#document .pq-doc[data-doc-id] h3", title)  # still open
     assert page.css("#pq-doc-count").text == str(n_docs)
