@@ -400,3 +400,24 @@ def test_the_viewer_opens_the_cited_clause_in_the_corpus_browser(page, web):
     assert scrolled > 0 and box <= top < bottom  # scrolled to the clause, which is in view
     assert background not in ("rgba(0, 0, 0, 0)", "transparent")  # and highlighted
     assert page.visible("#remove").text == "从索引中删除这份文件"
+
+
+def test_the_clauses_a_citation_refers_to_open_in_the_viewer(page, web):
+    """Answer.context in the page. Skips (visibly) while the engine attaches no context; the
+    rendering itself is covered by tests/test_ui_render.py with hand-built answers."""
+    _, engine = web
+    question = "个人信息保护法第三十条是怎么规定的？"  # 第三十条 refers to 本法第十七条第一款
+    expected = engine.ask(question)
+    if not expected.context:
+        pytest.skip("the engine attaches no Answer.context to this answer yet")
+    x = expected.context[0]
+    page.ask(question)
+    item = page.visible(f"#answer .pq-cite-item[data-view='c{x.marker}'] .pq-ctx-item[data-view='x1']")
+    assert x.ref in item.text and x.clause in item.text
+    page.click("#answer .pq-ctx-item[data-view='x1']")
+    view = page.visible("#pq-view-x1")
+    assert "pq-active" in view.get_attribute("class")
+    first_line = next(line.strip() for line in x.quote.splitlines() if line.strip())
+    assert first_line[:20] in view.find_element("css selector", "mark").text
+    page.click("#pq-view-x1 .pq-ctx-back")
+    assert "pq-active" in page.visible(f"#pq-view-c{x.marker}").get_attribute("class")
