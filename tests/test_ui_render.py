@@ -445,3 +445,22 @@ def test_in_an_outline_the_deepest_item_holding_the_span_is_the_focus(view):
     out = render.render_document(doc, view, (inner.start, inner.start + 10))
     focus = re.findall(r"pq-focus' data-focus='1' id='([^']+)'", out)
     assert focus == ["pq-clause-" + inner.id.replace(":", "-").replace(".", "-")]
+
+
+def test_exports_carry_the_referenced_clauses_under_their_citation(referring, view, tmp_path):
+    from docx import Document
+
+    md = answer_markdown(referring, view.docs)
+    second = md[md.index("2. **"):]
+    assert "所引条款" not in md[:md.index("2. **")]
+    for x in referring.context:
+        line = f"   所引条款：{x.ref} → **{x.clause}**"
+        assert line in second
+        block = second[second.index(line):]
+        assert f"   > {next(q.strip() for q in x.quote.splitlines() if q.strip())}" in block
+        assert f"来源：{x.source}，字符 {x.start}–{x.end}" in block
+    paras = [p.text for p in Document(str(answer_docx(referring, tmp_path / "a.docx", view.docs))).paragraphs]
+    for x in referring.context:
+        i = paras.index(f"所引条款：{x.ref} → {x.clause}")
+        assert i > paras.index(referring.citations[1].clause)
+        assert paras[i + 1] == next(q.strip() for q in x.quote.splitlines() if q.strip())
