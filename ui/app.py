@@ -119,9 +119,10 @@ CSS = """
 .pq-ctx-label {font-weight: 600}
 .pq-focus {background: #fff8d6; box-shadow: inset 3px 0 0 #d4a72c; border-radius: 4px}
 .pq-article.pq-focus {padding: 6px 8px}
-#remove-confirm {border: 1px solid #f2c4c4; background: #fdf0f0; border-radius: 8px; padding: 4px 8px;
+#remove-confirm {border: 1px solid #f2c4c4; background: #fdf0f0; border-radius: 8px; padding: 1px 8px;
   align-items: center; gap: 8px}
-#remove-question {color: #7a1c1c; font-weight: 600}
+#remove-question {color: #7a1c1c; font-weight: 600; min-height: 0 !important}
+#remove-question .html-container {padding: 0 4px !important}
 """
 # Clicking anything with data-view="KEY" shows the viewer section pq-view-KEY (event delegation,
 # so it works for HTML rendered after page load) and scrolls the viewer to its highlighted quote.
