@@ -1,5 +1,7 @@
-"""End to end in headless Chromium: ask, open a citation, filter, browse, upload a real PDF, answer
-from it, remove it, export, rate, follow up. The app runs on 127.0.0.1 over a private slice index."""
+"""End to end in headless Chromium: ask, open a citation and from it the document in 文件库, filter,
+browse, upload a real PDF, answer from it, cancel and confirm its removal, export, rate, follow up.
+The app runs on 127.0.0.1 over a private slice index. Every wait is on the state of the page
+(WebDriverWait on an element or a value), never on time."""
 
 from __future__ import annotations
 
