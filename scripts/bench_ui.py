@@ -24,7 +24,6 @@ import argparse
 import json
 import os
 import queue
-import shutil
 import socket
 import statistics
 import subprocess
@@ -50,8 +49,8 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 def _policyqa() -> list[str]:
-    exe = shutil.which("policyqa", path=str(Path(sys.executable).parent))
-    return [exe] if exe else [sys.executable, "-m", "qa.cli"]
+    """``policyqa`` of this checkout (run from ROOT, so a shared venv's install is not used)."""
+    return [sys.executable, "-m", "qa.cli"]
 
 
 def start_server(index: str, cache: str | None, port: int) -> tuple[subprocess.Popen, float, str]:
@@ -105,8 +104,11 @@ def screenshot(url: str, path: str, width: int = 1440, height: int = 900) -> Non
         box.send_keys(SCREENSHOT_QUESTION, Keys.ENTER)
         wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "#answer .pq-marker")))
         markers = driver.find_elements(By.CSS_SELECTOR, "#answer .pq-marker")
-        markers[min(1, len(markers) - 1)].click()
-        time.sleep(0.5)
+        key = markers[min(1, len(markers) - 1)].get_attribute("data-view")
+        driver.find_element(By.CSS_SELECTOR, f"#answer .pq-marker[data-view='{key}']").click()
+        # the picture waits for what it shows: that citation's view open, its quote visible, fonts loaded
+        wait.until(EC.visibility_of_element_located((By.CSS_SELECTOR, f"#pq-view-{key}.pq-active mark")))
+        wait.until(lambda d: d.execute_script("return document.fonts.status === 'loaded';"))
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         driver.save_screenshot(path)
     finally:

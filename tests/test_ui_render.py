@@ -317,3 +317,150 @@ def test_update_reports():
     failed = _text(render.render_update({"error": "索引未更新：格式太旧", "documents": 5}))
     assert "索引未更新：格式太旧" in failed and "没有变化" not in failed
     assert "没有变化" in _text(render.render_update({}))
+
+
+# -- cross-reference context and the way into 文件库 ------------------------------------------------
+def _citation_of(view, clause, marker: int):
+    from qa.types import Citation
+
+    doc = view.docs[clause.doc_id]
+    quote = view.sources[doc.source].text[clause.start:clause.end]
+    return Citation(marker, doc.title, clause.label, quote, doc.source, None, clause.start, clause.end, 1.0,
+                    clause_id=clause.id, doc_id=doc.id)
+
+
+def _context_of(view, clause, marker: int, ref: dict, **blank):
+    """The ContextClause the engine would attach for ``clause``'s reference ``ref`` (from ingest.xref)."""
+    from qa.types import ContextClause
+
+    target = view.clauses[ref["target_id"]]
+    doc = view.docs[target.doc_id]
+    fields = dict(marker=marker, ref=ref["text"], doc_title=doc.title, clause=target.label,
+                  quote=view.sources[doc.source].text[target.start:target.end], source=doc.source, page=None,
+                  start=target.start, end=target.end, clause_id=target.id, doc_id=doc.id)
+    fields.update(blank)
+    return ContextClause(**fields)
+
+
+@pytest.fixture(scope="module")
+def referring(view):
+    """An answer citing 第四条 and then 第七条第二款 of the cross-border rules, whose
+    '本规定第三条' and '第四条' are given as context of citation [2]."""
+    from qa.types import Answer
+
+    doc = next(d for d in view.documents if d.title == "促进和规范数据跨境流动规定")
+    by_label = {c.label: c for c in doc.clauses}
+    t4 = by_label["《促进和规范数据跨境流动规定》第四条"]
+    t7k2 = by_label["《促进和规范数据跨境流动规定》第七条第二款"]
+    refs = [r for r in t7k2.refs if r["resolved"]][:2]
+    assert [r["text"] for r in refs] == ["本规定第三条", "第四条"]
+    context = [_context_of(view, t7k2, 2, refs[0]),
+               _context_of(view, t7k2, 2, refs[1], clause_id="", doc_id="")]  # found by source and span
+    return Answer("q", "见第四条[1]，另见第七条[2]。", False, [_citation_of(view, t4, 1), _citation_of(view, t7k2, 2)],
+                  context=context)
+
+
+def _li_of(fragment: str, key: str) -> str:
+    """The <li data-view=key> element of a fragment, nested lists included."""
+    start = fragment.index(f"<li class='pq-cite-item' data-view='{key}'")
+    depth, i = 0, start
+    for m in re.finditer(r"<(/?)li\b", fragment[start:]):
+        depth += -1 if m.group(1) else 1
+        if depth == 0:
+            i = start + m.end()
+            break
+    return fragment[start:fragment.index(">", i) + 1]
+
+
+def test_context_clauses_sit_under_the_citation_that_refers_to_them(referring, view):
+    out = render.render_answer(referring)
+    first, second = _li_of(out, "c1"), _li_of(out, "c2")
+    assert "pq-ctx" not in first
+    items = re.findall(r"<li class='pq-ctx-item' data-view='(x\d+)'.*?</li>", second, flags=re.S)
+    assert items == ["x1", "x2"]
+    text = _text(second)
+    assert "所引条款" in text
+    assert "本规定第三条 → 《促进和规范数据跨境流动规定》第三条" in text
+    assert "第四条 → 《促进和规范数据跨境流动规定》第四条" in text
+    assert _squash(referring.context[0].quote)[:30] in _squash(text)
+    # the citation list's own labels are still one per citation
+    assert out.count("class='pq-label'") == len(referring.citations)
+
+
+def test_context_clauses_open_in_the_viewer_like_citations(referring, view):
+    evidence = render.render_evidence(referring, view)
+    sections = {m.group(1): m.group(0) for m in
+                re.finditer(r"<section class='pq-view[^']*' id='pq-view-(\w+)'.*?</section>", evidence, flags=re.S)}
+    assert set(sections) == {"c1", "c2", "x1", "x2"}
+    assert "data-view='x1'" in sections["c2"] and "data-view='x2'" in sections["c2"]
+    assert "pq-ctx" not in sections["c1"]
+    for key, x in (("x1", referring.context[0]), ("x2", referring.context[1])):
+        marked = re.findall(r"<mark>(.*?)</mark>", sections[key], flags=re.S)
+        assert [_squash(html.unescape(m)) for m in marked] == [_squash(x.quote)]
+        assert "已不在索引中" not in sections[key] and f"所引条款 · {x.clause}" in _text(sections[key])
+        assert f"data-view='c2'>← [2]</a> 中“{x.ref}”所指的条款" in sections[key]  # back to the citation
+
+
+def test_context_is_escaped(view):
+    from qa.types import Answer, Citation, ContextClause
+
+    hostile = "<img src=x onerror=alert(1)>"
+    a = Answer("q", "见[1]", False, [Citation(1, "t", "《t》第一条", "x", "nowhere.txt", None, 0, 1, 1.0)],
+               context=[ContextClause(1, hostile, "<b>t</b>", "《<b>t</b>》第二条", "<script>x</script>",
+                                      "nowhere.txt", None, 0, 1)])
+    for out in (render.render_answer(a), render.render_evidence(a, view)):
+        assert "<img" not in out and "<b>t" not in out and "<script>" not in out
+        assert "&lt;img src=x onerror=alert(1)&gt;" in out
+
+
+def test_the_viewer_links_to_its_clause_in_the_document_tree(answer, view):
+    c = answer.citations[0]
+    ev = render.evidence_of(answer, view)[0]
+    unit = view.unit_of(view.clauses[c.clause_id])
+    section = render.render_clause_view(ev, view, active=True)
+    link = re.search(r"<a class='pq-open-doc'[^>]*>(.*?)</a>", section).group(0)
+    assert f"data-open-doc='{c.doc_id}'" in link and f"data-clause='{unit.id}'" in link
+    assert f"data-start='{c.start}'" in link and f"data-end='{c.end}'" in link and "在文件库中查看全文" in link
+
+
+def test_a_document_opened_at_a_span_highlights_the_clause_holding_it(view):
+    doc = next(d for d in view.documents if "个人信息保护法" in d.title and "说明" not in d.title)
+    t13 = next(c for c in doc.clauses if c.level == "条" and c.number == "第十三条")
+    item = next(c for c in doc.clauses if c.level == "项" and c.id.startswith(t13.id + "."))
+    text = view.sources[doc.source].text
+    plain = render.render_document(doc, view)
+    assert "pq-focus" not in plain and "<mark>" not in plain and "data-request" not in plain
+    out = render.render_document(doc, view, (item.start, item.end), request="tok1")
+    assert "data-request='tok1'" in out
+    focus = re.findall(r"class='(?:pq-article|pq-node) pq-focus' data-focus='1' id='([^']+)'", out)
+    assert focus == ["pq-clause-" + t13.id.replace(":", "-").replace(".", "-")]  # the 条, not its 项
+    marked = re.findall(r"<mark>(.*?)</mark>", out, flags=re.S)
+    assert [_squash(html.unescape(m)) for m in marked] == [_squash(text[item.start:item.end])]
+    assert _squash(_text(out)) == _squash(_text(plain))  # the same text, only marked
+
+
+def test_in_an_outline_the_deepest_item_holding_the_span_is_the_focus(view):
+    doc = next(d for d in view.documents if d.title.startswith("关于《中华人民共和国个人信息保护法"))
+    inner = next(c for c in doc.clauses if c.level == "outline2")
+    out = render.render_document(doc, view, (inner.start, inner.start + 10))
+    focus = re.findall(r"pq-focus' data-focus='1' id='([^']+)'", out)
+    assert focus == ["pq-clause-" + inner.id.replace(":", "-").replace(".", "-")]
+
+
+def test_exports_carry_the_referenced_clauses_under_their_citation(referring, view, tmp_path):
+    from docx import Document
+
+    md = answer_markdown(referring, view.docs)
+    second = md[md.index("2. **"):]
+    assert "所引条款" not in md[:md.index("2. **")]
+    for x in referring.context:
+        line = f"   所引条款：{x.ref} → **{x.clause}**"
+        assert line in second
+        block = second[second.index(line):]
+        assert f"   > {next(q.strip() for q in x.quote.splitlines() if q.strip())}" in block
+        assert f"来源：{x.source}，字符 {x.start}–{x.end}" in block
+    paras = [p.text for p in Document(str(answer_docx(referring, tmp_path / "a.docx", view.docs))).paragraphs]
+    for x in referring.context:
+        i = paras.index(f"所引条款：{x.ref} → {x.clause}")
+        assert i > paras.index(referring.citations[1].clause)
+        assert paras[i + 1] == next(q.strip() for q in x.quote.splitlines() if q.strip())

@@ -9,6 +9,7 @@ endpoints (see README, *Web UI API*) are:
 """
 
 import dataclasses
+import json
 import logging
 import tempfile
 import threading
@@ -108,6 +109,20 @@ CSS = """
 .pq-ok {color: #1a7f37; margin: 2px 0}
 .pq-error {color: #a40e26; margin: 2px 0}
 #corpus-table {font-size: 0.9em}
+.pq-open-doc {color: #0b57d0; white-space: nowrap}
+.pq-ctx {margin: 4px 0 0 0; padding: 2px 0 0 8px; border-left: 2px solid #e5e7eb; font-size: 0.92em}
+.pq-ctx-head {color: #6e7781; font-size: 0.85em}
+.pq-ctx-list {margin: 0; padding: 0; list-style: none}
+.pq-ctx-item {cursor: pointer; border-radius: 4px; padding: 1px 4px}
+.pq-ctx-item:hover, .pq-ctx-item.pq-selected {background: #e8f0fe}
+.pq-ctx-ref {color: #57606a}
+.pq-ctx-label {font-weight: 600}
+.pq-focus {background: #fff8d6; box-shadow: inset 3px 0 0 #d4a72c; border-radius: 4px}
+.pq-article.pq-focus {padding: 6px 8px}
+#remove-confirm {border: 1px solid #f2c4c4; background: #fdf0f0; border-radius: 8px; padding: 1px 8px;
+  align-items: center; gap: 8px}
+#remove-question {color: #7a1c1c; font-weight: 600; min-height: 0 !important}
+#remove-question .html-container {padding: 0 4px !important}
 """
 # Clicking anything with data-view="KEY" shows the viewer section pq-view-KEY (event delegation,
 # so it works for HTML rendered after page load) and scrolls the viewer to its highlighted quote.
@@ -119,7 +134,42 @@ document.addEventListener('keydown', function (ev) {
     ev.target.click();
   }
 });
+// "在文件库中查看全文": ask the server (hidden button #pq-open-in-corpus, which reads
+// window.pqOpenRequest) to switch to 文件库 with the document open, then scroll its tree to the
+// clause once that very rendering (data-request = the token) is on screen.
+function pqOpenInCorpus(link) {
+  var token = Date.now().toString(36) + Math.random().toString(36).slice(2, 8);
+  window.pqOpenRequest = JSON.stringify({doc: link.getAttribute('data-open-doc'),
+    clause: link.getAttribute('data-clause'), start: +link.getAttribute('data-start'),
+    end: +link.getAttribute('data-end'), token: token});
+  var button = document.getElementById('pq-open-in-corpus');
+  if (!button) return;
+  button.click();
+  var until = Date.now() + 60000;
+  (function scrollWhenShown() {
+    var doc = document.querySelector('.pq-doc[data-request="' + token + '"]');
+    var focus = doc && doc.querySelector('.pq-focus');
+    if (focus && focus.getClientRects().length) {
+      doc.scrollIntoView({block: 'nearest'});
+      doc.scrollTop += focus.getBoundingClientRect().top - doc.getBoundingClientRect().top - 60;
+      doc.setAttribute('data-scrolled', '1');
+    } else if (Date.now() < until && !(doc && !focus)) {
+      requestAnimationFrame(scrollWhenShown);
+    }
+  })();
+}
+// When 确认删除《…》？ appears, the keyboard is on 取消 (the safe choice; Tab reaches 确认删除).
+new MutationObserver(function () {
+  var row = document.getElementById('remove-confirm');
+  var shown = !!(row && row.offsetParent);
+  if (shown && !window.pqConfirmShown) {
+    var no = document.getElementById('remove-no');
+    if (no) { no.focus(); window.pqConfirmShown = true; }
+  } else if (!shown) { window.pqConfirmShown = false; }
+}).observe(document.documentElement, {childList: true, subtree: true});
 document.addEventListener('click', function (ev) {
+  var open = ev.target.closest ? ev.target.closest('[data-open-doc]') : null;
+  if (open) { ev.preventDefault(); pqOpenInCorpus(open); return; }
   var el = ev.target.closest ? ev.target.closest('[data-view]') : null;
   if (!el) return;
   ev.preventDefault();
@@ -336,12 +386,41 @@ def build_app(engine: "PolicyQA", settings: "Settings | None" = None) -> "gr.Blo
         rows, ids = corpus_rows(query)
         return gr.update(value=rows), ids
 
+    def opened(doc_id: str, span: tuple[int, int] | None = None, request: str = ""):
+        """A document shown in 文件库: its tree, its id, the remove button; no pending confirmation."""
+        doc = web.view.docs.get(doc_id)
+        html = render.render_document(doc, web.view, span, request) if doc is not None else \
+            "<div class='pq-doc pq-empty'><p>这份文件已不在索引中（可能已被删除）。</p></div>"
+        return html, doc_id if doc else "", gr.update(visible=doc is not None), gr.update(visible=False)
+
     def on_open(ids, evt: gr.SelectData):
         row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
         if not ids or row is None or row >= len(ids):
-            return gr.update(), "", gr.update(visible=False)
-        doc = web.view.docs.get(ids[row])
-        return render.render_document(doc, web.view), ids[row], gr.update(visible=doc is not None)
+            return gr.update(), "", gr.update(visible=False), gr.update(visible=False)
+        return opened(ids[row])
+
+    def on_open_in_corpus(request: str):
+        """From the clause viewer: 文件库 with the document open at the cited clause."""
+        try:
+            req = json.loads(request or "{}")
+            span = (int(req["start"]), int(req["end"]))
+            doc_id, token = str(req["doc"]), str(req.get("token", ""))
+        except (ValueError, KeyError, TypeError):
+            log.warning("bad open-in-corpus request %r", request)
+            return gr.update(), gr.update(), gr.update(), gr.update(), gr.update()
+        return (gr.Tabs(selected="corpus-tab"), *opened(doc_id, span, token))
+
+    def on_remove_ask(doc_id: str):
+        """The in-page confirmation before a removal: 确认删除《title》？"""
+        doc = web.view.docs.get(doc_id or "")
+        if doc is None:
+            return (gr.update(visible=False), gr.update(visible=False), "",
+                    f"<p class='pq-error'>✖ 没有这份文件：{render.esc(doc_id)}</p>")
+        return (gr.update(visible=False), gr.update(visible=True),
+                f"<span title='删除后它立即不再参与回答'>确认删除《{render.esc(doc.title)}》？</span>", "")
+
+    def on_remove_cancel():
+        return gr.update(visible=True), gr.update(visible=False), ""
 
     def api_add_documents(files, progress=gr.Progress()):
         """Index uploaded PDF/TXT/MD/DOCX/HTML files (incrementally); returns what was added, replaced,
@@ -382,9 +461,11 @@ def build_app(engine: "PolicyQA", settings: "Settings | None" = None) -> "gr.Blo
                 gr.update(choices=choices["doc_types"]), gr.update(choices=choices["regions"]),
                 gr.update(choices=choices["statuses"]))
 
-    def after_remove(result: dict, query: str):
+    def after_remove(result: dict, query: str, doc_id: str):
         out = show_report(result, query)
-        return (*out, render.render_document(None, web.view), "", gr.update(visible=False))
+        if doc_id in web.view.docs:  # not removed (the index could not take the update): it stays open
+            return (*out, gr.update(), doc_id, gr.update(visible=True), gr.update(visible=False))
+        return (*out, render.render_document(None, web.view), "", gr.update(visible=False), gr.update(visible=False))
 
     choices = filter_choices(web.view.documents)
     rows, ids = corpus_rows()
@@ -396,7 +477,7 @@ def build_app(engine: "PolicyQA", settings: "Settings | None" = None) -> "gr.Blo
         turn_state = gr.State(None)
         last_state = gr.State(None)
         ids_state = gr.State(ids)
-        with gr.Tabs():
+        with gr.Tabs() as tabs:
             with gr.Tab("问答", id="ask-tab", elem_id="ask-tab"):
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=6, min_width=440):
@@ -453,7 +534,14 @@ def build_app(engine: "PolicyQA", settings: "Settings | None" = None) -> "gr.Blo
                         open_doc = gr.Textbox(visible=False, elem_id="open-doc-id")
                         remove_btn = gr.Button("从索引中删除这份文件", variant="stop", size="sm", visible=False,
                                                elem_id="remove")
+                        with gr.Row(visible=False, elem_id="remove-confirm", equal_height=True) as confirm_row:
+                            confirm_text = gr.HTML("", elem_id="remove-question", container=False)
+                            confirm_btn = gr.Button("确认删除", variant="stop", size="sm", scale=0, min_width=90,
+                                                    elem_id="remove-yes")
+                            cancel_btn = gr.Button("取消", size="sm", scale=0, min_width=70, elem_id="remove-no")
                         remove_report = gr.HTML("", elem_id="remove-report")
+        open_request = gr.Textbox(visible=False)
+        open_in_corpus = gr.Button(visible="hidden", elem_id="pq-open-in-corpus")
         add_result = gr.JSON(visible=False)
         remove_result = gr.JSON(visible=False)
 
@@ -470,17 +558,25 @@ def build_app(engine: "PolicyQA", settings: "Settings | None" = None) -> "gr.Blo
                        api_visibility="private")
         export_btn.click(on_export, [last_state], [export_md, export_files, export_box], api_visibility="private")
         search.submit(on_search, [search], [table, ids_state], api_visibility="private")
-        table.select(on_open, [ids_state], [doc_html, open_doc, remove_btn], api_visibility="private")
+        opened_outputs = [doc_html, open_doc, remove_btn, confirm_row]
+        table.select(on_open, [ids_state], opened_outputs, api_visibility="private")
+        open_in_corpus.click(on_open_in_corpus, [open_request], [tabs, *opened_outputs],
+                             js="(request) => [window.pqOpenRequest || request]", api_visibility="private",
+                             show_progress="hidden")
         refresh = [add_report, table, ids_state, header, f_types, f_regions, f_status]
         add_btn.click(api_add_documents, [upload], [add_result], api_name="add_documents",
                       show_progress_on=[add_report], concurrency_limit=1, concurrency_id="index-write",
                       ).then(show_report, [add_result, search], refresh, api_visibility="private",
                              show_progress="hidden")
-        remove_btn.click(api_remove_document, [open_doc], [remove_result], api_name="remove_document",
-                         concurrency_limit=1, concurrency_id="index-write",
-                         ).then(after_remove, [remove_result, search],
-                                [remove_report, *refresh[1:], doc_html, open_doc, remove_btn],
-                                api_visibility="private", show_progress="hidden")
+        remove_btn.click(on_remove_ask, [open_doc], [remove_btn, confirm_row, confirm_text, remove_report],
+                         api_visibility="private", show_progress="hidden")
+        cancel_btn.click(on_remove_cancel, None, [remove_btn, confirm_row, remove_report], api_visibility="private",
+                         show_progress="hidden")
+        confirm_btn.click(api_remove_document, [open_doc], [remove_result], api_name="remove_document",
+                          concurrency_limit=1, concurrency_id="index-write",
+                          ).then(after_remove, [remove_result, search, open_doc],
+                                 [remove_report, *refresh[1:], *opened_outputs],
+                                 api_visibility="private", show_progress="hidden")
         gr.api(api_ask, api_name="ask")
         gr.api(api_search_corpus, api_name="search_corpus")
         gr.api(api_document, api_name="document")

@@ -67,6 +67,11 @@ def _doc_line(doc: "Document | None") -> str:
     return "；".join(bits)
 
 
+def _context_of(answer: "Answer", marker: int) -> list:
+    """The clauses citation ``[marker]`` refers to (``Answer.context``)."""
+    return [x for x in answer.context if x.marker == marker]
+
+
 def _where(source: str, page: int | None, start: int, end: int) -> str:
     return f"来源：{source}" + (f"，第 {page} 页" if page else "") + f"，字符 {start}–{end}"
 
@@ -97,6 +102,10 @@ def answer_markdown(answer: "Answer", documents: dict[str, "Document"] | None = 
             meta = _doc_line(documents.get(c.doc_id))
             lines.append("   " + _where(c.source, c.page, c.start, c.end) + (f"；{meta}" if meta else ""))
             lines.append("")
+            for x in _context_of(answer, c.marker):
+                lines.append(f"   所引条款：{md_escape(x.ref)} → **{md_escape(x.clause)}**")
+                lines += [f"   > {md_escape(q)}" for q in _quote_lines(x.quote)]
+                lines += ["", "   " + _where(x.source, x.page, x.start, x.end), ""]
     if answer.related:
         lines += ["### " + ("最接近的条款（不足以作答）" if answer.abstained else "相关条款（供参考）"), ""]
         lines += [f"- {md_escape(r.clause)}：{md_escape(r.snippet)}" for r in answer.related]
@@ -153,6 +162,13 @@ def answer_docx(answer: "Answer", path: str | Path, documents: dict[str, "Docume
             meta = _doc_line(documents.get(c.doc_id))
             small = doc.add_paragraph().add_run(_where(c.source, c.page, c.start, c.end) + (f"；{meta}" if meta else ""))
             small.font.size = Pt(9)
+            for x in _context_of(answer, c.marker):
+                p = doc.add_paragraph()
+                p.add_run(f"所引条款：{x.ref} → ")
+                p.add_run(x.clause).bold = True
+                for q in _quote_lines(x.quote):
+                    doc.add_paragraph(q, style="Quote")
+                doc.add_paragraph().add_run(_where(x.source, x.page, x.start, x.end)).font.size = Pt(9)
     if answer.related:
         doc.add_heading("最接近的条款（不足以作答）" if answer.abstained else "相关条款（供参考）", level=2)
         for r in answer.related:

@@ -2,7 +2,8 @@
 
 Nothing here touches Gradio or the file system, so all of it is unit-tested without a browser.
 All document text is HTML-escaped. Clicking any element with ``data-view="KEY"`` shows the
-viewer section ``pq-view-KEY`` (the script is :data:`HEAD` in ``ui/app.py``).
+viewer section ``pq-view-KEY``; one with ``data-open-doc`` opens that document in 文件库 at its
+``data-start``/``data-end`` span (the script is :data:`HEAD` in ``ui/app.py``).
 """
 
 from __future__ import annotations
@@ -101,6 +102,13 @@ class CorpusView:
             return None, None
         return (same[i - 1] if i > 0 else None), (same[i + 1] if i + 1 < len(same) else None)
 
+    def doc_id_of(self, clause_id: str, source: str, start: int) -> str:
+        """The id of the document holding a clause: from its id (``doc:clause``), else the document
+        of ``source`` whose span holds ``start``; "" when there is none."""
+        if clause_id and ":" in clause_id:
+            return clause_id.split(":", 1)[0]
+        return next((d.id for d in self.documents if d.source == source and d.start <= start < d.end), "")
+
     def clause_at(self, doc_id: str, start: int, end: int) -> "Clause | None":
         """The narrowest non-heading clause of a document that holds ``[start, end)``."""
         doc = self.docs.get(doc_id)
@@ -175,15 +183,32 @@ class Evidence:
 
 
 def evidence_of(answer: "Answer", view: CorpusView) -> list[Evidence]:
-    """The citations, then the related clauses, as viewer entries."""
+    """The citations, the related clauses, then the clauses the citations refer to
+    (``Answer.context``, keys ``x1``, ``x2``…), as viewer entries."""
     out = [Evidence(f"c{c.marker}", f"[{c.marker}] {c.clause}", c.doc_id, c.clause_id, c.source, c.start, c.end,
                     c.page) for c in answer.citations]
     for i, r in enumerate(answer.related, start=1):
-        doc_id = r.clause_id.split(":", 1)[0] if r.clause_id else ""
         src = view.sources.get(r.source)
         page = src.page_at(r.start) if src else None
-        out.append(Evidence(f"r{i}", r.clause, doc_id, r.clause_id, r.source, r.start, r.end, page))
+        out.append(Evidence(f"r{i}", r.clause, view.doc_id_of(r.clause_id, r.source, r.start), r.clause_id, r.source,
+                            r.start, r.end, page))
+    for i, x in enumerate(answer.context, start=1):
+        out.append(Evidence(f"x{i}", f"所引条款 · {x.clause}", x.doc_id or view.doc_id_of(x.clause_id, x.source, x.start),
+                            x.clause_id, x.source, x.start, x.end, x.page))
     return out
+
+
+def context_block(answer: "Answer", marker: int) -> str:
+    """The clauses citation ``[marker]`` refers to, as a small "所引条款" list: the referring words →
+    the referenced clause's label and quote; each item opens that clause in the viewer (``x<i>``)."""
+    items = "".join(
+        f"<li class='pq-ctx-item' data-view='x{i}' tabindex='0' role='button' title='查看所引条款'>"
+        f"<span class='pq-ctx-ref'>{esc(x.ref)}</span> → <span class='pq-ctx-label'>{esc(x.clause)}</span>"
+        f"<div class='pq-quote'>{esc(_short(x.quote, 70))}</div></li>"
+        for i, x in enumerate(answer.context, start=1) if x.marker == marker
+    )
+    return f"<div class='pq-ctx'><div class='pq-ctx-head'>所引条款</div><ul class='pq-ctx-list'>{items}</ul></div>" \
+        if items else ""
 
 
 def _marked(text: str, base: int, start: int, end: int) -> str:
@@ -194,9 +219,10 @@ def _marked(text: str, base: int, start: int, end: int) -> str:
     return esc_text(text[:a]) + "<mark>" + esc_text(text[a:b]) + "</mark>" + esc_text(text[b:])
 
 
-def render_clause_view(ev: Evidence, view: CorpusView, active: bool = False) -> str:
+def render_clause_view(ev: Evidence, view: CorpusView, active: bool = False, extra: str = "") -> str:
     """One viewer section: heading path, the clause with its neighbours, the quote highlighted,
-    the document's metadata, the source file, page and character span."""
+    the document's metadata, the source file, page and character span, a link that opens the
+    document in 文件库 at this clause; ``extra`` (HTML) follows the clause."""
     doc = view.docs.get(ev.doc_id)
     src = view.sources.get(ev.source)
     clause = view.clauses.get(ev.clause_id) or (view.clause_at(ev.doc_id, ev.start, ev.end) if doc else None)
@@ -204,7 +230,7 @@ def render_clause_view(ev: Evidence, view: CorpusView, active: bool = False) -> 
     parts = [f"<section class='{cls}' id='pq-view-{esc(ev.key)}' data-key='{esc(ev.key)}'>",
              f"<div class='pq-view-head'><h4 class='pq-view-title'>{esc(ev.title)} {status_badge(doc)}</h4>"]
     if doc is None or src is None:
-        parts.append("</div><p class='pq-muted'>这份文件已不在索引中（可能已被删除）。</p></section>")
+        parts.append(f"</div><p class='pq-muted'>这份文件已不在索引中（可能已被删除）。</p>{extra}</section>")
         return "".join(parts)
     unit = view.unit_of(clause) if clause else None
     crumbs = [f"《{doc.title}》", *(unit.path if unit else ()), *([unit.number] if unit and unit.number else [])]
@@ -215,7 +241,11 @@ def render_clause_view(ev: Evidence, view: CorpusView, active: bool = False) -> 
         where.append(f"<b class='pq-page'>PDF 第 {page} 页</b>")
     where.append(f"字符 {ev.start}–{ev.end}")
     parts.append(meta_line(doc))
-    parts.append("<div class='pq-where'>" + " · ".join(where) + "</div></div>")
+    target = unit or clause
+    parts.append("<div class='pq-where'>" + " · ".join(where)
+                 + f" · <a class='pq-open-doc' href='#' data-open-doc='{esc(doc.id)}' "
+                 f"data-clause='{esc(target.id if target else '')}' data-start='{ev.start}' data-end='{ev.end}' "
+                 "title='切换到文件库，打开这份文件并定位到本条'>在文件库中查看全文</a></div></div>")
     parts.append("<div class='pq-context'>")
     if unit is not None and unit.start <= ev.start and ev.end <= unit.end:
         before, after = view.neighbours(unit)
@@ -228,6 +258,7 @@ def render_clause_view(ev: Evidence, view: CorpusView, active: bool = False) -> 
         a, b = max(0, ev.start - CONTEXT_CHARS), min(len(src.text), ev.end + CONTEXT_CHARS)
         parts.append(f"<div class='pq-clause pq-cited'>{_marked(src.text[a:b], a, ev.start, ev.end)}</div>")
     parts.append("</div>")
+    parts.append(extra)
     parts.append("<details class='pq-meta-box'><summary>文件信息</summary>" + render_metadata(doc) + "</details>")
     parts.append("</section>")
     return "".join(parts)
@@ -241,7 +272,16 @@ def render_evidence(answer: "Answer | None", view: CorpusView) -> str:
     items = evidence_of(answer, view)
     if not items:
         return "<div class='pq-viewer pq-empty'><p>没有可显示的条款。</p></div>"
-    body = "".join(render_clause_view(ev, view, active=i == 0) for i, ev in enumerate(items))
+    def extra(ev: Evidence) -> str:
+        if ev.key[0] == "c":
+            return context_block(answer, int(ev.key[1:]))
+        if ev.key[0] == "x":
+            x = answer.context[int(ev.key[1:]) - 1]
+            return (f"<div class='pq-ctx'><a class='pq-ctx-back' href='#' data-view='c{x.marker}'>← [{x.marker}]</a> "
+                    f"中“{esc(x.ref)}”所指的条款</div>")
+        return ""
+
+    body = "".join(render_clause_view(ev, view, active=i == 0, extra=extra(ev)) for i, ev in enumerate(items))
     return f"<div class='pq-viewer'>{body}</div>"
 
 
@@ -275,7 +315,7 @@ def render_answer(answer: "Answer", asked: "Rewrite | None" = None) -> str:
             f"<span class='pq-num'>[{c.marker}]</span> "
             f"<span class='pq-label'>{esc(c.clause)}</span>"
             + (f" <span class='pq-muted'>· 第{c.page}页</span>" if c.page else "")
-            + f"<div class='pq-quote'>{esc(_short(c.quote, 90))}</div></li>"
+            + f"<div class='pq-quote'>{esc(_short(c.quote, 90))}</div>{context_block(answer, c.marker)}</li>"
             for c in answer.citations
         )
         parts.append(f"<h4>引用条款</h4><ol class='pq-cites'>{items}</ol>")
@@ -334,30 +374,50 @@ def _heading(text: str) -> str:
     return _short(first, 60)
 
 
-def _render_node(c: "Clause", view: CorpusView, text: str) -> str:
+def _render_node(c: "Clause", view: CorpusView, text: str, span: tuple[int, int] | None = None) -> str:
+    """One node of the tree. With ``span``, the deepest node holding it is the focus (class
+    ``pq-focus``, ``data-focus``) and the span is marked wherever it is shown."""
     kids = [k for k in view.children(c.doc_id, c.id) if k.level not in SUB_LEVELS]
     anchor = f"pq-clause-{esc(c.id.replace(':', '-').replace('.', '-'))}"
+    holds = span is not None and c.start <= span[0] and span[1] <= c.end
+
+    def shown(a: int, b: int) -> str:
+        return _marked(text[a:b], a, *span) if span else esc_text(text[a:b])
+
     if c.level == "条" or not kids or c.level not in CONTAINER_LEVELS:
-        return f"<div class='pq-article' id='{anchor}' data-level='{esc(c.level)}'>{esc_text(text[c.start:c.end])}</div>"
+        focus = " pq-focus' data-focus='1" if holds else ""
+        return (f"<div class='pq-article{focus}' id='{anchor}' data-level='{esc(c.level)}'>"
+                f"{shown(c.start, c.end)}</div>")
     first_line_end = text.find("\n", c.start, kids[0].start)
     head_end = first_line_end if first_line_end >= 0 else kids[0].start
-    intro = text[head_end:kids[0].start].strip()
-    inner = [f"<div class='pq-intro'>{esc_text(intro)}</div>"] if intro else []
-    inner += [_render_node(k, view, text) for k in kids]
-    tail = text[kids[-1].end:c.end].strip()
-    if tail:
-        inner.append(f"<div class='pq-intro'>{esc_text(tail)}</div>")
-    return (f"<details class='pq-node' id='{anchor}' data-level='{esc(c.level)}' open>"
+    inner = []
+    intro = text[head_end:kids[0].start]
+    if intro.strip():
+        a = head_end + len(intro) - len(intro.lstrip())
+        inner.append(f"<div class='pq-intro'>{shown(a, a + len(intro.strip()))}</div>")
+    inner += [_render_node(k, view, text, span) for k in kids]
+    tail = text[kids[-1].end:c.end]
+    if tail.strip():
+        a = kids[-1].end + len(tail) - len(tail.lstrip())
+        inner.append(f"<div class='pq-intro'>{shown(a, a + len(tail.strip()))}</div>")
+    focus = " pq-focus' data-focus='1" if holds and not any(k.start <= span[0] and span[1] <= k.end for k in kids) else ""
+    return (f"<details class='pq-node{focus}' id='{anchor}' data-level='{esc(c.level)}' open>"
             f"<summary>{esc(_heading(text[c.start:head_end]))}</summary>{''.join(inner)}</details>")
 
 
-def render_document(doc: "Document | None", view: CorpusView) -> str:
-    """A document as its structure tree (章/节/条, or 一、（一）…) with its text and metadata."""
+def render_document(doc: "Document | None", view: CorpusView, span: tuple[int, int] | None = None,
+                    request: str = "") -> str:
+    """A document as its structure tree (章/节/条, or 一、（一）…) with its text and metadata.
+
+    With ``span`` (a character range of its source, e.g. a cited quote), the clause holding it is
+    highlighted and the span marked; ``request`` tags the tree so the page's script can scroll
+    to that clause once this very rendering is shown."""
     if doc is None:
         return "<div class='pq-doc pq-empty'><p>在上方列表中点击一份文件，查看它的结构和全文。</p></div>"
     src = view.sources.get(doc.source)
     text = src.text if src else ""
-    parts = [f"<div class='pq-doc' data-doc-id='{esc(doc.id)}'><h3>{esc(doc.title)} {status_badge(doc)}</h3>",
+    tag = f" data-request='{esc(request)}'" if request else ""
+    parts = [f"<div class='pq-doc' data-doc-id='{esc(doc.id)}'{tag}><h3>{esc(doc.title)} {status_badge(doc)}</h3>",
              render_metadata(doc),
              f"<div class='pq-where'>{esc(doc.source)} · 第 {doc.line_start}–{doc.line_end} 行 · "
              f"{len(doc.clauses)} 个条款</div>"]
@@ -366,7 +426,7 @@ def render_document(doc: "Document | None", view: CorpusView) -> str:
         preamble = text[doc.start:top[0].start].strip()
         if preamble:
             parts.append(f"<div class='pq-intro pq-preamble'>{esc_text(preamble)}</div>")
-        parts.append("<div class='pq-tree'>" + "".join(_render_node(c, view, text) for c in top) + "</div>")
+        parts.append("<div class='pq-tree'>" + "".join(_render_node(c, view, text, span) for c in top) + "</div>")
     elif text:
         parts.append(f"<div class='pq-article'>{esc_text(text[doc.start:doc.end])}</div>")
     parts.append("</div>")
