@@ -68,8 +68,8 @@ def group_boost(
     in its group (missing places count 0), so a document with several good hits lifts them all.
 
     >>> fused = [("a1", 1.0), ("b1", 1.0), ("b2", 0.9), ("b3", 0.8), ("a2", 0.1)]
-    >>> [i for i, _ in group_boost(fused, lambda i: i[0], 0.3)][:2]
-    ['b1', 'a1']
+    >>> [i for i, _ in group_boost(fused, lambda i: i[0], 0.3)]
+    ['b1', 'b2', 'a1', 'b3', 'a2']
     """
     if top_n < 1:
         raise ValueError("top_n must be at least 1")
