@@ -204,7 +204,7 @@ class RetrievalParams:
     candidates: int = 50  # per ranker, before fusion
     rrf_k: int = 60
     bm25_weight: float = 1.0
-    dense_weight: float = 0.4
+    dense_weight: float = 0.4  # weights and BM25's b (index.bm25_index.B) tuned together on the dev questions
     lookup_weight: float = 2.0
     title_weight: float = 1.0  # bonus for chunks of a document the query names by (most of) its title
     doc_weight: float = 0.1  # lift for the chunks of a document whose best few chunks score well (see group_boost)
@@ -455,8 +455,6 @@ class Retriever:
         depth = max(k, self.rerank_top_n) if self.reranker is not None else k
         seen_clauses: set[str] = set()
         for row, score in fused:
-            if row < 0:
-                continue
             chunk = self.data.chunks[int(row)]
             if chunk.clause_id in seen_clauses:
                 continue
