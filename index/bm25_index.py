@@ -125,7 +125,7 @@ def quiet_bm25s() -> None:
 
 
 def bm25_from_table(table: TokenTable, k1: float = K1, b: float = B) -> Any:
-    """A ``bm25s.BM25`` (Lucene variant, parameters ``k1`` and ``b``) over the chunks of ``table`` (row ``i`` = chunk ``i``)."""
+    """A ``bm25s.BM25`` (Lucene variant, ``k1`` and ``b``) over the chunks of ``table`` (row ``i`` = chunk ``i``)."""
     import bm25s
 
     quiet_bm25s()

@@ -56,8 +56,9 @@ def test_everyday_words_reach_the_clause_through_the_thesaurus(slice_engine):
     from index.retriever import Retriever
 
     r = slice_engine.retriever
-    cases = [("我们想把客户名单卖给合作的公司用于电话推销，需要客户怎样的同意？", "第二十三条"),  # 卖给 → 向其他个人信息处理者提供
-             ("为了家里的事情整理亲友的通讯录，要守这些规矩吗？", "第七十二条")]  # 家里 → 家庭事务
+    # 卖给 → 向其他个人信息处理者提供; 家里 → 家庭事务
+    cases = [("我们想把客户名单卖给合作的公司用于电话推销，需要客户怎样的同意？", "第二十三条"),
+             ("为了家里的事情整理亲友的通讯录，要守这些规矩吗？", "第七十二条")]
     plain = Retriever(r.data, r.embedder, r.tokenizer, replace(r.params, expand=False))
     for question, article in cases:
         target = _clause_of(slice_engine, "个人信息保护法", article)
