@@ -1,8 +1,8 @@
 """Retrieval benchmark on a question set: evidence recall@1/5/10 and MRR@10 (eval/metrics.py) for
 BM25 only, dense only, hybrid, hybrid + direct lookup, + named documents, and the shipped defaults
 (which add document-level evidence, ``doc_weight``), each also "+ rerank" when a reranker is given;
-optionally warm retrieval latency p50/p95. One process,
-one index, no answers, no rebuild. Prints Markdown.
+optionally warm retrieval latency p50/p95 (wall and CPU). One process, one index, no answers, no
+rebuild. Prints Markdown.
 
     python scripts/bench_retrieval.py --index var/index [--cache DIR] [--questions eval/questions.jsonl]
         [--split dev] [--split test] [--reranker ce:/models/bge-reranker-base] [--rerank-top-n 20]
