@@ -4,7 +4,7 @@ from it in a few vectorised passes.
 bm25s cannot add documents to an index, so an update re-indexes every chunk. Doing that from
 Python lists (as ``bm25s.BM25.index`` does) costs minutes and gigabytes at 10^6 chunks; from a
 :class:`TokenTable` (token ids in one int32 array) it is a few scipy.sparse operations. The result is a plain
-``bm25s.BM25`` (Lucene BM25, k1=1.2, b=0.75) with the same scores ``bm25s.BM25.index`` computes
+``bm25s.BM25`` (Lucene BM25, k1=1.2, b=0.5: see :data:`B`) with the same scores ``bm25s.BM25.index`` computes
 (``tests/test_index.py`` compares them), saved and loaded by bm25s.
 """
 
@@ -22,7 +22,9 @@ import scipy.sparse as sp
 log = logging.getLogger(__name__)
 
 EMPTY = "\u2400"  # stands for a chunk without tokens: bm25s needs one, no query contains it
-K1, B = 1.2, 0.75
+# b below Lucene's 0.75: a long article (a list of items, an annex) is not pushed under short ones
+# that share one query word; tuned on the dev questions (scripts/bench_retrieval.py)
+K1, B = 1.2, 0.5
 
 
 @dataclass
@@ -122,8 +124,8 @@ def quiet_bm25s() -> None:
         bm25_log.setLevel(logging.NOTSET)
 
 
-def bm25_from_table(table: TokenTable) -> Any:
-    """A ``bm25s.BM25`` over the chunks of ``table`` (row ``i`` = chunk ``i``)."""
+def bm25_from_table(table: TokenTable, k1: float = K1, b: float = B) -> Any:
+    """A ``bm25s.BM25`` (Lucene variant, ``k1`` and ``b``) over the chunks of ``table`` (row ``i`` = chunk ``i``)."""
     import bm25s
 
     quiet_bm25s()
@@ -141,14 +143,14 @@ def bm25_from_table(table: TokenTable) -> Any:
     tf.sort_indices()
     df = np.diff(tf.indptr)
     idf = np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32)
-    norm = (K1 * (1.0 - B + B * lengths / lengths.mean())).astype(np.float32)
+    norm = (k1 * (1.0 - b + b * lengths / lengths.mean())).astype(np.float32)
     chunk = tf.indices.astype(np.int32, copy=False)
     data = tf.data
     data /= norm[chunk] + data
     data *= np.repeat(idf, df)
     indptr = tf.indptr
     del tf
-    retriever = bm25s.BM25(k1=K1, b=B)
+    retriever = bm25s.BM25(k1=k1, b=b)
     # what bm25s.BM25.index leaves behind (create_empty_token adds "" to the vocabulary, not the matrix)
     retriever.scores = {"data": data, "indices": chunk, "indptr": indptr, "num_docs": n}
     vocab_dict = {w: i for i, w in enumerate(vocab)}

@@ -21,7 +21,7 @@ from ingest.types import Chunk, Document
 
 from .embedders import Embedder
 from .faiss_index import search_rows
-from .fusion import reciprocal_rank_fusion, weighted_score_fusion
+from .fusion import group_boost, reciprocal_rank_fusion, weighted_score_fusion
 from .store import IndexData
 from .tokenize import JiebaTokenizer
 
@@ -204,17 +204,19 @@ class RetrievalParams:
     candidates: int = 50  # per ranker, before fusion
     rrf_k: int = 60
     bm25_weight: float = 1.0
-    dense_weight: float = 1.0
+    dense_weight: float = 0.4  # weights and BM25's b (index.bm25_index.B) tuned together on the dev questions
     lookup_weight: float = 2.0
-    title_weight: float = 0.5  # bonus for chunks of a document the query names by (most of) its title
+    title_weight: float = 1.0  # bonus for chunks of a document the query names by (most of) its title
+    doc_weight: float = 0.1  # lift for the chunks of a document whose best few chunks score well (see group_boost)
+    doc_top_n: int = 3
     title_min_overlap: float = 0.75  # share of a title's character bigrams the query must contain
     merge_max_chars: int = 900  # a hit covers its whole clause when the clause is at most this long
     fusion: str = "weighted"  # or "rrf"
     expand: bool = True  # add the thesaurus' legal words to the BM25 query
 
     def __post_init__(self) -> None:
-        if self.candidates < 1 or self.rrf_k < 1:
-            raise ValueError("candidates and rrf_k must be positive")
+        if self.candidates < 1 or self.rrf_k < 1 or self.doc_top_n < 1:
+            raise ValueError("candidates, rrf_k and doc_top_n must be positive")
         if not 0.0 < self.title_min_overlap <= 1.0:
             raise ValueError("title_min_overlap must be in (0, 1]")
         if self.fusion not in ("weighted", "rrf"):
@@ -231,15 +233,6 @@ def _union(a: list[tuple[int, float]], b: list[tuple[int, float]]) -> list[tuple
     for row, score in b:
         best[row] = max(score, best.get(row, score))
     return sorted(best.items(), key=lambda rs: -rs[1])
-
-
-def _with_floor(items: list[tuple[int, float]]) -> list[tuple[int, float]]:
-    """A ranker's candidates plus a zero-score floor, so min-max scaling does not give its
-    last candidate the same 0 as a chunk it never returned."""
-    if not items:
-        return items
-    lo = min(s for _, s in items)
-    return [*items, (-1, min(0.0, lo))]
 
 
 class Retriever:
@@ -451,16 +444,17 @@ class Retriever:
             fused = reciprocal_rank_fusion([[r for r, _ in scored[nm]] for nm in names], k=self.params.rrf_k,
                                            weights=[weights[nm] for nm in names])
         else:
-            fused = weighted_score_fusion([_with_floor(scored[nm]) for nm in names],
+            fused = weighted_score_fusion([scored[nm] for nm in names],
                                           weights=[weights[nm] for nm in names])
+        if self.params.doc_weight > 0:
+            chunks = self.data.chunks
+            fused = group_boost(fused, lambda row: chunks[row].doc_id, self.params.doc_weight, self.params.doc_top_n)
         ranks = {nm: {row: i + 1 for i, (row, _) in enumerate(scored[nm])} for nm in names}
         candidates = {row for nm in names for row, _ in scored[nm]}
         hits: list[Hit] = []
         depth = max(k, self.rerank_top_n) if self.reranker is not None else k
         seen_clauses: set[str] = set()
         for row, score in fused:
-            if row < 0:
-                continue
             chunk = self.data.chunks[int(row)]
             if chunk.clause_id in seen_clauses:
                 continue

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from index.bm25_index import TokenTable, bm25_from_table
+from index.bm25_index import B, K1, TokenTable, bm25_from_table
 from index.builder import build_index
 from index.cache import EmbeddingCache
 from index.embedders import make_embedder
@@ -207,10 +207,13 @@ def test_bm25_from_stored_tokens_scores_as_bm25s_does():
     tok = JiebaTokenizer()
     text = (DATA / "slice_collection.txt").read_text("utf-8")
     lists = [tok(text[i:i + 200]) for i in range(0, 40_000, 200)] + [[]]  # an empty chunk too
-    reference = bm25s.BM25(k1=1.2, b=0.75)
+    reference = bm25s.BM25(k1=K1, b=B)
     reference.index([t or ["\u2400"] for t in lists], show_progress=False)
     table = TokenTable.from_lists(lists)
     ours = bm25_from_table(table)
+    lucene = bm25s.BM25(k1=1.5, b=0.75)  # other parameters are passed through, not ignored
+    lucene.index([t or ["\u2400"] for t in lists], show_progress=False)
+    other = bm25_from_table(table, k1=1.5, b=0.75)
     nonempty = [t for t in lists if t]  # (no empty chunk: indexing works on the table's own arrays)
     full = TokenTable.from_lists(nonempty)
     bm25_from_table(full)
@@ -218,6 +221,8 @@ def test_bm25_from_stored_tokens_scores_as_bm25s_does():
     queries = [tok(q) for q in ("数据出境安全评估的申报情形", "个人信息处理者应当取得单独同意", "数据")]
     for q in queries:
         assert np.allclose(ours.get_scores(q), reference.get_scores(q), atol=1e-5)
+        assert np.allclose(other.get_scores(q), lucene.get_scores(q), atol=1e-5)
+    assert not np.allclose(ours.get_scores(queries[0]), other.get_scores(queries[0]))
     # an update's table (some chunks kept, new ones appended) indexes as the same lists would
     kept, new = [5, 0, 17, 200], [tok("数据出境安全评估申报"), ["新词"]]
     updated = table.take(kept).concat(TokenTable.from_lists(new))

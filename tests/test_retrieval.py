@@ -43,3 +43,41 @@ def test_hits_are_whole_short_clauses_with_exact_provenance(slice_engine):
                 if parts[-1].end - parts[0].start <= slice_engine.retriever.params.merge_max_chars:
                     assert (c.start, c.end) == (parts[0].start, parts[-1].end)
     assert seen, "no multi-chunk clause was retrieved: the merge was not exercised"
+
+
+def _clause_of(engine, title_part, article):
+    doc = _doc_id(engine, title_part)
+    return next(c.id for d in engine.documents if d.id == doc for c in d.clauses if c.label.endswith(article))
+
+
+def test_everyday_words_reach_the_clause_through_the_thesaurus(slice_engine):
+    from dataclasses import replace
+
+    from index.retriever import Retriever
+
+    r = slice_engine.retriever
+    # 卖给 → 向其他个人信息处理者提供; 家里 → 家庭事务
+    cases = [("我们想把客户名单卖给合作的公司用于电话推销，需要客户怎样的同意？", "第二十三条"),
+             ("为了家里的事情整理亲友的通讯录，要守这些规矩吗？", "第七十二条")]
+    plain = Retriever(r.data, r.embedder, r.tokenizer, replace(r.params, expand=False))
+    for question, article in cases:
+        target = _clause_of(slice_engine, "个人信息保护法", article)
+        assert slice_engine.search(question, k=3)[0].chunk.clause_id == target
+        assert target not in [h.chunk.clause_id for h in plain.search(question, k=1)]
+
+
+def test_document_evidence_lifts_the_document_with_several_good_hits(slice_engine):
+    from dataclasses import replace
+
+    from index.retriever import Retriever
+
+    r = slice_engine.retriever
+    question = "个人信息出境要满足哪些条件？"
+    flat = Retriever(r.data, r.embedder, r.tokenizer, replace(r.params, doc_weight=0.0)).search(question, k=10)
+    strong = Retriever(r.data, r.embedder, r.tokenizer, replace(r.params, doc_weight=5.0)).search(question, k=10)
+    # without it the documents' hits interleave; a dominant document-level term groups them
+    def grouped(hits):
+        docs = [h.chunk.doc_id for h in hits]
+        return docs == sorted(docs, key=docs.index)
+
+    assert not grouped(flat) and grouped(strong)
