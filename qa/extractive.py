@@ -245,13 +245,14 @@ class ExtractiveAnswerer:
                     chosen.append(h)
                     have |= found(h)
         min_gain = p.min_gain if several else p.min_gain_single
+        floor = p.extra_ratio * share(found(first))
         for h in pool:
             if len(chosen) >= p.max_citations:
                 break
             if h in chosen or (looked_up and "lookup" in h.ranks):
                 continue
             terms = found(h)
-            if share(terms - have) >= min_gain and share(terms) >= p.min_extra_coverage:
+            if share(terms - have) >= min_gain and share(terms) >= max(p.min_extra_coverage, floor):
                 chosen.append(h)
                 have |= terms
         return [(h, spans[h.chunk.clause_id]) for h in chosen]

@@ -3,9 +3,11 @@
 Retrieval ranks clauses by similarity to the whole question; an answer needs the clause whose
 *sentences* hold what the question asks for. Question terms are weighted by how rare they are
 in the index (a term most clauses share says little), and a text's *coverage* is the share of
-that weight it holds. The decisive clause is the one whose best quote window covers the
-question best (retrieval rank breaking near-ties); a further clause is cited only when it
-covers question terms the ones already cited lack — the second half of "A和B分别…".
+that weight it holds. Each candidate is quoted by its window of sentences that covers the
+question best; the decisive clause is the best-ranked one (that states the asked-for figure,
+for a figure question); a further clause is cited only for a question that asks for several
+things, when it covers question terms the ones already cited lack — the second half of
+"A和B分别…" — and covers the question as well as the decisive one does.
 
 >>> w = TermWeights(["跟踪审查间隔一般不超过12个月", "应急审查一般在72小时内完成", "专家复核"])
 >>> weights = w.weights(["跟踪", "审查", "间隔", "应急"])
@@ -42,21 +44,24 @@ class SelectionParams:
 
     ``coverage_weight`` trades a clause's quote coverage against its fused retrieval score
     (relative to the top hit's); ``min_gain`` is the share of question weight a further clause
-    must add; ``max_citations`` bounds the clauses of one answer.
+    must add; it must also cover ``min_extra_coverage`` of the question and ``extra_ratio`` of
+    what the decisive clause covers; ``max_citations`` bounds the clauses of one answer.
     """
 
     candidates: int = 5
-    coverage_weight: float = 0.2
+    coverage_weight: float = 0.0  # 0.1-0.2 won one dev question and lost external ones: rank decides
     min_gain: float = 0.05  # for a question asking for several things (:func:`asks_several`)
     min_gain_single: float = 1.0  # for any other question (1.0: never a second clause)
     min_extra_coverage: float = 0.2
+    extra_ratio: float = 1.0  # a further clause covers at least this share of what the decisive one covers
     max_citations: int = 3
     max_quote_chars: int = 360
 
     def __post_init__(self) -> None:
         if self.candidates < 1 or self.max_citations < 1 or self.max_quote_chars < 20:
             raise ValueError("candidates and max_citations must be positive, max_quote_chars at least 20")
-        if not all(0.0 <= x <= 1.0 for x in (self.min_gain, self.min_gain_single, self.min_extra_coverage)):
+        if not all(0.0 <= x <= 1.0 for x in (self.min_gain, self.min_gain_single, self.min_extra_coverage,
+                                                   self.extra_ratio)):
             raise ValueError("min_gain and min_extra_coverage are shares in [0, 1]")
 
 
