@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from qa.selection import SelectionParams, TermWeights, asks_several, coverage, covered
+from tests.test_conditions import _check_quotes
 
 
 def test_rare_terms_weigh_more_than_common_ones():
@@ -39,11 +40,6 @@ def test_params_are_validated():
         SelectionParams(min_gain=1.5)
     with pytest.raises(ValueError):
         SelectionParams(max_citations=0)
-
-
-def _check_quotes(engine, answer):
-    for c in answer.citations:
-        assert engine.data.sources[c.source].text[c.start:c.end] == c.quote
 
 
 def test_a_comparison_of_two_named_documents_cites_both(slice_engine):
