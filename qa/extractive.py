@@ -212,9 +212,9 @@ class ExtractiveAnswerer:
                 looked_up: bool) -> list[tuple[Hit, tuple[int, int]]]:
         """The clauses to cite with their quote spans, decisive first.
 
-        The decisive clause is the candidate whose quote best covers the question (relative
-        retrieval score + ``coverage_weight`` × coverage; for a figure question, among those that
-        state the figure); a named article (direct lookup) is decisive as retrieved. Each further
+        The decisive clause is the best candidate by retrieval position (1 - rank / candidates)
+        + ``coverage_weight`` × its quote's coverage; for a figure question, among those whose quote
+        states the figure; a named article (direct lookup) is decisive as retrieved. Each further
         candidate, in retrieval order, is cited when its quote adds at least ``min_gain`` of the
         question's weight that the cited quotes lack and covers ``min_extra_coverage`` on its own.
         """
@@ -239,12 +239,12 @@ class ExtractiveAnswerer:
         def share(terms: set[str]) -> float:
             return sum(weights[t] for t in terms) / (sum(weights.values()) or 1.0)
 
-        top_score = pool[0].score or 1.0
         if looked_up:
             first = pool[0]
         else:
             eligible = [h for h in pool if figure is None or states_figure(quote(h), figure)] or pool
-            first = max(eligible, key=lambda h: h.score / top_score + p.coverage_weight * share(found(h)))
+            # retrieval's order (a reranker's, when there is one), then coverage
+            first = max(eligible, key=lambda h: 1.0 - pool.index(h) / len(pool) + p.coverage_weight * share(found(h)))
         chosen = [first]
         have = found(first)
         several = asks_several(query)

@@ -42,10 +42,10 @@ def fold(text: str) -> str:
 class SelectionParams:
     """How clauses are chosen (set on the dev questions; see the report of issue 6).
 
-    ``coverage_weight`` trades a clause's quote coverage against its fused retrieval score
-    (relative to the top hit's); ``min_gain`` is the share of question weight a further clause
-    must add; it must also cover ``min_extra_coverage`` of the question and ``extra_ratio`` of
-    what the decisive clause covers; ``max_citations`` bounds the clauses of one answer.
+    ``coverage_weight`` trades a clause's quote coverage against its retrieval position;
+    ``min_gain`` is the share of question weight a further clause must add; it must also cover
+    ``min_extra_coverage`` of the question and ``extra_ratio`` of what the decisive clause
+    covers; ``max_citations`` bounds the clauses of one answer.
     """
 
     candidates: int = 5
