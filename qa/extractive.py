@@ -20,23 +20,38 @@ from ingest.text import clean, int_to_cn
 from ingest.types import Clause, Document
 
 from . import precedence
+from .abstention import absent_document, figure_support
 from .figures import expected_figure, states_figure
 from .conditions import Condition, matching, parse_conditions, scenario_quantity
+from .selection import SelectionParams, TermWeights, asks_several, coverage, covered
 from .types import Answer, Citation, Related
 from .verify import VerificationError, verify_citation  # noqa: F401  (re-exported: moved to qa.verify)
 
 _SENT = re.compile(r"[^。；！？!?\n]+[。；！？!?]?")
 _NUM = re.compile(r"\d+(?:\.\d+)?")
+_CLAUSE_PART = re.compile(r"[^，,]+[，,]?")
+_DIGIT_BREAK = re.compile(r"(?<=\d)\n+(?=\d)")
+_HEADING = re.compile(r"[^。；：:！？!?\n]{1,40}")  # a title line with no sentence of its own
 NO_BASIS = "语料中未找到依据：现有文件没有能回答这个问题的条款。"
 FIGURE_WORDS = {"amount": "金额或数额", "share": "比例", "date": "日期", "duration": "期限", "count": "数量"}
 
 
+def _inline(quote: str) -> str:
+    r"""A quote as one line of the answer: line breaks dropped, except between two numbers
+    (a page number before "2023年" must not become "022023年").
+
+    >>> _inline("数据\n安全\n02\n2023年")
+    '数据安全02 2023年'
+    """
+    return _DIGIT_BREAK.sub(" ", clean(quote)).replace("\n", "")
+
+
 @dataclass(frozen=True)
 class AnswerParams:
-    max_quote_chars: int = 240
-    second_doc_ratio: float = 0.9  # cite a second document only when its score is this close (set on dev)
     min_dense_score: float = 0.86
     min_term_coverage: float = 0.5
+    min_figure_share: float = 0.1  # of the question's terms, in the sentence stating an asked-for figure (set on dev)
+    selection: SelectionParams = SelectionParams()
 
 
 class ExtractiveAnswerer:
@@ -53,6 +68,16 @@ class ExtractiveAnswerer:
         self.docs: dict[str, Document] = {d.id: d for d in data.documents}
         self.clauses: dict[str, Clause] = {c.id: c for d in data.documents for c in d.clauses}
         self._by_doc: dict[str, list[Clause]] = {d.id: d.clauses for d in data.documents}
+        self._terms: TermWeights | None = None
+        self._titles = [d.title for d in data.documents] + [t for d in data.documents
+                                                            for t in d.metadata.get("subject_titles", [])]
+
+    @property
+    def terms(self) -> TermWeights:
+        """Question-term weights over the indexed chunks (built on first use)."""
+        if self._terms is None:
+            self._terms = TermWeights(c.text for c in self.retriever.data.chunks)
+        return self._terms
 
     # -- evidence strength -----------------------------------------------------------------
     def _dense_score(self, hit: Hit, qv: np.ndarray) -> float:
@@ -68,40 +93,49 @@ class ExtractiveAnswerer:
 
     # -- quoting -----------------------------------------------------------------------------
     def _sentences(self, hit: Hit) -> list[tuple[int, int]]:
+        """Source spans of the hit's sentences; one longer than a quote may be is cut at its commas."""
         c = hit.chunk
+        limit = self.params.selection.max_quote_chars
         out = []
         for m in _SENT.finditer(c.text):
             s, e = m.start(), m.end()
             seg = c.text[s:e]
             lead = len(seg) - len(seg.lstrip(" \t\u3000*#-"))
             trail = len(seg) - len(seg.rstrip(" \t\u3000*"))
-            if e - trail > s + lead:
-                out.append((c.start + s + lead, c.start + e - trail))
+            if e - trail <= s + lead:
+                continue
+            s, e = s + lead, e - trail
+            if len(clean(c.text[s:e])) <= limit:
+                out.append((c.start + s, c.start + e))
+                continue
+            for p in _CLAUSE_PART.finditer(c.text, s, e):
+                out.append((c.start + p.start(), c.start + p.end()))
         return out
 
-    def _quote_span(self, hit: Hit, query_tokens: list[str], query: str,
+    def _quote_span(self, hit: Hit, weights: dict[str, float], query: str,
                     figure: str | None = None) -> tuple[int, int]:
-        """The whole chunk when short; else the best window of consecutive sentences."""
+        """The whole chunk when short; else the window of consecutive sentences that covers the
+        question's terms best (its numbers and the asked-for kind of figure count extra)."""
         c = hit.chunk
-        if len(clean(c.text)) <= self.params.max_quote_chars:
+        limit = self.params.selection.max_quote_chars
+        if len(clean(c.text)) <= limit:
             return c.start, c.end
         text = self.sources[c.source].text
         sents = self._sentences(hit)
         if not sents:
-            return c.start, min(c.end, c.start + self.params.max_quote_chars)
+            return c.start, min(c.end, c.start + limit)
         q_nums = set(_NUM.findall(query))
 
         def score(span: tuple[int, int]) -> float:
             s = text[span[0]:span[1]]
-            cov = self._coverage(query_tokens, s)
             nums = len(q_nums & set(_NUM.findall(s)))
-            return cov + 0.3 * nums + (0.5 if figure and states_figure(s, figure) else 0.0)
+            return coverage(weights, s) + 0.3 * nums + (0.5 if figure and states_figure(s, figure) else 0.0)
 
         best, best_score = sents[0], -1.0
         for i in range(len(sents)):
             for j in range(i, len(sents)):
                 span = (sents[i][0], sents[j][1])
-                if len(clean(text[span[0]:span[1]])) > self.params.max_quote_chars:
+                if len(clean(text[span[0]:span[1]])) > limit:
                     break
                 sc = score(span) - 0.01 * (j - i)
                 if sc > best_score:
@@ -132,9 +166,9 @@ class ExtractiveAnswerer:
         qv = self.retriever.query_vector(q)
         top = hits[0]
         dense = self._dense_score(top, qv)
-        coverage = self._coverage(q_tokens, clean(top.chunk.index_text))
+        term_cov = self._coverage(q_tokens, clean(top.chunk.index_text))
         looked_up = "lookup" in top.ranks
-        strong = looked_up or dense >= self.params.min_dense_score or coverage >= self.params.min_term_coverage
+        strong = looked_up or dense >= self.params.min_dense_score or term_cov >= self.params.min_term_coverage
         related = [self._related(h) for h in hits[:k]]
         if not strong:
             return Answer(question=question, answer=NO_BASIS, abstained=True, related=related)
@@ -142,25 +176,25 @@ class ExtractiveAnswerer:
         if decisive is not None:
             return self._threshold_answer(question, decisive, related)
         figure = expected_figure(q)
+        absent = absent_document(q, self._titles) if figure is not None and not looked_up else None
+        if absent:
+            return Answer(question=question, answer=f"{NO_BASIS}语料中没有《{absent}》的文本。", abstained=True,
+                          related=related)
+        pool = hits[:self.params.selection.candidates]
+        weights = self.terms.weights(q_tokens)
         if figure is not None and not looked_up:
-            # a question asking for an amount, share, date or duration needs a clause that states one
-            stating = [h for h in hits[:3] if states_figure(h.chunk.text, figure)]
-            if not stating:
+            # a question asking for an amount, share, date or duration needs a sentence that states one
+            # about what it asks, in the documents it names when it names any
+            named = set(self.retriever.named_documents(q))
+            scope = [h for h in hits if h.chunk.doc_id in named] or hits
+            if not figure_support([(h.chunk.text, h.chunk.doc_title) for h in scope[:3]], figure, weights,
+                                  self.params.min_figure_share):
                 return Answer(question=question, answer=f"{NO_BASIS}检索到的条款都没有给出所问的{FIGURE_WORDS[figure]}。",
                               abstained=True, related=related)
-            top = stating[0]
-        chosen = [top]
-        for h in hits[1:3]:
-            if h.chunk.doc_id != top.chunk.doc_id and h.score >= self.params.second_doc_ratio * top.score \
-                    and "lookup" not in top.ranks:
-                chosen.append(h)
-                break
+        chosen = self._choose(q, pool, weights, figure, looked_up)
         citations: list[Citation] = []
         parts: list[str] = []
-        for marker, h in enumerate(chosen, start=1):
-            named = self._named_part(q, h) if marker == 1 and looked_up else None
-            s, e = ((named.start, named.start + len(named.text.rstrip())) if named
-                    else self._quote_span(h, q_tokens, q, figure))
+        for marker, (h, (s, e)) in enumerate(chosen, start=1):
             src = self.sources[h.chunk.source]
             label, clause_id = self._label_for(h.chunk.doc_id, s, e, h.chunk.clause_label)
             cit = Citation(marker=marker, doc_title=h.chunk.doc_title, clause=label, quote=src.text[s:e],
@@ -169,11 +203,71 @@ class ExtractiveAnswerer:
             verify_citation(cit, self.sources)
             citations.append(cit)
             lead = "根据" if marker == 1 else "另据"
-            parts.append(f"{lead}{label}：{clean(cit.quote).replace(chr(10), '')}[{marker}]")
+            parts.append(f"{lead}{label}：{_inline(cit.quote)}[{marker}]")
         warnings = self.warnings_for([c.doc_id for c in citations])
         cited = {c.clause_id for c in citations}
         return Answer(question=question, answer="\n".join(parts), abstained=False, citations=citations,
                       related=[r for r in related if r.clause_id not in cited], warnings=warnings)
+
+    def _choose(self, query: str, pool: list[Hit], weights: dict[str, float], figure: str | None,
+                looked_up: bool) -> list[tuple[Hit, tuple[int, int]]]:
+        """The clauses to cite with their quote spans, decisive first.
+
+        The decisive clause is the best candidate by retrieval position (1 - rank / candidates)
+        + ``coverage_weight`` × its quote's coverage; for a figure question, among those whose quote
+        states the figure; a named article (direct lookup) is decisive as retrieved. Each further
+        candidate, in retrieval order, is cited when its quote adds at least ``min_gain`` of the
+        question's weight that the cited quotes lack and covers ``min_extra_coverage`` on its own.
+        """
+        p = self.params.selection
+        # a bare heading ("二、强化数据要素供给") answers nothing; its clause's text is cited elsewhere
+        pool = [h for h in pool if not _HEADING.fullmatch(clean(h.chunk.text))] or pool
+        spans = {}
+        for h in pool:
+            named = self._named_part(query, h) if looked_up and h is pool[0] else None
+            spans[h.chunk.clause_id] = ((named.start, named.start + len(named.text.rstrip())) if named
+                                        else self._quote_span(h, weights, query, figure))
+
+        def quote(h: Hit) -> str:
+            s, e = spans[h.chunk.clause_id]
+            return self.sources[h.chunk.source].text[s:e]
+
+        def found(h: Hit) -> set[str]:
+            """The question terms h's quote holds, less those of its document's title (every
+            clause of the document shares them)."""
+            return covered(weights, quote(h)) - covered(weights, h.chunk.doc_title)
+
+        def share(terms: set[str]) -> float:
+            return sum(weights[t] for t in terms) / (sum(weights.values()) or 1.0)
+
+        if looked_up:
+            first = pool[0]
+        else:
+            eligible = [h for h in pool if figure is None or states_figure(quote(h), figure)] or pool
+            # retrieval's order (a reranker's, when there is one), then coverage
+            first = max(eligible, key=lambda h: 1.0 - pool.index(h) / len(pool) + p.coverage_weight * share(found(h)))
+        chosen = [first]
+        have = found(first)
+        several = asks_several(query)
+        if several and not looked_up:
+            # "A办法和B规定分别…": each document the question names answers for itself
+            for doc_id in self.retriever.named_documents(query):
+                h = next((h for h in pool if h.chunk.doc_id == doc_id), None)
+                if h is not None and h not in chosen and len(chosen) < p.max_citations:
+                    chosen.append(h)
+                    have |= found(h)
+        min_gain = p.min_gain if several else p.min_gain_single
+        floor = p.extra_ratio * share(found(first))
+        for h in pool:
+            if len(chosen) >= p.max_citations:
+                break
+            if h in chosen or (looked_up and "lookup" in h.ranks):
+                continue
+            terms = found(h)
+            if share(terms - have) >= min_gain and share(terms) >= max(p.min_extra_coverage, floor):
+                chosen.append(h)
+                have |= terms
+        return [(h, spans[h.chunk.clause_id]) for h in chosen]
 
     def _named_part(self, query: str, hit: Hit) -> Clause | None:
         """The 款 or 项 a query names ("第六十六条第二款"), when the hit holds it."""
@@ -238,12 +332,12 @@ class ExtractiveAnswerer:
         while article.level != "条" and article.parent in self.clauses:
             article = self.clauses[article.parent]
         cits = [self._citation(1, doc, item, item.start, item.end, h.score)]
-        lines = [f"适用{item.label}：{clean(cits[0].quote).replace(chr(10), '')}[1]"]
+        lines = [f"适用{item.label}：{_inline(cits[0].quote)}[1]"]
         lead_end = article.text.find("：")
         if article is not item and lead_end > 0 and article.start + lead_end < item.start:
             # the article's lead-in says what follows from the condition
             cits.append(self._citation(2, doc, article, article.start, article.start + lead_end + 1, h.score))
-            lines.append(f"该条规定：{clean(cits[1].quote).replace(chr(10), '')}[2]")
+            lines.append(f"该条规定：{_inline(cits[1].quote)}[2]")
         lines.append(f"所述情形符合其中“{cond.text}”这一条件[1]。")
         if doc.id != h.chunk.doc_id:
             rule = self._precedence_clause(doc, h.chunk.doc_title)
@@ -251,7 +345,7 @@ class ExtractiveAnswerer:
                 n = len(cits) + 1
                 cits.append(self._citation(n, doc, rule, rule.start, rule.end, h.score))
                 lines.append(f"检索到的《{h.chunk.doc_title}》{h.chunk.clause_label.split('》')[-1]}另有规定，"
-                             f"但{rule.label}规定二者不一致时适用《{doc.title}》：{clean(cits[-1].quote).replace(chr(10), '')}[{n}]")
+                             f"但{rule.label}规定二者不一致时适用《{doc.title}》：{_inline(cits[-1].quote)}[{n}]")
         for c in cits:
             verify_citation(c, self.sources)
         cited = {c.clause_id for c in cits}

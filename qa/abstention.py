@@ -1,0 +1,89 @@
+"""When the retrieved clauses hold no basis for an answer.
+
+The unanswerable questions users ask are traps more often than nonsense: a document the
+corpus only mentions ("关键信息基础设施安全保护条例规定…"), a figure it never states ("到2025年
+吉林大数据产业规模要达到多少亿元？" when only the cover notice is held), a number stated for
+something else in a neighbouring clause. Two checks catch them:
+
+* :func:`absent_document` — the question names a regulation or plan that no indexed
+  document's title holds (checked for figure questions: a clause question may ask what a law
+  says *about* a document it does not hold, "军事数据的安全保护办法由谁制定？");
+* :func:`figure_support` — a question asking for a figure needs a *sentence* that states that
+  kind of figure **and** speaks of what the question asks (enough of its weighted terms,
+  beyond the words of the document's title); the sentences of the documents the question
+  names when it names any, else of the top hits. Clause labels (第五十二条) are not figures.
+
+>>> absent_document("关键信息基础设施安全保护条例规定，运营者未按要求开展安全检测评估的罚款幅度是多少？",
+...                 ["中华人民共和国网络安全法", "数据出境安全评估办法"])
+'关键信息基础设施安全保护条例'
+>>> absent_document("数据出境安全评估办法里的“重要数据”是怎么界定的？", ["数据出境安全评估办法"]) is None
+True
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from .figures import states_figure
+from .selection import covered, fold
+
+# names of documents as people write them: 《…》, or words ending in a kind of document
+_QUOTED = re.compile(r"《([^》]{4,60})》")
+_NAMED = re.compile(r"[\u4e00-\u9fff]{4,30}?(?:条例|办法|实施方案|行动方案|工作方案|指导意见|实施意见|行动计划|指引|白皮书)")
+_LABEL = re.compile(r"第\s*[0-9一二三四五六七八九十百零〇两]+\s*[条款项章节编目]")
+_SENTENCE = re.compile(r"[^。；！？!?\n]+[。；！？!?]?")
+_TITLE_NOISE = re.compile(r"[（(][^）)]*[）)]|[《》“”\"\s]")
+
+
+def _key(title: str) -> str:
+    return _TITLE_NOISE.sub("", fold(title))
+
+
+def _bigrams(text: str) -> set[str]:
+    return {text[i:i + 2] for i in range(len(text) - 1)}
+
+
+def absent_document(question: str, titles: Iterable[str], min_share: float = 0.4) -> str | None:
+    """The document the question names that no title holds, if any.
+
+    A name is held when some title contains at least ``min_share`` of the name's character
+    bigrams: people shorten titles ("深圳算力基础设施行动计划" for 深圳市算力基础设施高质量发展
+    行动计划, 0.82) but a document the corpus lacks shares little with any title (0.23 for
+    "关键信息基础设施安全保护条例").
+    """
+    keys = [_bigrams(_key(t)) for t in titles]
+    names = [m.group(1) for m in _QUOTED.finditer(question)]
+    names += [m.group(0) for m in _NAMED.finditer(_QUOTED.sub("", question))]
+    for name in names:
+        grams = _bigrams(_key(name))
+        if len(grams) < 5:
+            continue
+        if max((len(grams & t) / len(grams) for t in keys), default=0.0) < min_share:
+            return name
+    return None
+
+
+def figure_sentences(text: str, figure: str) -> list[str]:
+    """The sentences of ``text`` that state a figure of kind ``figure`` (clause labels aside).
+
+    >>> figure_sentences("第五十二条 处理个人信息达到国家网信部门规定数量的，应当指定负责人。", "count")
+    []
+    >>> figure_sentences("到2025年，数据要素产业规模达到50亿元。培育一批数据商。", "amount")
+    ['到2025年，数据要素产业规模达到50亿元。']
+    """
+    return [m.group(0) for m in _SENTENCE.finditer(_LABEL.sub("", text)) if states_figure(m.group(0), figure)]
+
+
+def figure_support(texts: Sequence[tuple[str, str]], figure: str, weights: dict[str, float],
+                   min_share: float) -> bool:
+    """Whether any ``(text, title)`` has a sentence stating a ``figure`` that covers at least
+    ``min_share`` of the question's term weight not already in its title."""
+    for text, title in texts:
+        in_title = covered(weights, title)
+        rest = {t: w for t, w in weights.items() if t not in in_title}
+        total = sum(rest.values())
+        for sentence in figure_sentences(text, figure):
+            if not total or sum(rest[t] for t in covered(rest, sentence)) / total >= min_share:
+                return True
+    return False
