@@ -60,3 +60,14 @@ def test_issuer_and_date_range(slice_engine):
 def test_bad_date_is_a_clear_error():
     with pytest.raises(ValueError, match="date_from"):
         Filters(date_from="2024/01/01")
+
+
+def test_an_article_of_a_filtered_out_document_is_not_answered_from_another_one(slice_engine):
+    question = "数据出境安全评估办法第四条规定了哪些申报情形？"
+    open_answer = slice_engine.ask(question)
+    assert not open_answer.abstained and "第四条" in open_answer.citations[0].clause
+    measures = next(d for d in slice_engine.documents if d.title == "数据出境安全评估办法")
+    others = frozenset(d.id for d in slice_engine.documents if d.title != measures.title)
+    scoped = slice_engine.ask(question, filters=Filters(doc_ids=others))
+    assert scoped.abstained and not scoped.citations
+    assert "《数据出境安全评估办法》第四条不在所选的筛选范围内" in scoped.answer
