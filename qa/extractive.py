@@ -48,7 +48,7 @@ def _inline(quote: str) -> str:
 
 @dataclass(frozen=True)
 class AnswerParams:
-    min_dense_score: float = 0.845  # midpoint of the range with no false abstention on dev (0.84–0.855)
+    min_dense_score: float = 0.84  # as Settings.min_dense_score
     min_term_coverage: float = 0.5
     min_figure_share: float = 0.1  # of the question's terms, in the sentence stating an asked-for figure (set on dev)
     selection: SelectionParams = SelectionParams()
