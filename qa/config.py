@@ -37,6 +37,10 @@ class Settings:
     # abstain when the best evidence is weaker than both of these
     min_dense_score: float = 0.84  # set on dev (no dev question is decided by it over 0.80–0.855; 0.86 abstained on one)
     min_term_coverage: float = 0.5
+    # ... or when the cosine is below off_topic_dense and the top three hits hold less than
+    # off_topic_coverage of the question's IDF-weighted terms (set on dev; qa/extractive.py)
+    off_topic_dense: float = 0.86
+    off_topic_coverage: float = 0.15
     progress: bool = True
     # optional cross-encoder reranking of the best rerank_top_n fused hits: "" / "none" or
     # "ce:<model directory>"; rerank_blend 1.0 replaces the fused score, less blends (index/rerank.py)

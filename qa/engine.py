@@ -59,7 +59,8 @@ class PolicyQA:
                                    rerank_top_n=settings.rerank_top_n)
         self.answerer = ExtractiveAnswerer(
             self.retriever,
-            AnswerParams(min_dense_score=settings.min_dense_score, min_term_coverage=settings.min_term_coverage),
+            AnswerParams(min_dense_score=settings.min_dense_score, min_term_coverage=settings.min_term_coverage,
+                         off_topic_dense=settings.off_topic_dense, off_topic_coverage=settings.off_topic_coverage),
         )
         self.context = ContextFinder(data.documents, data.sources)  # the clauses cited clauses refer to
         self.report: BuildReport | None = None

@@ -48,8 +48,13 @@ def _inline(quote: str) -> str:
 
 @dataclass(frozen=True)
 class AnswerParams:
+    # abstain when the top hit is weak on both (cosine, share of question tokens in it) ...
     min_dense_score: float = 0.84  # as Settings.min_dense_score
     min_term_coverage: float = 0.5
+    # ... or when its cosine is middling and the top three hits hold little of the question's
+    # IDF-weighted terms: an off-topic question (年终奖, 个人所得税) near some clause's wording
+    off_topic_dense: float = 0.86
+    off_topic_coverage: float = 0.15
     min_figure_share: float = 0.1  # of the question's terms, in the sentence stating an asked-for figure (set on dev)
     selection: SelectionParams = SelectionParams()
 
@@ -168,7 +173,11 @@ class ExtractiveAnswerer:
         dense = self._dense_score(top, qv)
         term_cov = self._coverage(q_tokens, clean(top.chunk.index_text))
         looked_up = "lookup" in top.ranks
-        strong = looked_up or dense >= self.params.min_dense_score or term_cov >= self.params.min_term_coverage
+        weights = self.terms.weights(q_tokens)
+        p = self.params
+        best_weighted = max(coverage(weights, clean(h.chunk.index_text)) for h in hits[:3])
+        strong = looked_up or ((dense >= p.min_dense_score or term_cov >= p.min_term_coverage)
+                               and (dense >= p.off_topic_dense or best_weighted >= p.off_topic_coverage))
         related = [self._related(h) for h in hits[:k]]
         if not strong:
             return Answer(question=question, answer=NO_BASIS, abstained=True, related=related)
@@ -181,7 +190,6 @@ class ExtractiveAnswerer:
             return Answer(question=question, answer=f"{NO_BASIS}语料中没有《{absent}》的文本。", abstained=True,
                           related=related)
         pool = hits[:self.params.selection.candidates]
-        weights = self.terms.weights(q_tokens)
         if figure is not None and not looked_up:
             # a question asking for an amount, share, date or duration needs a sentence that states one
             # about what it asks, in the documents it names when it names any
