@@ -7,12 +7,13 @@ fused list never repeats a clause. Filters are applied inside each ranker.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import threading
 import unicodedata
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -70,13 +71,33 @@ def expand_query(query: str, synonyms: dict[str, str]) -> str:
     return " ".join([query, *extra]) if extra else query
 
 
-def normalise_query(query: str) -> str:
-    """Width folded, aliases expanded, Arabic article numbers written as in the law.
+@functools.lru_cache(maxsize=1)
+def _opencc() -> tuple[Any, Any]:
+    import opencc
 
-    >>> normalise_query("个保法第13条")
-    '个人信息保护法第十三条'
+    return opencc.OpenCC("t2s"), opencc.OpenCC("tw2sp")
+
+
+def to_simplified(text: str) -> str:
+    """Traditional Chinese written as the mainland writes it, phrases included (OpenCC
+    ``tw2sp``: 個人資訊 → 个人信息, 網路 → 网络); text without traditional characters is
+    returned unchanged.
+
+    >>> to_simplified("個人資訊保護法第十三條"), to_simplified("个人信息")
+    ('个人信息保护法第十三条', '个人信息')
     """
-    q = unicodedata.normalize("NFKC", query).strip()
+    t2s, tw2sp = _opencc()
+    return tw2sp.convert(text) if t2s.convert(text) != text else text
+
+
+def normalise_query(query: str) -> str:
+    """Width folded, traditional characters simplified, aliases expanded, Arabic article
+    numbers written as in the law.
+
+    >>> normalise_query("个保法第13条"), normalise_query("網安法第21條")
+    ('个人信息保护法第十三条', '网络安全法第二十一条')
+    """
+    q = to_simplified(unicodedata.normalize("NFKC", query).strip())
     lowered = q.lower()
     for short, full in ALIASES.items():
         if short in lowered and full.split()[0] not in q:

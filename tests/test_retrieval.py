@@ -81,3 +81,12 @@ def test_document_evidence_lifts_the_document_with_several_good_hits(slice_engin
         return docs == sorted(docs, key=docs.index)
 
     assert not grouped(flat) and grouped(strong)
+
+
+def test_a_question_in_traditional_characters_finds_the_same_clauses(slice_engine):
+    simplified = "个人信息保护法第二十八条规定了哪些敏感个人信息？"
+    traditional = "個人資訊保護法第二十八條規定了哪些敏感個人資訊？"
+    target = _clause_of(slice_engine, "个人信息保护法", "第二十八条")
+    assert slice_engine.search(simplified, k=1)[0].chunk.clause_id == target
+    assert [h.chunk.clause_id for h in slice_engine.search(traditional, k=5)] == \
+        [h.chunk.clause_id for h in slice_engine.search(simplified, k=5)]
