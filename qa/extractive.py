@@ -346,7 +346,9 @@ class ExtractiveAnswerer:
             # the article's lead-in says what follows from the condition
             cits.append(self._citation(2, doc, article, article.start, article.start + lead_end + 1, h.score))
             lines.append(f"该条规定：{_inline(cits[1].quote)}[2]")
-        lines.append(f"所述情形符合其中“{cond.text}”这一条件[1]。")
+        # the condition in one line, up to where its clause goes on to the duty (：；。)
+        words = re.split(r"[：；。]", _inline(cond.text), maxsplit=1)[0].strip()
+        lines.append(f"所述情形符合其中“{words}”这一条件[1]。")
         if doc.id != h.chunk.doc_id:
             rule = self._precedence_clause(doc, h.chunk.doc_title)
             if rule is not None:
