@@ -15,6 +15,7 @@ from functools import cached_property
 CN_DIGITS = "零〇一二三四五六七八九十百千两"
 _CJK = r"\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef"
 _SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}])[ \t\u00a0\u2000-\u200b\u3000]+(?=[{_CJK}])")
+_DIGIT_BREAK = re.compile(r"(?<=\d)\n+(?=\d)")
 _MULTI_SPACE = re.compile(r"[ \t\u00a0\u2000-\u200b\u3000]+")
 # Markdown furniture at the start of a line: headings, list bullets, bold markers, quotes.
 _LEAD_MARKUP = re.compile(r"^[\s\u3000]*(?:#{1,6}\s*|[-*+>]\s+|\*\*)*")
@@ -96,6 +97,16 @@ def strip_markup(line: str) -> str:
     s = _BOLD.sub("", s)
     s = _INVISIBLE.sub("", s)
     return s.strip(" \t\u3000\u00a0\u2002\u2003")
+
+
+def one_line(text: str) -> str:
+    r""":func:`clean` text as one line: line breaks dropped, except between two numbers
+    (a page number before "2023年" must not become "022023年").
+
+    >>> one_line("数据\n安全\n02\n2023年")
+    '数据安全02 2023年'
+    """
+    return _DIGIT_BREAK.sub(" ", clean(text)).replace("\n", "")
 
 
 def clean(text: str) -> str:

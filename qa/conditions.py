@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ingest.text import cn_to_int
+from ingest.text import cn_to_int, one_line
 
 _NUMBER = r"(\d+(?:\.\d+)?|[一二两三四五六七八九十百千]+)"
 # one count of persons in a rule: "100万人", "1万人", "10万人"
@@ -61,13 +61,18 @@ def _value(number: str, unit: str | None) -> int | None:
 
 
 def parse_conditions(text: str) -> list[Condition]:
-    """The count conditions a rule states, one per alternative ("或者", "；").
+    r"""The count conditions a rule states, one per alternative ("或者", "；").
 
     A segment like "10万人以上、不满100万人" gives one range; "1万人以上" and "不满10万人" give
     half-open ones. Whether it concerns sensitive information is read from the segment's own words.
+    A condition's words end where its clause goes on to what follows from it (：) and are one
+    line, so that an answer can quote them in a sentence.
+
+    >>> [c.text for c in parse_conditions("发生十万人以上个人信息泄露事件时，还应当履行以下义务：\n（一）报告")]
+    ['发生十万人以上个人信息泄露事件时，还应当履行以下义务']
     """
     out: list[Condition] = []
-    for segment in re.split(r"或者|；|;|。", text):
+    for segment in re.split(r"或者|；|;|。|：", text):
         low = high = None
         for m in _RULE_COUNT.finditer(segment):
             value = _value(m.group(1), m.group(2))
@@ -80,7 +85,7 @@ def parse_conditions(text: str) -> list[Condition]:
                 low = value
         if low is None and high is None:
             continue
-        words = _ITEM_MARK.sub("", segment.strip("，,、 "))
+        words = one_line(_ITEM_MARK.sub("", segment.strip("，,、 "))).strip()
         out.append(Condition(low, high, bool(_SENSITIVE.search(segment)), words))
     return out
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from index.retriever import Hit, Retriever, normalise_query
-from ingest.text import clean, int_to_cn
+from ingest.text import clean, int_to_cn, one_line
 from ingest.types import Clause, Document
 
 from . import precedence
@@ -30,20 +30,9 @@ from .verify import VerificationError, verify_citation  # noqa: F401  (re-export
 _SENT = re.compile(r"[^。；！？!?\n]+[。；！？!?]?")
 _NUM = re.compile(r"\d+(?:\.\d+)?")
 _CLAUSE_PART = re.compile(r"[^，,]+[，,]?")
-_DIGIT_BREAK = re.compile(r"(?<=\d)\n+(?=\d)")
 _HEADING = re.compile(r"[^。；：:！？!?\n]{1,40}")  # a title line with no sentence of its own
 NO_BASIS = "语料中未找到依据：现有文件没有能回答这个问题的条款。"
 FIGURE_WORDS = {"amount": "金额或数额", "share": "比例", "date": "日期", "duration": "期限", "count": "数量"}
-
-
-def _inline(quote: str) -> str:
-    r"""A quote as one line of the answer: line breaks dropped, except between two numbers
-    (a page number before "2023年" must not become "022023年").
-
-    >>> _inline("数据\n安全\n02\n2023年")
-    '数据安全02 2023年'
-    """
-    return _DIGIT_BREAK.sub(" ", clean(quote)).replace("\n", "")
 
 
 @dataclass(frozen=True)
@@ -211,7 +200,7 @@ class ExtractiveAnswerer:
             verify_citation(cit, self.sources)
             citations.append(cit)
             lead = "根据" if marker == 1 else "另据"
-            parts.append(f"{lead}{label}：{_inline(cit.quote)}[{marker}]")
+            parts.append(f"{lead}{label}：{one_line(cit.quote)}[{marker}]")
         warnings = self.warnings_for([c.doc_id for c in citations])
         cited = {c.clause_id for c in citations}
         return Answer(question=question, answer="\n".join(parts), abstained=False, citations=citations,
@@ -340,22 +329,20 @@ class ExtractiveAnswerer:
         while article.level != "条" and article.parent in self.clauses:
             article = self.clauses[article.parent]
         cits = [self._citation(1, doc, item, item.start, item.end, h.score)]
-        lines = [f"适用{item.label}：{_inline(cits[0].quote)}[1]"]
+        lines = [f"适用{item.label}：{one_line(cits[0].quote)}[1]"]
         lead_end = article.text.find("：")
         if article is not item and lead_end > 0 and article.start + lead_end < item.start:
             # the article's lead-in says what follows from the condition
             cits.append(self._citation(2, doc, article, article.start, article.start + lead_end + 1, h.score))
-            lines.append(f"该条规定：{_inline(cits[1].quote)}[2]")
-        # the condition in one line, up to where its clause goes on to the duty (：；。)
-        words = re.split(r"[：；。]", _inline(cond.text), maxsplit=1)[0].strip()
-        lines.append(f"所述情形符合其中“{words}”这一条件[1]。")
+            lines.append(f"该条规定：{one_line(cits[1].quote)}[2]")
+        lines.append(f"所述情形符合其中“{cond.text}”这一条件[1]。")
         if doc.id != h.chunk.doc_id:
             rule = self._precedence_clause(doc, h.chunk.doc_title)
             if rule is not None:
                 n = len(cits) + 1
                 cits.append(self._citation(n, doc, rule, rule.start, rule.end, h.score))
                 lines.append(f"检索到的《{h.chunk.doc_title}》{h.chunk.clause_label.split('》')[-1]}另有规定，"
-                             f"但{rule.label}规定二者不一致时适用《{doc.title}》：{_inline(cits[-1].quote)}[{n}]")
+                             f"但{rule.label}规定二者不一致时适用《{doc.title}》：{one_line(cits[-1].quote)}[{n}]")
         for c in cits:
             verify_citation(c, self.sources)
         cited = {c.clause_id for c in cits}
