@@ -26,13 +26,12 @@ import re
 from collections.abc import Iterable, Sequence
 
 from .figures import states_figure
-from .selection import covered, fold
+from .selection import SENTENCE, covered, fold
 
 # names of documents as people write them: 《…》, or words ending in a kind of document
 _QUOTED = re.compile(r"《([^》]{4,60})》")
 _NAMED = re.compile(r"[\u4e00-\u9fff]{4,30}?(?:条例|办法|实施方案|行动方案|工作方案|指导意见|实施意见|行动计划|指引|白皮书)")
 _LABEL = re.compile(r"第\s*[0-9一二三四五六七八九十百零〇两]+\s*[条款项章节编目]")
-_SENTENCE = re.compile(r"[^。；！？!?\n]+[。；！？!?]?")
 _TITLE_NOISE = re.compile(r"[（(][^）)]*[）)]|[《》“”\"\s]")
 
 
@@ -72,7 +71,7 @@ def figure_sentences(text: str, figure: str) -> list[str]:
     >>> figure_sentences("到2025年，数据要素产业规模达到50亿元。培育一批数据商。", "amount")
     ['到2025年，数据要素产业规模达到50亿元。']
     """
-    return [m.group(0) for m in _SENTENCE.finditer(_LABEL.sub("", text)) if states_figure(m.group(0), figure)]
+    return [m.group(0) for m in SENTENCE.finditer(_LABEL.sub("", text)) if states_figure(m.group(0), figure)]
 
 
 def figure_support(texts: Sequence[tuple[str, str]], figure: str, weights: dict[str, float],

@@ -23,11 +23,10 @@ from . import precedence
 from .abstention import absent_document, figure_support
 from .figures import expected_figure, states_figure
 from .conditions import Condition, matching, parse_conditions, scenario_quantity
-from .selection import SelectionParams, TermWeights, asks_several, coverage, covered
+from .selection import SENTENCE, SelectionParams, TermWeights, asks_several, coverage, covered
 from .types import Answer, Citation, Related
 from .verify import VerificationError, verify_citation  # noqa: F401  (re-exported: moved to qa.verify)
 
-_SENT = re.compile(r"[^。；！？!?\n]+[。；！？!?]?")
 _NUM = re.compile(r"\d+(?:\.\d+)?")
 _CLAUSE_PART = re.compile(r"[^，,]+[，,]?")
 _HEADING = re.compile(r"[^。；：:！？!?\n]{1,40}")  # a title line with no sentence of its own
@@ -91,7 +90,7 @@ class ExtractiveAnswerer:
         c = hit.chunk
         limit = self.params.selection.max_quote_chars
         out = []
-        for m in _SENT.finditer(c.text):
+        for m in SENTENCE.finditer(c.text):
             s, e = m.start(), m.end()
             seg = c.text[s:e]
             lead = len(seg) - len(seg.lstrip(" \t\u3000*#-"))

@@ -27,6 +27,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 _WS = re.compile(r"\s+")
+SENTENCE = re.compile(r"[^。；！？!?\n]+[。；！？!?]?")  # a quotable sentence (or 项 ending in ；) of a clause
 
 
 def fold(text: str) -> str:
