@@ -23,6 +23,7 @@ from ingest.types import Chunk, Document
 from .embedders import Embedder
 from .faiss_index import search_rows
 from .fusion import group_boost, reciprocal_rank_fusion, weighted_score_fusion
+from .intent import RULE_KINDS, asks_for_rule
 from .store import IndexData
 from .tokenize import JiebaTokenizer
 
@@ -230,6 +231,7 @@ class RetrievalParams:
     title_weight: float = 1.0  # bonus for chunks of a document the query names by (most of) its title
     doc_weight: float = 0.1  # lift for the chunks of a document whose best few chunks score well (see group_boost)
     doc_top_n: int = 3
+    rule_weight: float = 0.2  # bonus for chunks of a binding document when the question asks what to do (index.intent)
     title_min_overlap: float = 0.75  # share of a title's character bigrams the query must contain
     merge_max_chars: int = 900  # a hit covers its whole clause when the clause is at most this long
     fusion: str = "weighted"  # or "rrf"
@@ -290,6 +292,8 @@ class Retriever:
         clause_rows: dict[str, list[int]] = {}
         for i, c in enumerate(data.chunks):
             clause_rows.setdefault(c.clause_id, []).append(i)
+        rule_docs = {d.id for d in data.documents if d.metadata.get("doc_type") in RULE_KINDS}
+        self._rule_rows = np.asarray([c.doc_id in rule_docs for c in data.chunks], dtype=bool)
         self._clause_rows = {k: sorted(v, key=lambda r: data.chunks[r].start) for k, v in clause_rows.items()}
         self._faiss_threads_set = False
         self._query_vectors: dict[str, np.ndarray] = {}
@@ -458,8 +462,14 @@ class Retriever:
             named_rows = set(inside.tolist())
             scored["title"] = [(row, 1.0) for row in dict.fromkeys(
                 r for nm in ("bm25", "dense") for r, _ in scored[nm] if r in named_rows)]
+        if self.params.rule_weight > 0 and not lookup and asks_for_rule(q) \
+                and all(self._rule_rows[self._doc_rows[d][0]] for d in named if d in self._doc_rows):
+            # a question about what to do is answered by a rule, unless it names a report or news item
+            scored["rule"] = [(row, 1.0) for row in dict.fromkeys(
+                r for nm in ("bm25", "dense") for r, _ in scored[nm]) if self._rule_rows[row]]
         weights = {"lookup": self.params.lookup_weight, "bm25": self.params.bm25_weight,
-                   "dense": self.params.dense_weight, "title": self.params.title_weight}
+                   "dense": self.params.dense_weight, "title": self.params.title_weight,
+                   "rule": self.params.rule_weight}
         names = [name for name, lst in scored.items() if lst and weights[name] > 0]
         if self.params.fusion == "rrf":
             fused = reciprocal_rank_fusion([[r for r, _ in scored[nm]] for nm in names], k=self.params.rrf_k,

@@ -61,6 +61,12 @@ class JiebaTokenizer:
                 self._jieba = tk
         return self._jieba
 
+    def words(self, text: str) -> list[tuple[str, int, int]]:
+        """``text``'s words in jieba's precise mode as ``(word, start, end)``, offsets into ``text``
+        as given (no folding, no stop words dropped): for reading a question's structure."""
+        tk = self._jieba or self._load()
+        return list(tk.tokenize(text))
+
     def __call__(self, text: str) -> list[str]:
         tk = self._jieba or self._load()
         text = unicodedata.normalize("NFKC", text).lower()

@@ -7,7 +7,8 @@ something else in a neighbouring clause. Two checks catch them:
 
 * :func:`absent_document` — the question names a regulation or plan that no indexed
   document's title holds (checked for figure questions: a clause question may ask what a law
-  says *about* a document it does not hold, "军事数据的安全保护办法由谁制定？");
+  says *about* a document it does not hold, "军事数据的安全保护办法由谁制定？"), and
+  :func:`absent_source` — any question that takes such a document as its source ("按照…办法，");
 * :func:`figure_support` — a question asking for a figure needs a *sentence* that states that
   kind of figure **and** speaks of what the question asks (enough of its weighted terms,
   beyond the words of the document's title); the sentences of the documents the question
@@ -43,6 +44,33 @@ def _bigrams(text: str) -> set[str]:
     return {text[i:i + 2] for i in range(len(text) - 1)}
 
 
+# a document the question takes as its source: "按照人脸识别技术应用安全管理办法，…", "根据…规定"
+_SOURCE = re.compile(r"(?:^|[，,。；;？?])\s*(?:按照|依照|依据|根据|按)《?([\u4e00-\u9fff]{4,30}?"
+                     r"(?:条例|办法|规定|方案|意见|计划|指引|细则|白皮书|报告))》?")
+
+
+def absent_source(question: str, titles: Iterable[str], min_share: float = 0.5) -> str | None:
+    """The document a question takes as its source ("按照…办法，…") when no title holds it.
+
+    >>> absent_source("按汽车数据安全管理若干规定，车外人脸信息需要怎么处理？", ["中华人民共和国个人信息保护法"])
+    '汽车数据安全管理若干规定'
+    >>> absent_source("军事数据的安全保护办法由谁制定？", ["中华人民共和国数据安全法"]) is None
+    True
+    """
+    return _absent([m.group(1) for m in _SOURCE.finditer(question)], titles, min_share)
+
+
+def _absent(names: list[str], titles: Iterable[str], min_share: float) -> str | None:
+    keys = [_bigrams(_key(t)) for t in titles]
+    for name in names:
+        grams = _bigrams(_key(name))
+        if len(grams) < 5:
+            continue
+        if max((len(grams & t) / len(grams) for t in keys), default=0.0) < min_share:
+            return name
+    return None
+
+
 def absent_document(question: str, titles: Iterable[str], min_share: float = 0.4) -> str | None:
     """The document the question names that no title holds, if any.
 
@@ -51,16 +79,9 @@ def absent_document(question: str, titles: Iterable[str], min_share: float = 0.4
     行动计划, 0.82) but a document the corpus lacks shares little with any title (0.23 for
     "关键信息基础设施安全保护条例").
     """
-    keys = [_bigrams(_key(t)) for t in titles]
     names = [m.group(1) for m in _QUOTED.finditer(question)]
     names += [m.group(0) for m in _NAMED.finditer(_QUOTED.sub("", question))]
-    for name in names:
-        grams = _bigrams(_key(name))
-        if len(grams) < 5:
-            continue
-        if max((len(grams & t) / len(grams) for t in keys), default=0.0) < min_share:
-            return name
-    return None
+    return _absent(names, titles, min_share)
 
 
 def figure_sentences(text: str, figure: str) -> list[str]:
@@ -74,11 +95,27 @@ def figure_sentences(text: str, figure: str) -> list[str]:
     return [m.group(0) for m in SENTENCE.finditer(_LABEL.sub("", text)) if states_figure(m.group(0), figure)]
 
 
+_TARGET_YEAR = re.compile(r"(?:到|至|截至|截止|在)\s*(\d{4})\s*年|(\d{4})\s*年\s*(?:底|末|前)")
+
+
+def target_years(question: str) -> set[str]:
+    """The years a question asks a figure for ("到2025年…多少", "2023年底…"), as digits.
+
+    >>> sorted(target_years("到2025年北京数据要素市场规模要达到多少？")), target_years("2024年的规定怎么说？")
+    (['2025'], set())
+    """
+    return {a or b for a, b in _TARGET_YEAR.findall(question)}
+
+
 def figure_support(texts: Sequence[tuple[str, str]], figure: str, weights: dict[str, float],
-                   min_share: float) -> bool:
+                   min_share: float, years: Iterable[str] = ()) -> bool:
     """Whether any ``(text, title)`` has a sentence stating a ``figure`` that covers at least
-    ``min_share`` of the question's term weight not already in its title."""
+    ``min_share`` of the question's term weight not already in its title, in a text that names
+    each of ``years`` (:func:`target_years`: a 2030 target is no answer to "到2025年…多少")."""
+    years = list(years)
     for text, title in texts:
+        if years and not all(y in fold(text) for y in years):
+            continue  # the year may head the clause ("到2025年底，…") rather than the sentence
         in_title = covered(weights, title)
         rest = {t: w for t, w in weights.items() if t not in in_title}
         total = sum(rest.values())

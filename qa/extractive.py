@@ -10,18 +10,21 @@ source text at its span.
 
 from __future__ import annotations
 
+import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from index.retriever import Hit, Retriever, normalise_query
+from index.retriever import Filters, Hit, Retriever, expand_query, normalise_query
+from ingest.metadata import PLACE_NAMES
 from ingest.text import clean, int_to_cn, one_line
 from ingest.types import Clause, Document
 
 from . import precedence
-from .abstention import absent_document, figure_support
-from .figures import expected_figure, states_figure
+from .abstention import absent_document, absent_source, figure_support, target_years
+from .figures import expected_figure, stated_figures, states_figure
+from .decompose import parts
 from .conditions import Condition, matching, parse_conditions, scenario_quantity
 from .selection import SENTENCE, SelectionParams, TermWeights, asks_several, coverage, covered
 from .types import Answer, Citation, Related
@@ -30,6 +33,13 @@ from .verify import VerificationError, verify_citation  # noqa: F401  (re-export
 _NUM = re.compile(r"\d+(?:\.\d+)?")
 _CLAUSE_PART = re.compile(r"[^，,]+[，,]?")
 _HEADING = re.compile(r"[^。；：:！？!?\n]{1,40}")  # a title line with no sentence of its own
+
+
+@functools.cache
+def _place_pattern() -> re.Pattern[str]:
+    return re.compile("|".join(map(re.escape, PLACE_NAMES)))
+
+
 NO_BASIS = "语料中未找到依据：现有文件没有能回答这个问题的条款。"
 FIGURE_WORDS = {"amount": "金额或数额", "share": "比例", "date": "日期", "duration": "期限", "count": "数量"}
 
@@ -44,6 +54,7 @@ class AnswerParams:
     off_topic_dense: float = 0.86
     off_topic_coverage: float = 0.15
     min_figure_share: float = 0.1  # of the question's terms, in the sentence stating an asked-for figure (set on dev)
+    figure_depth: int = 5  # hits looked at for that sentence
     selection: SelectionParams = SelectionParams()
 
 
@@ -173,21 +184,27 @@ class ExtractiveAnswerer:
         if decisive is not None:
             return self._threshold_answer(question, decisive, related)
         figure = expected_figure(q)
-        absent = absent_document(q, self._titles) if figure is not None and not looked_up else None
+        absent = None if looked_up else (absent_document(q, self._titles) if figure is not None
+                                          else absent_source(q, self._titles))
         if absent:
             return Answer(question=question, answer=f"{NO_BASIS}语料中没有《{absent}》的文本。", abstained=True,
                           related=related)
         pool = hits[:self.params.selection.candidates]
         if figure is not None and not looked_up:
             # a question asking for an amount, share, date or duration needs a sentence that states one
-            # about what it asks, in the documents it names when it names any
+            # about what it asks, in the documents it names when it names any, else in those of the
+            # places it names ("江苏…多少亿元" is not answered by a 山东 plan)
             named = set(self.retriever.named_documents(q))
-            scope = [h for h in hits if h.chunk.doc_id in named] or hits
-            if not figure_support([(h.chunk.text, h.chunk.doc_title) for h in scope[:3]], figure, weights,
-                                  self.params.min_figure_share):
+            places = self._places(q)
+            scope = ([h for h in hits if h.chunk.doc_id in named]
+                     or [h for h in hits if self._region(h.chunk.doc_id) in places] or hits)
+            if not figure_support([(h.chunk.text, h.chunk.doc_title) for h in scope[:self.params.figure_depth]],
+                                  figure, self._asked(q), self.params.min_figure_share, target_years(q)):
                 return Answer(question=question, answer=f"{NO_BASIS}检索到的条款都没有给出所问的{FIGURE_WORDS[figure]}。",
                               abstained=True, related=related)
-        chosen = self._choose(q, pool, weights, figure, looked_up)
+        chosen = self._choose(q, pool, weights, figure, looked_up, self._asked(q) if figure else None)
+        if not looked_up and asks_several(q):
+            chosen = self._parts(q, chosen, figure, filters)
         citations: list[Citation] = []
         parts: list[str] = []
         for marker, (h, (s, e)) in enumerate(chosen, start=1):
@@ -205,8 +222,13 @@ class ExtractiveAnswerer:
         return Answer(question=question, answer="\n".join(parts), abstained=False, citations=citations,
                       related=[r for r in related if r.clause_id not in cited], warnings=warnings)
 
+    def _asked(self, query: str) -> dict[str, float]:
+        """The query's term weights with the thesaurus' legal words added ("生效" is asked,
+        "施行" is what the law says): for finding the sentence that states an asked-for figure."""
+        return self.terms.weights(self.retriever.tokenizer(expand_query(query, self.retriever.synonyms)))
+
     def _choose(self, query: str, pool: list[Hit], weights: dict[str, float], figure: str | None,
-                looked_up: bool) -> list[tuple[Hit, tuple[int, int]]]:
+                looked_up: bool, asked: dict[str, float] | None = None) -> list[tuple[Hit, tuple[int, int]]]:
         """The clauses to cite with their quote spans, decisive first.
 
         The decisive clause is the best candidate by retrieval position (1 - rank / candidates)
@@ -240,6 +262,10 @@ class ExtractiveAnswerer:
             first = pool[0]
         else:
             eligible = [h for h in pool if figure is None or states_figure(quote(h), figure)] or pool
+            if figure is not None and asked:
+                # among them, those whose figure is stated about what is asked
+                eligible = [h for h in eligible if figure_support([(quote(h), h.chunk.doc_title)], figure, asked,
+                                                                  self.params.min_figure_share)] or eligible
             # retrieval's order (a reranker's, when there is one), then coverage
             first = max(eligible, key=lambda h: 1.0 - pool.index(h) / len(pool) + p.coverage_weight * share(found(h)))
         chosen = [first]
@@ -264,6 +290,77 @@ class ExtractiveAnswerer:
                 chosen.append(h)
                 have |= terms
         return [(h, spans[h.chunk.clause_id]) for h in chosen]
+
+    def _parts(self, query: str, chosen: list[tuple[Hit, tuple[int, int]]], figure: str | None,
+               filters: Filters | None = None) -> list[tuple[Hit, tuple[int, int]]]:
+        """``chosen`` and, for a question that asks several things (:mod:`qa.decompose`), the
+        clause each part finds when asked on its own: the best of its first ``part_candidates``
+        hits whose quote covers ``min_extra_coverage`` of the part (and states the asked-for
+        figure, for a figure question) and that says something the cited quotes do not. A part
+        that names no document is asked within the documents the question names that no other
+        part names ("A办法和B规定分别…": the second part is asked of B). A follow-up question that
+        names no document ("…多久要审完？协议签了又要多久报备？"), or any part of a question that
+        names none, is asked within the decisive clause's document, unless it names a place that
+        document is not about ("山东、青海和宁夏分别…")."""
+        p = self.params.selection
+        tok = self.retriever.tokenizer
+        found = parts(query, tok, self._titles)
+        if len(found) < 2:
+            return chosen
+        subs = [x.text for x in found]
+        named = self.retriever.named_documents(query)
+        per_part = [set(self.retriever.named_documents(s)) for s in subs]
+        out = list(chosen)
+        cited = {h.chunk.clause_id for h, _ in out}
+        decisive = chosen[0][0].chunk.doc_id
+        for i, sub in enumerate(subs):
+            if len(out) >= p.max_part_citations:
+                break
+            scope, docs = filters, frozenset()
+            if not per_part[i] and (found[i].follow_up or not named) and not self._elsewhere(sub, decisive):
+                docs = frozenset({decisive})
+            elif named and not per_part[i]:
+                others = set().union(*(d for j, d in enumerate(per_part) if j != i))
+                docs = frozenset(d for d in named if d not in others) or frozenset(named)
+            if docs:
+                if filters is not None and filters.doc_ids:
+                    docs = docs & filters.doc_ids
+                scope = replace(filters or Filters(), doc_ids=docs) if docs else filters
+            weights = self.terms.weights(tok(sub))
+            kind = expected_figure(sub) or figure
+            for h in self.retriever.search(sub, k=p.part_candidates, filters=scope):
+                span = self._quote_span(h, weights, sub, kind)
+                quote = self.sources[h.chunk.source].text[span[0]:span[1]]
+                if coverage(weights, quote) < p.min_extra_coverage or (kind and not states_figure(quote, kind)):
+                    continue
+                if h.chunk.clause_id not in cited and self._adds(quote, out, weights, kind):
+                    out.append((h, span))
+                    cited.add(h.chunk.clause_id)
+                break
+        return out
+
+    def _region(self, doc_id: str) -> str:
+        return (self.docs[doc_id].metadata.get("region") or "") if doc_id in self.docs else ""
+
+    @staticmethod
+    def _places(text: str) -> set[str]:
+        """The regions ``text`` names (canonical names, as in documents' ``region``)."""
+        return {PLACE_NAMES[m.group()] for m in _place_pattern().finditer(text)}
+
+    def _elsewhere(self, text: str, doc_id: str) -> bool:
+        """Whether ``text`` names a place other than the region of document ``doc_id``."""
+        return bool(self._places(text) - {self._region(doc_id)})
+
+    def _adds(self, quote: str, chosen: list[tuple[Hit, tuple[int, int]]], weights: dict[str, float],
+              kind: str | None) -> bool:
+        """Whether ``quote`` says what the ``chosen`` quotes do not: a figure of the asked-for kind
+        they lack, or at least ``min_gain`` of the part's term weight."""
+        have = "\n".join(self.sources[h.chunk.source].text[s:e] for h, (s, e) in chosen)
+        if kind and stated_figures(quote, kind) - stated_figures(have, kind):
+            return True
+        total = sum(weights.values()) or 1.0
+        new = covered(weights, quote) - covered(weights, have)
+        return sum(weights[t] for t in new) / total >= self.params.selection.min_gain
 
     def _named_part(self, query: str, hit: Hit) -> Clause | None:
         """The 款 or 项 a query names ("第六十六条第二款"), when the hit holds it."""

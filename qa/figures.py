@@ -45,6 +45,18 @@ def expected_figure(question: str) -> str | None:
     return None
 
 
+def stated_figures(text: str, kind: str) -> set[str]:
+    """The figures of ``kind`` that ``text`` states, as written ("12个月", "五万元").
+
+    >>> sorted(stated_figures("间隔一般不超过12个月；应急审查72小时内完成", "duration"))
+    ['12个月', '72小时']
+    """
+    for name, _, states in _KINDS:
+        if name == kind:
+            return {m.group(0) for m in states.finditer(text)}
+    raise ValueError(f"unknown figure kind {kind!r}")
+
+
 def states_figure(text: str, kind: str) -> bool:
     """Whether ``text`` states a figure of ``kind``."""
     for name, _, states in _KINDS:

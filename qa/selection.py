@@ -56,6 +56,8 @@ class SelectionParams:
     min_extra_coverage: float = 0.2
     extra_ratio: float = 1.0  # a further clause covers at least this share of what the decisive one covers
     max_citations: int = 3
+    max_part_citations: int = 4  # with the clauses the parts of a several-part question find (qa.decompose)
+    part_candidates: int = 3  # hits of each part looked at
     max_quote_chars: int = 360
 
     def __post_init__(self) -> None:

@@ -1,0 +1,139 @@
+"""A question that asks several things, split into questions that ask one each.
+
+Retrieval ranks clauses against the whole question, so for "普通项目和清单项目的跟踪审查间隔分别是
+多久？" the clause about the list wins and the clause about the ordinary project, which shares every
+word the other one has, adds nothing new. Asked on its own, each part finds its own clause. The
+split follows the question's surface:
+
+* two questions in one ("…怎么处罚？如果是关基运营者呢？") are two parts; a part that leans on the
+  first ("如果…呢", or one too short to stand alone) keeps the first as its context;
+* "A，和B相比，P" compares A with B: the parts are "A，P" and "B，P";
+* otherwise the first phrase that coordinates items ("A、B和C", split at 和/与/及/以及/、 where jieba
+  reads them as words) gives one part per item, with the rest of the question kept around it; a
+  head the first item shares with the others ("科技伦理审查的一般程序、专家复核") is given to each.
+
+>>> from index.tokenize import JiebaTokenizer
+>>> sub_questions("普通项目的跟踪审查间隔和清单项目的跟踪审查间隔分别是多久？", JiebaTokenizer())
+['普通项目的跟踪审查间隔', '清单项目的跟踪审查间隔分别是多久']
+>>> sub_questions("向境外提供重要数据，和不履行数据安全保护义务相比，罚款有什么不同？", JiebaTokenizer())
+['向境外提供重要数据，罚款有什么不同', '不履行数据安全保护义务，罚款有什么不同']
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+
+from index.tokenize import JiebaTokenizer
+
+_ASK_END = re.compile(r"[？?]+")
+_CLAUSE = re.compile(r"[^，,：:；;]+[，,：:；;]?")
+_COMPARED = re.compile(r"^(?:和|与|跟|同)(.+?)(?:相比|比较|对比|比)[，,：:；;]?$")
+_LEANS = re.compile(r"^(?:如果|若|那|那么|而|还|另外|同时|此外|再)")
+CONJUNCTIONS = frozenset({"和", "与", "以及", "、", "跟"})  # not 及: "研发及产业化项目" is one item
+# items are split only in a question that says it wants each of them
+# where the last item ends and what is asked of every item begins: "…和B分别要达到多少"
+_TAIL = re.compile(r"分别|各自|都|均|各是|各有|有什么|有何|是什么|是多少|多少|怎么|如何")
+_EACH = re.compile(r"分别|各自|各是|各有|相比|对比|比较|区别|不同|哪个更|哪个最|两者|二者")
+MIN_PART = 4  # characters of an item that can stand as a question
+MAX_PARTS = 4
+
+Words = Callable[[str], list[tuple[str, int, int]]]
+
+
+def _strip(text: str) -> str:
+    return text.strip().strip("，,：:；;。 ")
+
+
+def _questions(question: str) -> list[tuple[str, str]]:
+    """``question`` cut after each question mark as ``(context, part)``; a part that leans on the
+    first has the first as its context. Text after the last question mark (the options of a
+    multiple-choice question) stays with the part before it."""
+    pieces = [p for p in re.findall(r"[^？?]*[？?]+|[^？?]+$", question) if p.strip()]
+    if len(pieces) > 1 and not _ASK_END.search(pieces[-1]):
+        pieces[-2:] = [pieces[-2] + pieces[-1]]
+    parts = [_strip(_ASK_END.sub("", p)) if _ASK_END.search(p[-1:]) else _strip(p) for p in pieces]
+    parts = [p for p in parts if len(p) >= MIN_PART]
+    if len(parts) < 2:
+        return [("", _strip(question.rstrip("？? ")))]
+    first = parts[0]
+    return [("", first)] + [(first if _LEANS.match(p) or len(p) < 10 else "", p) for p in parts[1:]]
+
+
+def _items(clause: str, words: Words, keep: Sequence[str]) -> list[str]:
+    """``clause`` cut at its coordinating words outside the ``keep`` phrases (titles such as
+    促进和规范数据跨境流动规定); [] when it coordinates nothing."""
+    kept = [(m.start(), m.end()) for k in keep if k in clause for m in re.finditer(re.escape(k), clause)]
+    cuts = [(s, e) for w, s, e in words(clause)
+            if w in CONJUNCTIONS and not any(a <= s and e <= b for a, b in kept)]
+    if not cuts:
+        return []
+    items, at = [], 0
+    for s, e in cuts:
+        items.append(clause[at:s])
+        at = e
+    last = clause[at:]
+    m = _TAIL.search(last)
+    tail = last[m.start():] if m and m.start() >= 2 else ""
+    items.append(last[:len(last) - len(tail)])
+    items = [_strip(i) for i in items]
+    if len(items) < 2 or any(len(i) < 2 for i in items):
+        return []
+    head = items[0][:items[0].rfind("的") + 1] if "的" in items[0] else ""
+    if head and len(head) < len(items[0]) and not any("的" in i for i in items[1:]):
+        items[1:] = [head + i for i in items[1:]]
+    return [i + tail for i in items]
+
+
+def _split_one(question: str, words: Words, keep: Sequence[str]) -> list[str]:
+    if not _EACH.search(question):
+        return [question]
+    clauses = [m.group(0) for m in _CLAUSE.finditer(question)]
+    for i, clause in enumerate(clauses):
+        m = _COMPARED.match(clause.strip())
+        if m and i > 0:
+            rest = clauses[:i - 1] + clauses[i + 1:]
+            a = clauses[:i - 1] + [clauses[i - 1]] + clauses[i + 1:]
+            b = clauses[:i - 1] + [m.group(1) + "，"] + clauses[i + 1:]
+            if rest:
+                return [_strip("".join(a)), _strip("".join(b))]
+    for i, clause in enumerate(clauses):
+        items = _items(_strip(clause), words, keep)
+        if items:
+            before, after = "".join(clauses[:i]), "".join(clauses[i + 1:])
+            tail = clause[len(clause.rstrip("，,：:；; ")):]
+            return [_strip(before + item + (tail if after else "") + after) for item in items]
+    return [question]
+
+
+@dataclass(frozen=True)
+class Part:
+    """One thing a question asks. ``follow_up``: a question of its own after the first
+    ("…怎么处罚？如果是关基运营者呢？"), which asks about the same subject."""
+
+    text: str
+    follow_up: bool = False
+
+
+def parts(question: str, words: Words | JiebaTokenizer, keep: Sequence[str] = ()) -> list[Part]:
+    """:func:`sub_questions` with each part's :class:`Part` kind."""
+    if isinstance(words, JiebaTokenizer):
+        words = words.words
+    if not callable(words):
+        raise TypeError("words must be a JiebaTokenizer or a callable giving (word, start, end)")
+    out: list[Part] = []
+    for n, (context, q) in enumerate(_questions(question)):
+        for p in _split_one(q, words, keep):
+            p = f"{context}，{p}" if context else p
+            if all(p != o.text for o in out):
+                out.append(Part(p, follow_up=n > 0))
+    return out[:MAX_PARTS]
+
+
+def sub_questions(question: str, words: Words | JiebaTokenizer, keep: Sequence[str] = ()) -> list[str]:
+    """The one-thing questions ``question`` asks, in its order; ``[question]`` minus its question
+    marks when it asks one thing. ``words`` segments a text as ``(word, start, end)``: a
+    :class:`~index.tokenize.JiebaTokenizer` or any callable that does so; no cut falls inside a
+    ``keep`` phrase (the corpus' document titles)."""
+    return [p.text for p in parts(question, words, keep)]
