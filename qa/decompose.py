@@ -14,7 +14,7 @@ split follows the question's surface:
 
 >>> from index.tokenize import JiebaTokenizer
 >>> sub_questions("普通项目的跟踪审查间隔和清单项目的跟踪审查间隔分别是多久？", JiebaTokenizer())
-['普通项目的跟踪审查间隔', '清单项目的跟踪审查间隔分别是多久']
+['普通项目的跟踪审查间隔分别是多久', '清单项目的跟踪审查间隔分别是多久']
 >>> sub_questions("向境外提供重要数据，和不履行数据安全保护义务相比，罚款有什么不同？", JiebaTokenizer())
 ['向境外提供重要数据，罚款有什么不同', '不履行数据安全保护义务，罚款有什么不同']
 """

@@ -178,17 +178,17 @@ class ExtractiveAnswerer:
         strong = looked_up or ((dense >= p.min_dense_score or term_cov >= p.min_term_coverage)
                                and (dense >= p.off_topic_dense or best_weighted >= p.off_topic_coverage))
         related = [self._related(h) for h in hits[:k]]
-        if not strong:
-            return Answer(question=question, answer=NO_BASIS, abstained=True, related=related)
-        decisive = self._condition_match(q, hits[:k])
-        if decisive is not None:
-            return self._threshold_answer(question, decisive, related)
         figure = expected_figure(q)
         absent = None if looked_up else (absent_document(q, self._titles) if figure is not None
                                           else absent_source(q, self._titles))
         if absent:
             return Answer(question=question, answer=f"{NO_BASIS}语料中没有《{absent}》的文本。", abstained=True,
                           related=related)
+        if not strong:
+            return Answer(question=question, answer=NO_BASIS, abstained=True, related=related)
+        decisive = self._condition_match(q, hits[:k])
+        if decisive is not None:
+            return self._threshold_answer(question, decisive, related)
         pool = hits[:self.params.selection.candidates]
         if figure is not None and not looked_up:
             # a question asking for an amount, share, date or duration needs a sentence that states one
@@ -327,7 +327,7 @@ class ExtractiveAnswerer:
                     docs = docs & filters.doc_ids
                 scope = replace(filters or Filters(), doc_ids=docs) if docs else filters
             weights = self.terms.weights(tok(sub))
-            kind = expected_figure(sub) or figure
+            kind = expected_figure(sub)  # what this part asks for, not what another part does
             for h in self.retriever.search(sub, k=p.part_candidates, filters=scope):
                 span = self._quote_span(h, weights, sub, kind)
                 quote = self.sources[h.chunk.source].text[span[0]:span[1]]

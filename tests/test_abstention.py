@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from qa.abstention import absent_document, figure_sentences, figure_support
+from qa.abstention import absent_document, absent_source, figure_sentences, figure_support, target_years
+from qa.extractive import ExtractiveAnswerer
 
 TITLES = ["中华人民共和国网络安全法", "深圳市算力基础设施高质量发展行动计划（2024—2025）",
           "深圳市卫生健康数据管理办法", "数据出境安全评估办法"]
@@ -52,3 +53,37 @@ def test_a_figure_the_corpus_states_is_still_answered(slice_engine):
     a = slice_engine.ask("数据出境安全评估结果的有效期是多久？")
     assert not a.abstained
     assert any("有效期为" in c.quote for c in a.citations)
+
+
+@pytest.mark.parametrize("question,absent", [
+    ("按汽车数据安全管理若干规定，车外人脸信息需要怎么处理？", "汽车数据安全管理若干规定"),
+    ("我们是车企，按照汽车数据安全管理若干规定，要做什么？", "汽车数据安全管理若干规定"),
+    ("按照数据出境安全评估办法，评估结果有效期多久？", None),  # held
+    ("军事数据的安全保护办法由谁制定？", None),  # asks about a document, does not take it as its source
+])
+def test_absent_source(question, absent):
+    assert absent_source(question, TITLES) == absent
+
+
+def test_a_target_year_must_be_the_year_the_figure_is_for():
+    assert target_years("到2025年北京数据要素市场规模要达到多少？") == {"2025"}
+    assert target_years("郑州行动计划提出到2025年底累计数据交易额是多少？") == {"2025"}
+    assert target_years("2024年的规定和2022年的办法有什么不同？") == set()
+    weights = {"数据要素": 2.0, "市场规模": 2.0}
+    later = [("到2030年，数据要素市场规模达到2000亿元。", "北京实施意见")]
+    assert figure_support(later, "amount", weights, 0.1)
+    assert not figure_support(later, "amount", weights, 0.1, years={"2025"})
+    # the year may head the clause rather than the sentence that states the figure
+    headed = [("到 2025 年底，完成改革任务。数据要素市场规模达到 100 亿元。", "郑州行动计划")]
+    assert figure_support(headed, "amount", weights, 0.1, years={"2025"})
+
+
+def test_places_a_question_names():
+    assert ExtractiveAnswerer._places("江苏和山东的方案分别提出了什么目标？") == {"江苏省", "山东省"}
+    assert ExtractiveAnswerer._places("数据出境安全评估办法怎么规定？") == set()
+
+
+def test_a_source_the_corpus_lacks_is_not_answered_from_another(slice_engine):
+    a = slice_engine.ask("按照汽车数据安全管理若干规定，车外人脸信息需要怎么处理？")
+    assert a.abstained and "汽车数据安全管理若干规定" in a.answer
+    assert not a.citations and a.related

@@ -7,7 +7,8 @@ import pytest
 
 MODULES = ["ingest.text", "ingest.loaders", "ingest.documents", "index.fusion", "index.retriever",
            "index.tokenize", "index.rerank", "index.faiss_index", "index.bm25_index", "qa.config",
-           "qa.conditions", "qa.figures", "qa.context", "qa.precedence", "qa.selection", "qa.abstention"]
+           "qa.conditions", "qa.figures", "qa.context", "qa.precedence", "qa.selection", "qa.abstention",
+           "qa.decompose", "index.intent"]
 
 
 @pytest.mark.parametrize("name", MODULES)

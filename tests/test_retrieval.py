@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
+from index.intent import RULE_KINDS, asks_for_rule
+
 
 def _doc_id(engine, title_part):
     return next(d.id for d in engine.documents if title_part in d.title)
@@ -90,3 +94,25 @@ def test_a_question_in_traditional_characters_finds_the_same_clauses(slice_engin
     assert slice_engine.search(simplified, k=1)[0].chunk.clause_id == target
     assert [h.chunk.clause_id for h in slice_engine.search(traditional, k=5)] == \
         [h.chunk.clause_id for h in slice_engine.search(simplified, k=5)]
+
+
+@pytest.mark.parametrize("question,rule", [
+    ("我们App想拿用户手机号做短信营销，还需要再问用户吗？", True),
+    ("一家医院把病历传到境外云服务商，违反规定吗？", True),
+    ("全国数据资源调查报告显示2022年数据产量是多少？", False),
+    ("数据二十条提出了哪些基础制度？", False),
+])
+def test_asks_for_rule(question, rule):
+    assert asks_for_rule(question) is rule
+
+
+def test_a_question_about_what_to_do_favours_binding_documents(slice_engine):
+    r = slice_engine.retriever
+    rule_docs = {d.id for d in r.data.documents if d.metadata.get("doc_type") in RULE_KINDS}
+    assert rule_docs, "the slice holds laws and regulations"
+    hits = slice_engine.search("我们公司要把客户数据传到境外总部，需要做安全评估吗？", k=10)
+    lifted = [h for h in hits if "rule" in h.ranks]
+    assert lifted and all(h.chunk.doc_id in rule_docs for h in lifted)
+    assert not [h for h in hits if "rule" in h.ranks and h.chunk.doc_id not in rule_docs]
+    # a question that asks what a policy says gets no such lift
+    assert not any("rule" in h.ranks for h in slice_engine.search("数据二十条提出了哪些基础制度？", k=10))
