@@ -436,50 +436,55 @@ class Retriever:
                        index_text="\n".join(self.data.chunks[r].index_text for r in rows[lo:hi + 1]),
                        page=self.data.chunks[rows[lo]].page)
 
-    def search(self, query: str, k: int = 10, filters: Filters | None = None) -> list[Hit]:
-        """The top ``k`` chunks for ``query``, at most one per clause."""
+    def search(self, query: str, k: int = 10, filters: Filters | None = None,
+               params: RetrievalParams | None = None) -> list[Hit]:
+        """The top ``k`` chunks for ``query``, at most one per clause. ``params`` overrides the
+        retriever's own for this call; a ranker whose weight is 0 is not run."""
         if k < 1:
             raise ValueError("k must be at least 1")
+        cfg = params or self.params
         q = normalise_query(query)
-        expanded = expand_query(q, self.synonyms) if self.params.expand else q
+        expanded = expand_query(q, self.synonyms) if cfg.expand else q
         allowed = self._allowed_rows(filters)
-        n = max(self.params.candidates, k)
+        n = max(cfg.candidates, k)
         lookup = self.lookup(q, allowed)
         scored = {
             "lookup": [(row, 1.0) for row in lookup],
-            "bm25": self.bm25(expanded, n, allowed),
-            "dense": self.dense(q, n, allowed),
+            "bm25": self.bm25(expanded, n, allowed) if cfg.bm25_weight > 0 else [],
+            "dense": self.dense(q, n, allowed) if cfg.dense_weight > 0 else [],
         }
-        named = self.named_documents(q) if not lookup and self.params.title_weight > 0 else []
+        named = self.named_documents(q) if not lookup and cfg.title_weight > 0 else []
         if named:
             # the named documents' best chunks compete even when the whole corpus ranks them low
             inside = np.concatenate([self._doc_rows[d] for d in named if d in self._doc_rows] or
                                     [np.zeros(0, dtype=np.int64)])
             if allowed is not None:
                 inside = np.intersect1d(inside, allowed)
-            scored["bm25"] = _union(scored["bm25"], self.bm25(expanded, n, inside))
-            scored["dense"] = _union(scored["dense"], self.dense(q, n, inside))
+            if cfg.bm25_weight > 0:
+                scored["bm25"] = _union(scored["bm25"], self.bm25(expanded, n, inside))
+            if cfg.dense_weight > 0:
+                scored["dense"] = _union(scored["dense"], self.dense(q, n, inside))
             named_rows = set(inside.tolist())
             scored["title"] = [(row, 1.0) for row in dict.fromkeys(
                 r for nm in ("bm25", "dense") for r, _ in scored[nm] if r in named_rows)]
-        if self.params.rule_weight > 0 and not lookup and asks_for_rule(q) \
+        if cfg.rule_weight > 0 and not lookup and asks_for_rule(q) \
                 and all(self._rule_rows[self._doc_rows[d][0]] for d in named if d in self._doc_rows):
             # a question about what to do is answered by a rule, unless it names a report or news item
             scored["rule"] = [(row, 1.0) for row in dict.fromkeys(
                 r for nm in ("bm25", "dense") for r, _ in scored[nm]) if self._rule_rows[row]]
-        weights = {"lookup": self.params.lookup_weight, "bm25": self.params.bm25_weight,
-                   "dense": self.params.dense_weight, "title": self.params.title_weight,
-                   "rule": self.params.rule_weight}
+        weights = {"lookup": cfg.lookup_weight, "bm25": cfg.bm25_weight,
+                   "dense": cfg.dense_weight, "title": cfg.title_weight,
+                   "rule": cfg.rule_weight}
         names = [name for name, lst in scored.items() if lst and weights[name] > 0]
-        if self.params.fusion == "rrf":
-            fused = reciprocal_rank_fusion([[r for r, _ in scored[nm]] for nm in names], k=self.params.rrf_k,
+        if cfg.fusion == "rrf":
+            fused = reciprocal_rank_fusion([[r for r, _ in scored[nm]] for nm in names], k=cfg.rrf_k,
                                            weights=[weights[nm] for nm in names])
         else:
             fused = weighted_score_fusion([scored[nm] for nm in names],
                                           weights=[weights[nm] for nm in names])
-        if self.params.doc_weight > 0:
+        if cfg.doc_weight > 0:
             chunks = self.data.chunks
-            fused = group_boost(fused, lambda row: chunks[row].doc_id, self.params.doc_weight, self.params.doc_top_n)
+            fused = group_boost(fused, lambda row: chunks[row].doc_id, cfg.doc_weight, cfg.doc_top_n)
         ranks = {nm: {row: i + 1 for i, (row, _) in enumerate(scored[nm])} for nm in names}
         candidates = {row for nm in names for row, _ in scored[nm]}
         hits: list[Hit] = []

@@ -129,21 +129,30 @@ class ExtractiveAnswerer:
         if not sents:
             return c.start, min(c.end, c.start + limit)
         q_nums = set(_NUM.findall(query))
-
-        def score(span: tuple[int, int]) -> float:
-            s = text[span[0]:span[1]]
-            nums = len(q_nums & set(_NUM.findall(s)))
-            return coverage(weights, s) + 0.3 * nums + (0.5 if figure and states_figure(s, figure) else 0.0)
-
+        total = sum(weights.values()) or 1.0
+        # each sentence read once: its terms, the question's numbers in it, its figure, its length
+        parts = []
+        for s, e in sents:
+            piece = text[s:e]
+            parts.append((covered(weights, piece), q_nums & set(_NUM.findall(piece)),
+                          bool(figure and states_figure(piece, figure)), len(clean(piece))))
         best, best_score = sents[0], -1.0
         for i in range(len(sents)):
+            terms: set[str] = set()
+            nums: set[str] = set()
+            fig, length = False, 0
             for j in range(i, len(sents)):
-                span = (sents[i][0], sents[j][1])
-                if len(clean(text[span[0]:span[1]])) > limit:
+                t, n, f, ln = parts[j]
+                length += ln
+                if length > limit:
                     break
-                sc = score(span) - 0.01 * (j - i)
+                terms |= t
+                nums |= n
+                fig = fig or f
+                sc = (sum(weights[x] for x in terms) / total + 0.3 * len(nums) + (0.5 if fig else 0.0)
+                      - 0.01 * (j - i))
                 if sc > best_score:
-                    best, best_score = span, sc
+                    best, best_score = (sents[i][0], sents[j][1]), sc
         return best
 
     def _label_for(self, doc_id: str, start: int, end: int, fallback: str) -> tuple[str, str]:
@@ -313,6 +322,9 @@ class ExtractiveAnswerer:
         out = list(chosen)
         cited = {h.chunk.clause_id for h, _ in out}
         decisive = chosen[0][0].chunk.doc_id
+        # a part is short and says what it asks in the law's words: BM25 finds its clause without
+        # embedding another query (dense retrieval is most of a search's time)
+        lexical = replace(self.retriever.params, dense_weight=0.0) if not p.part_dense else None
         for i, sub in enumerate(subs):
             if len(out) >= p.max_part_citations:
                 break
@@ -328,7 +340,10 @@ class ExtractiveAnswerer:
                 scope = replace(filters or Filters(), doc_ids=docs) if docs else filters
             weights = self.terms.weights(tok(sub))
             kind = expected_figure(sub)  # what this part asks for, not what another part does
-            for h in self.retriever.search(sub, k=p.part_candidates, filters=scope):
+            for h in self.retriever.search(sub, k=p.part_candidates, filters=scope, params=lexical):
+                text = h.chunk.text  # the quote lies in it: a chunk that fails the checks needs no quoting
+                if coverage(weights, text) < p.min_extra_coverage or (kind and not states_figure(text, kind)):
+                    continue
                 span = self._quote_span(h, weights, sub, kind)
                 quote = self.sources[h.chunk.source].text[span[0]:span[1]]
                 if coverage(weights, quote) < p.min_extra_coverage or (kind and not states_figure(quote, kind)):

@@ -58,6 +58,7 @@ class SelectionParams:
     max_citations: int = 3
     max_part_citations: int = 4  # with the clauses the parts of a several-part question find (qa.decompose)
     part_candidates: int = 3  # hits of each part looked at
+    part_dense: bool = False  # parts searched by BM25 (and titles, lookup) only; True adds dense retrieval
     max_quote_chars: int = 360
 
     def __post_init__(self) -> None:
