@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ingest.metadata import PLACE_NAMES
 from ingest.text import cn_to_int, int_to_cn
 from ingest.types import Chunk, Document
 
@@ -107,6 +108,20 @@ def normalise_query(query: str) -> str:
             lowered = q.lower()
     q = _ARTICLE_REF.sub(lambda m: f"第{int_to_cn(n)}条" if (n := cn_to_int(m.group(1))) else m.group(0), q)
     return q
+
+
+@functools.cache
+def _place_pattern() -> re.Pattern[str]:
+    return re.compile("|".join(map(re.escape, PLACE_NAMES)))
+
+
+def places_named(text: str) -> set[str]:
+    """The regions ``text`` names, as documents' ``region`` metadata spells them.
+
+    >>> sorted(places_named("江苏和山东的方案分别提出了什么目标？")), places_named("数据出境安全评估办法")
+    (['山东省', '江苏省'], set())
+    """
+    return {PLACE_NAMES[m.group()] for m in _place_pattern().finditer(text)}
 
 
 def document_date(doc: Document) -> str | None:
@@ -231,6 +246,7 @@ class RetrievalParams:
     title_weight: float = 1.0  # bonus for chunks of a document the query names by (most of) its title
     doc_weight: float = 0.1  # lift for the chunks of a document whose best few chunks score well (see group_boost)
     doc_top_n: int = 3
+    place_weight: float = 0.3  # bonus for chunks of a document of the place the question names (深圳…)
     rule_weight: float = 0.2  # bonus for chunks of a binding document when the question asks what to do (index.intent)
     title_min_overlap: float = 0.75  # share of a title's character bigrams the query must contain
     merge_max_chars: int = 900  # a hit covers its whole clause when the clause is at most this long
@@ -293,6 +309,8 @@ class Retriever:
         for i, c in enumerate(data.chunks):
             clause_rows.setdefault(c.clause_id, []).append(i)
         rule_docs = {d.id for d in data.documents if d.metadata.get("doc_type") in RULE_KINDS}
+        self._row_region = [self.docs[c.doc_id].metadata.get("region") or "" if c.doc_id in self.docs else ""
+                            for c in data.chunks]
         self._rule_rows = np.asarray([c.doc_id in rule_docs for c in data.chunks], dtype=bool)
         self._clause_rows = {k: sorted(v, key=lambda r: data.chunks[r].start) for k, v in clause_rows.items()}
         self._faiss_threads_set = False
@@ -472,9 +490,14 @@ class Retriever:
             # a question about what to do is answered by a rule, unless it names a report or news item
             scored["rule"] = [(row, 1.0) for row in dict.fromkeys(
                 r for nm in ("bm25", "dense") for r, _ in scored[nm]) if self._rule_rows[row]]
+        places = places_named(q) if cfg.place_weight > 0 and not lookup else set()
+        if places:
+            # a question about a place is answered first by that place's own rules
+            scored["place"] = [(row, 1.0) for row in dict.fromkeys(
+                r for nm in ("bm25", "dense") for r, _ in scored[nm]) if self._row_region[row] in places]
         weights = {"lookup": cfg.lookup_weight, "bm25": cfg.bm25_weight,
                    "dense": cfg.dense_weight, "title": cfg.title_weight,
-                   "rule": cfg.rule_weight}
+                   "rule": cfg.rule_weight, "place": cfg.place_weight}
         names = [name for name, lst in scored.items() if lst and weights[name] > 0]
         if cfg.fusion == "rrf":
             fused = reciprocal_rank_fusion([[r for r, _ in scored[nm]] for nm in names], k=cfg.rrf_k,

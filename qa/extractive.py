@@ -10,14 +10,12 @@ source text at its span.
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass, replace
 
 import numpy as np
 
-from index.retriever import Filters, Hit, Retriever, expand_query, normalise_query
-from ingest.metadata import PLACE_NAMES
+from index.retriever import Filters, Hit, Retriever, expand_query, normalise_query, places_named
 from ingest.text import clean, int_to_cn, one_line
 from ingest.types import Clause, Document
 
@@ -33,11 +31,6 @@ from .verify import VerificationError, verify_citation  # noqa: F401  (re-export
 _NUM = re.compile(r"\d+(?:\.\d+)?")
 _CLAUSE_PART = re.compile(r"[^，,]+[，,]?")
 _HEADING = re.compile(r"[^。；：:！？!?\n]{1,40}")  # a title line with no sentence of its own
-
-
-@functools.cache
-def _place_pattern() -> re.Pattern[str]:
-    return re.compile("|".join(map(re.escape, PLACE_NAMES)))
 
 
 NO_BASIS = "语料中未找到依据：现有文件没有能回答这个问题的条款。"
@@ -204,7 +197,7 @@ class ExtractiveAnswerer:
             # about what it asks, in the documents it names when it names any, else in those of the
             # places it names ("江苏…多少亿元" is not answered by a 山东 plan)
             named = set(self.retriever.named_documents(q))
-            places = self._places(q)
+            places = places_named(q)
             scope = ([h for h in hits if h.chunk.doc_id in named]
                      or [h for h in hits if self._region(h.chunk.doc_id) in places] or hits)
             if not figure_support([(h.chunk.text, h.chunk.doc_title) for h in scope[:self.params.figure_depth]],
@@ -357,14 +350,9 @@ class ExtractiveAnswerer:
     def _region(self, doc_id: str) -> str:
         return (self.docs[doc_id].metadata.get("region") or "") if doc_id in self.docs else ""
 
-    @staticmethod
-    def _places(text: str) -> set[str]:
-        """The regions ``text`` names (canonical names, as in documents' ``region``)."""
-        return {PLACE_NAMES[m.group()] for m in _place_pattern().finditer(text)}
-
     def _elsewhere(self, text: str, doc_id: str) -> bool:
         """Whether ``text`` names a place other than the region of document ``doc_id``."""
-        return bool(self._places(text) - {self._region(doc_id)})
+        return bool(places_named(text) - {self._region(doc_id)})
 
     def _adds(self, quote: str, chosen: list[tuple[Hit, tuple[int, int]]], weights: dict[str, float],
               kind: str | None) -> bool:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from qa.abstention import absent_document, absent_source, figure_sentences, figure_support, target_years
-from qa.extractive import ExtractiveAnswerer
 
 TITLES = ["中华人民共和国网络安全法", "深圳市算力基础设施高质量发展行动计划（2024—2025）",
           "深圳市卫生健康数据管理办法", "数据出境安全评估办法"]
@@ -76,11 +75,6 @@ def test_a_target_year_must_be_the_year_the_figure_is_for():
     # the year may head the clause rather than the sentence that states the figure
     headed = [("到 2025 年底，完成改革任务。数据要素市场规模达到 100 亿元。", "郑州行动计划")]
     assert figure_support(headed, "amount", weights, 0.1, years={"2025"})
-
-
-def test_places_a_question_names():
-    assert ExtractiveAnswerer._places("江苏和山东的方案分别提出了什么目标？") == {"江苏省", "山东省"}
-    assert ExtractiveAnswerer._places("数据出境安全评估办法怎么规定？") == set()
 
 
 def test_a_source_the_corpus_lacks_is_not_answered_from_another(slice_engine):
