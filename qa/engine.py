@@ -177,7 +177,7 @@ class PolicyQA:
             context = self.context
         answer = verify_answer(answerer.answer(question, k or self.settings.top_k, filters), sources)
         if not answer.abstained:
-            answer = precedence.explain(context.attach(answer), context.docs)
+            answer = precedence.explain(context.attach(answer), context.docs, sources)
             answer = verify_context(verify_answer(answer, sources), sources)
         answer.latency_ms = round((time.perf_counter() - t0) * 1000, 1)
         return answer

@@ -34,11 +34,13 @@ import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from ingest.metadata import NORMATIVE
+from ingest.text import one_line
 from ingest.types import Clause, Document
 
-from .types import Answer
+from .types import Answer, Citation
 from .verify import verify_answer_text
 
 log = logging.getLogger(__name__)
@@ -120,7 +122,8 @@ def _date(doc: Document) -> str | None:
 def precedence_clause(newer: Document, older_title: str) -> Clause | None:
     """The article of ``newer`` that says it prevails over ``older_title`` ("…与本规定不一致的，适用本规定").
 
-    >>> from ingest.types import Clause, Document
+    >>> from ingest.text import one_line
+from ingest.types import Clause, Document
     >>> t = "第十三条 《数据出境安全评估办法》等相关规定与本规定不一致的，适用本规定。"
     >>> c = Clause("b:t13", "b", "条", "十三", "《促进和规范数据跨境流动规定》第十三条", (), 0, len(t), t)
     >>> precedence_clause(Document("b", "促进和规范数据跨境流动规定", "s", 0, 1, 1, 1, "statute", clauses=[c]),
@@ -240,12 +243,32 @@ def warnings_for(documents: Sequence[Document]) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def explain(answer: Answer, documents: Mapping[str, Document]) -> Answer:
+# a question that asks which of two rules applies
+ASKS_WHICH = re.compile(r"为准|哪个适用|适用哪|哪个优先|优先适用|还适用|是否适用|还有效|冲突|不一致|以哪")
+
+
+def _cite(clause: Clause, doc: Document, sources: Mapping[str, Any], marker: int) -> Citation | None:
+    """``clause`` (a precedence clause) as a citation, its text quoted exactly from the source."""
+    src = sources.get(doc.source)
+    if src is None:
+        return None
+    quote = src.text[clause.start:clause.end].rstrip()
+    if not quote.strip():
+        return None
+    return Citation(marker=marker, doc_title=doc.title, clause=clause.label, quote=quote, source=doc.source,
+                    page=src.page_at(clause.start), start=clause.start, end=clause.start + len(quote), score=0.0,
+                    clause_id=clause.id, doc_id=doc.id)
+
+
+def explain(answer: Answer, documents: Mapping[str, Document], sources: Mapping[str, Any] | None = None) -> Answer:
     """``answer`` with the precedence among its documents (cited, and those of its context) in
     ``warnings`` and, as a verified ``适用说明`` line marked with the citations concerned, in the text.
 
-    A verdict whose precedence clause the answer already cites is not repeated in the text; a
-    line that would not pass :func:`qa.verify.verify_answer_text` is not added (and is logged).
+    When the question asks which rule applies (:data:`ASKS_WHICH`), the verdict rests on the
+    prevailing rule's own precedence clause and ``sources`` are given, that clause is cited too and
+    quoted in the line ("《…规定》第十三条：…适用本规定。");
+    a verdict whose precedence clause the answer already cites is not repeated. A line that
+    would not pass :func:`qa.verify.verify_answer_text` is not added (and is logged).
     """
     if answer.abstained:
         return answer
@@ -258,17 +281,25 @@ def explain(answer: Answer, documents: Mapping[str, Document]) -> Answer:
     found = verdicts(docs)
     warnings = list(dict.fromkeys([*answer.warnings, *warnings_for(docs)]))
     cited = {c.clause_id for c in answer.citations}
+    citations = list(answer.citations)
     lines = []
     for v in found:
         if v.clause is not None and v.clause.id in cited:
             continue  # the answer already quotes the rule's own precedence clause
         markers = sorted(set(marker_of[v.yields.id][:1] + marker_of[v.prevails.id][:1]))
         line = v.sentence + "".join(f"[{m}]" for m in markers) + "。"
-        check = verify_answer_text(line, answer.citations)
+        quote_rule = v.clause is not None and sources is not None and bool(ASKS_WHICH.search(answer.question))
+        rule = _cite(v.clause, v.prevails, sources, len(citations) + 1) if quote_rule else None
+        if rule is not None:
+            line += f"{rule.clause}：{one_line(rule.quote)}[{rule.marker}]"
+        check = verify_answer_text(line, citations + ([rule] if rule else []))
         if check.ok:
             lines.append(line)
+            if rule is not None:
+                citations.append(rule)
+                cited.add(rule.clause_id)
         else:
             log.warning("precedence line not added, it fails verification: %s", "; ".join(
                 r for s in check.failed for r in s.reasons))
     text = "\n".join([answer.answer, *lines]) if lines else answer.answer
-    return replace(answer, answer=text, warnings=warnings)
+    return replace(answer, answer=text, warnings=warnings, citations=citations)
