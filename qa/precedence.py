@@ -122,8 +122,7 @@ def _date(doc: Document) -> str | None:
 def precedence_clause(newer: Document, older_title: str) -> Clause | None:
     """The article of ``newer`` that says it prevails over ``older_title`` ("…与本规定不一致的，适用本规定").
 
-    >>> from ingest.text import one_line
-from ingest.types import Clause, Document
+    >>> from ingest.types import Clause, Document
     >>> t = "第十三条 《数据出境安全评估办法》等相关规定与本规定不一致的，适用本规定。"
     >>> c = Clause("b:t13", "b", "条", "十三", "《促进和规范数据跨境流动规定》第十三条", (), 0, len(t), t)
     >>> precedence_clause(Document("b", "促进和规范数据跨境流动规定", "s", 0, 1, 1, 1, "statute", clauses=[c]),
