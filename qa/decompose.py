@@ -35,6 +35,7 @@ CONJUNCTIONS = frozenset({"和", "与", "以及", "、", "跟"})  # not 及: "�
 # items are split only in a question that says it wants each of them
 # where the last item ends and what is asked of every item begins: "…和B分别要达到多少"
 _TAIL = re.compile(r"分别|各自|都|均|各是|各有|有什么|有何|是什么|是多少|多少|怎么|如何")
+_WH = re.compile(r"哪|谁|什么|多少|怎么|如何|几")
 _EACH = re.compile(r"分别|各自|各是|各有|相比|对比|比较|区别|不同|哪个更|哪个最|两者|二者")
 MIN_PART = 4  # characters of an item that can stand as a question
 MAX_PARTS = 4
@@ -86,9 +87,23 @@ def _items(clause: str, words: Words, keep: Sequence[str]) -> list[str]:
     return [i + tail for i in items]
 
 
+def _asks(question: str) -> list[str]:
+    """The asks of "…规定了哪项禁止行为、由谁处罚、罚多少": the question up to its first ask, then
+    each ask listed after it, each one a question word's phrase; [] for any other question."""
+    head, sep, tail = question.rpartition("，")
+    items = [i for i in re.split(r"[、，]", tail) if i.strip()]
+    if len(items) < 2 or not all(_WH.search(i) for i in items):
+        return []
+    first = items[0]
+    at = _WH.search(first).start()
+    lead = head + sep + first[:at]  # what every ask is about
+    context = head + sep if head else first[:at]
+    return [_strip(lead + items[0][at:])] + [_strip(context + i) for i in items[1:]]
+
+
 def _split_one(question: str, words: Words, keep: Sequence[str]) -> list[str]:
     if not _EACH.search(question):
-        return [question]
+        return _asks(question) or [question]
     clauses = [m.group(0) for m in _CLAUSE.finditer(question)]
     for i, clause in enumerate(clauses):
         m = _COMPARED.match(clause.strip())

@@ -24,7 +24,7 @@ from .abstention import absent_document, absent_source, figure_support, target_y
 from .figures import expected_figure, stated_figures, states_figure
 from .decompose import parts
 from .conditions import Condition, matching, parse_conditions, scenario_quantity
-from .selection import SENTENCE, SelectionParams, TermWeights, asks_several, coverage, covered
+from .selection import SENTENCE, SelectionParams, TermWeights, asked_count, asks_several, coverage, covered
 from .types import Answer, Citation, Related
 from .verify import VerificationError, verify_citation  # noqa: F401  (re-exported: moved to qa.verify)
 
@@ -291,6 +291,15 @@ class ExtractiveAnswerer:
             if share(terms - have) >= min_gain and share(terms) >= max(p.min_extra_coverage, floor):
                 chosen.append(h)
                 have |= terms
+        wanted = asked_count(query)
+        if wanted and not looked_up:
+            # "哪两份报告…": as many clauses of the decisive document as asked, each nearly as close
+            for h in pool:
+                if len(chosen) >= min(wanted, p.max_citations):
+                    break
+                if h not in chosen and h.chunk.doc_id == first.chunk.doc_id \
+                        and share(found(h)) >= p.count_ratio * share(found(first)):
+                    chosen.append(h)
         return [(h, spans[h.chunk.clause_id]) for h in chosen]
 
     def _parts(self, query: str, chosen: list[tuple[Hit, tuple[int, int]]], figure: str | None,
@@ -327,6 +336,9 @@ class ExtractiveAnswerer:
             elif named and not per_part[i]:
                 others = set().union(*(d for j, d in enumerate(per_part) if j != i))
                 docs = frozenset(d for d in named if d not in others) or frozenset(named)
+            places = places_named(sub)
+            if docs and places and not any(self._region(d) in places for d in docs):
+                docs = frozenset()  # "贵州省的实施方案…" is not asked of the national document
             if docs:
                 if filters is not None and filters.doc_ids:
                     docs = docs & filters.doc_ids

@@ -60,16 +60,29 @@ class SelectionParams:
     part_candidates: int = 3  # hits of each part looked at
     part_dense: bool = False  # parts searched by BM25 (and titles, lookup) only; True adds dense retrieval
     max_quote_chars: int = 360
+    count_ratio: float = 0.8  # "哪两份…": each further clause of the decisive one's document covers this share of what it does
 
     def __post_init__(self) -> None:
         if self.candidates < 1 or self.max_citations < 1 or self.max_quote_chars < 20:
             raise ValueError("candidates and max_citations must be positive, max_quote_chars at least 20")
-        if not all(0.0 <= x <= 1.0 for x in (self.min_gain, self.min_gain_single, self.min_extra_coverage,
+        if not all(0.0 <= x <= 1.0 for x in (self.min_gain, self.min_gain_single, self.min_extra_coverage, self.count_ratio,
                                                    self.extra_ratio)):
             raise ValueError("min_gain and min_extra_coverage are shares in [0, 1]")
 
 
 _SEVERAL = re.compile(r"分别|各自|各是|各有|相比|对比|比较|区别|不同|哪个更|哪个最|两者|二者|以及|还要|还有|又要|又")
+_COUNT = re.compile(r"哪([两二三四])(?:份|项|种|个|类|条|部)")
+_COUNTS = {"两": 2, "二": 2, "三": 3, "四": 4}
+
+
+def asked_count(question: str) -> int | None:
+    """How many things a question asks for by number ("哪两份报告…" → 2), if it says.
+
+    >>> asked_count("重要数据处理者每年有哪两份报告要在1月31日前报送？"), asked_count("有哪些情形？")
+    (2, None)
+    """
+    m = _COUNT.search(question)
+    return _COUNTS[m.group(1)] if m else None
 
 
 def asks_several(question: str) -> bool:
