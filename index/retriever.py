@@ -325,6 +325,11 @@ class Retriever:
         return _TITLE_NOISE.sub("", t).replace(" ", "")
 
     # -- rankers ---------------------------------------------------------------------------
+    def is_rule(self, doc_id: str) -> bool:
+        """Whether document ``doc_id`` binds (a law, regulation, normative document or draft rule)."""
+        rows = self._doc_rows.get(doc_id)
+        return rows is not None and len(rows) > 0 and bool(self._rule_rows[rows[0]])
+
     def _allowed_rows(self, filters: Filters | None) -> np.ndarray | None:
         if filters is None or filters.is_empty():
             return None

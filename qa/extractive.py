@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from index.intent import asks_for_rule
 from index.retriever import Filters, Hit, Retriever, expand_query, normalise_query, places_named
 from ingest.text import clean, int_to_cn, one_line
 from ingest.types import Clause, Document
@@ -264,6 +265,9 @@ class ExtractiveAnswerer:
             first = pool[0]
         else:
             eligible = [h for h in pool if figure is None or states_figure(quote(h), figure)] or pool
+            if asks_for_rule(query) and not self.retriever.named_documents(query):
+                # what one must or may do is decided by a rule, not by a report about the subject
+                eligible = [h for h in eligible if self.retriever.is_rule(h.chunk.doc_id)] or eligible
             if figure is not None and asked:
                 # among them, those whose figure is stated about what is asked
                 eligible = [h for h in eligible if figure_support([(quote(h), h.chunk.doc_title)], figure, asked,

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
+
 import pytest
 
-from index.intent import RULE_KINDS, asks_for_rule
+from index.intent import asks_for_rule
+from index.retriever import Retriever
 
 
 def _doc_id(engine, title_part):
@@ -55,10 +59,6 @@ def _clause_of(engine, title_part, article):
 
 
 def test_everyday_words_reach_the_clause_through_the_thesaurus(slice_engine):
-    from dataclasses import replace
-
-    from index.retriever import Retriever
-
     r = slice_engine.retriever
     # 卖给 → 向其他个人信息处理者提供; 家里 → 家庭事务
     cases = [("我们想把客户名单卖给合作的公司用于电话推销，需要客户怎样的同意？", "第二十三条"),
@@ -71,10 +71,6 @@ def test_everyday_words_reach_the_clause_through_the_thesaurus(slice_engine):
 
 
 def test_document_evidence_lifts_the_document_with_several_good_hits(slice_engine):
-    from dataclasses import replace
-
-    from index.retriever import Retriever
-
     r = slice_engine.retriever
     question = "个人信息出境要满足哪些条件？"
     flat = Retriever(r.data, r.embedder, r.tokenizer, replace(r.params, doc_weight=0.0)).search(question, k=10)
@@ -106,13 +102,39 @@ def test_asks_for_rule(question, rule):
     assert asks_for_rule(question) is rule
 
 
-def test_a_question_about_what_to_do_favours_binding_documents(slice_engine):
-    r = slice_engine.retriever
-    rule_docs = {d.id for d in r.data.documents if d.metadata.get("doc_type") in RULE_KINDS}
-    assert rule_docs, "the slice holds laws and regulations"
-    hits = slice_engine.search("我们公司要把客户数据传到境外总部，需要做安全评估吗？", k=10)
-    lifted = [h for h in hits if "rule" in h.ranks]
-    assert lifted and all(h.chunk.doc_id in rule_docs for h in lifted)
-    assert not [h for h in hits if "rule" in h.ranks and h.chunk.doc_id not in rule_docs]
-    # a question that asks what a policy says gets no such lift
-    assert not any("rule" in h.ranks for h in slice_engine.search("数据二十条提出了哪些基础制度？", k=10))
+@pytest.fixture(scope="module")
+def rule_and_news(tmp_path_factory):
+    """A news item on the 科技伦理 governance opinion and the first articles of 《科技伦理审查办法（试行）》,
+    both as the bundled corpus prints them."""
+    from qa import PolicyQA, Settings
+
+    base = tmp_path_factory.mktemp("rule_and_news")
+    settings = Settings().override(index_dir=base / "index", cache_dir=base / "cache", progress=False)
+    return PolicyQA.build([Path(__file__).parent / "data" / "rule_and_news.txt"], settings=settings)
+
+
+QUESTION = "我们实验室做基因编辑研究，要不要设立伦理委员会？"
+
+
+def test_a_question_about_what_to_do_favours_binding_documents(rule_and_news):
+    r = rule_and_news.retriever
+    kinds = {d.id: d.metadata.get("doc_type") for d in r.data.documents}
+    assert sorted(kinds.values()) == ["新闻", "规范性文件"]
+    plain = r.search(QUESTION, k=2, params=replace(r.params, rule_weight=0.0))
+    lifted = r.search(QUESTION, k=2)
+    assert kinds[plain[0].chunk.doc_id] == "新闻", "on words alone the news item comes first"
+    assert kinds[lifted[0].chunk.doc_id] == "规范性文件" and "rule" in lifted[0].ranks
+    assert all("rule" not in h.ranks for h in lifted if kinds[h.chunk.doc_id] == "新闻")
+    # a question about what a text says gets no such lift
+    assert not any("rule" in h.ranks for h in r.search("意见对科技伦理治理提出了哪些要求？", k=5))
+
+
+def test_the_decisive_clause_of_a_rule_question_is_a_rule(rule_and_news):
+    """Even when retrieval puts the news item first, the answer is led by the rule's clause."""
+    from qa.extractive import ExtractiveAnswerer
+
+    r = rule_and_news.retriever
+    words_only = Retriever(r.data, r.embedder, r.tokenizer, replace(r.params, rule_weight=0.0))
+    a = ExtractiveAnswerer(words_only).answer(QUESTION)
+    assert not a.abstained
+    assert a.citations[0].clause == "《关于印发《科技伦理审查办法（试行）》的通知》第四条"
