@@ -109,6 +109,18 @@ def one_line(text: str) -> str:
     return _DIGIT_BREAK.sub(" ", clean(text)).replace("\n", "")
 
 
+_ARTICLE_LABEL = re.compile(r"^\s*第[〇零一二三四五六七八九十百千两0-9]+条(?:之[一二三四五六七八九十]+)?[\s\u3000]*")
+
+
+def without_article_label(text: str) -> str:
+    """``text`` without the article label it opens with, for reading after "根据…第二十八条：".
+
+    >>> without_article_label("第二十八条　敏感个人信息是…"), without_article_label("（二）向境外提供重要数据")
+    ('敏感个人信息是…', '（二）向境外提供重要数据')
+    """
+    return _ARTICLE_LABEL.sub("", text, count=1)
+
+
 def clean(text: str) -> str:
     """Text for indexing and display: invisible characters and markup removed, blanks folded.
 
