@@ -1,7 +1,8 @@
 """Retrieval benchmark on a question set: evidence recall@1/5/10 and MRR@10 (eval/metrics.py) for
-BM25 only, dense only, hybrid, hybrid + direct lookup, + named documents, and the shipped defaults
-(which add document-level evidence, ``doc_weight``), each also "+ rerank" when a reranker is given;
-optionally warm retrieval latency p50/p95 (wall and CPU). One process, one index, no answers, no
+BM25 only, dense only, hybrid, hybrid + direct lookup, + named documents, + the lift of binding
+documents for a question about what to do and of the documents of a place the question names, and
+the shipped defaults (which add document-level evidence, ``doc_weight``), each also "+ rerank"
+when a reranker is given; optionally warm retrieval latency p50/p95 (wall and CPU). One process, one index, no answers, no
 rebuild. Prints Markdown.
 
     python scripts/bench_retrieval.py --index var/index [--cache DIR] [--questions eval/questions.jsonl]
@@ -44,6 +45,8 @@ ROWS: dict[str, frozenset[str] | None] = {
     "hybrid (BM25 + dense)": frozenset({"bm25_weight", "dense_weight"}),
     "hybrid + direct lookup": frozenset({"bm25_weight", "dense_weight", "lookup_weight"}),
     "+ named documents": frozenset({"bm25_weight", "dense_weight", "lookup_weight", "title_weight"}),
+    "+ rules for what-to-do questions, places": frozenset({"bm25_weight", "dense_weight", "lookup_weight",
+                                                          "title_weight", "rule_weight", "place_weight"}),
     "shipped defaults": None,
 }
 
