@@ -49,8 +49,14 @@ def main() -> int:
             verify_answer_text(a.answer, a.citations)
         best = min(best, time.perf_counter() - t0)
     finals = [engine.ask(q) for q in questions]  # with context and the precedence line
-    changed = [a.question for a, f in zip(answers, finals) if not a.abstained and (
-        f.answer.split("\n适用说明：")[0] != a.answer or [c.quote for c in f.citations] != [c.quote for c in a.citations])]
+    def changed_by_engine(a, f) -> bool:
+        """Anything but the 适用说明 line and the precedence clauses it cites (added after a's own)."""
+        head, _, line = f.answer.partition("\n适用说明：")
+        extra = f.citations[len(a.citations):]
+        return (head != a.answer or [c.quote for c in f.citations[:len(a.citations)]] != [c.quote for c in a.citations]
+                or any(f"[{c.marker}]" not in line or verify_quote(c, engine.data.sources) for c in extra))
+
+    changed = [a.question for a, f in zip(answers, finals) if not a.abstained and changed_by_engine(a, f)]
     bad_context = [(f.question, why) for f in finals for x in f.context if (why := verify_quote(x, engine.data.sources))]
     for q in changed:
         print(f"CHANGED by the engine {q}")
