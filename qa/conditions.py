@@ -24,7 +24,9 @@ from ingest.text import cn_to_int, one_line
 _NUMBER = r"(\d+(?:\.\d+)?|[一二两三四五六七八九十百千]+)"
 # one count of persons in a rule: "100万人", "1万人", "10万人"
 _RULE_COUNT = re.compile(_NUMBER + r"\s*(万|千|百)?\s*人")
-_SCENARIO_COUNT = re.compile(r"(?<![几数上成])" + _NUMBER + r"\s*(万|千|百)?\s*(?:多)?\s*(?:名|个|位|人)")
+# "个" counts persons, not "60个工作日", "3个月", "5个试点"
+_SCENARIO_COUNT = re.compile(r"(?<![几数上成])" + _NUMBER + r"\s*(万|千|百)?\s*(?:多)?\s*"
+                             r"(?:名|位|人|个(?!\s*(?:工作日|月|小时|日|天|年|季度|星期|项|条|款|百分点|试点|城市|省|部门)))")
 _ITEM_MARK = re.compile(r"^[（(][一二三四五六七八九十]+[)）]")  # "（四）" before an item's words
 _UNIT = {"万": 10_000, "千": 1_000, "百": 100, None: 1, "": 1}
 _SENSITIVE = re.compile(r"(?<!不含)(?<!不包括)敏感个人信息")

@@ -115,7 +115,9 @@ class ExtractiveAnswerer:
         """The whole chunk when short; else the window of consecutive sentences that covers the
         question's terms best (its numbers and the asked-for kind of figure count extra)."""
         c = hit.chunk
-        limit = self.params.selection.max_quote_chars
+        p = self.params.selection
+        # a question asking several things may need a longer stretch of one clause
+        limit = p.several_quote_chars if asks_several(query) else p.max_quote_chars
         if len(clean(c.text)) <= limit:
             return c.start, c.end
         text = self.sources[c.source].text
@@ -357,7 +359,9 @@ class ExtractiveAnswerer:
                 quote = self.sources[h.chunk.source].text[span[0]:span[1]]
                 if coverage(weights, quote) < p.min_extra_coverage or (kind and not states_figure(quote, kind)):
                     continue
-                if h.chunk.clause_id not in cited and self._adds(quote, out, weights, kind):
+                # the part's own document, not yet cited, is news in itself ("A法和B法…有什么不同")
+                own_doc = h.chunk.doc_id in per_part[i] and h.chunk.doc_id not in {x.chunk.doc_id for x, _ in out}
+                if h.chunk.clause_id not in cited and (own_doc or self._adds(quote, out, weights, kind)):
                     out.append((h, span))
                     cited.add(h.chunk.clause_id)
                 break

@@ -60,6 +60,7 @@ class SelectionParams:
     part_candidates: int = 3  # hits of each part looked at
     part_dense: bool = False  # parts searched by BM25 (and titles, lookup) only; True adds dense retrieval
     max_quote_chars: int = 360
+    several_quote_chars: int = 540  # for a question that asks several things (asks_several)
     count_ratio: float = 0.8  # "哪两份…": each further clause of the decisive one's document covers this share of what it does
 
     def __post_init__(self) -> None:

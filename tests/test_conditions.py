@@ -17,6 +17,7 @@ ART8 = ("关键信息基础设施运营者以外的数据处理者自当年1月1
     ("今年把约8万名用户的账号邮箱（不含敏感信息）同步到海外", 80_000, False),
     ("给美国研发中心传了大约3万名患者的检查报告，这些算敏感个人信息", 30_000, True),
     ("三千名员工的人脸照片要传到境外", 3_000, True),
+    ("约120万个用户的订单数据要发给日本的卖家", 1_200_000, False),
 ])
 def test_scenario_quantity(question, persons, sensitive):
     assert scenario_quantity(question) == Quantity(persons, sensitive)
@@ -27,6 +28,9 @@ def test_no_or_ambiguous_count_gives_none():
     assert scenario_quantity("去年5万人，今年20万人") is None
     # a question quoting a rule's threshold states no count of its own
     assert scenario_quantity("处理一百万人以上个人信息的数据处理者赴国外上市，应当申报什么？") is None
+    # "个" before a unit of time or a thing counts no persons
+    assert scenario_quantity("两部规定都提到“60个工作日”，分别指什么？") is None
+    assert scenario_quantity("备案要在3个月内完成吗？") is None
 
 
 @pytest.mark.parametrize("persons,sensitive,art7,art8", [
