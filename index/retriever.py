@@ -98,11 +98,14 @@ def normalise_query(query: str) -> str:
 
     >>> normalise_query("个保法第13条"), normalise_query("網安法第21條")
     ('个人信息保护法第十三条', '网络安全法第二十一条')
+    >>> normalise_query("数据二十条怎么说")
+    '数据二十条 关于构建数据基础制度更好发挥数据要素作用的意见怎么说'
+
     """
     q = to_simplified(unicodedata.normalize("NFKC", query).strip())
     lowered = q.lower()
     for short, full in ALIASES.items():
-        if short in lowered and full.split()[0] not in q:
+        if short in lowered and full.lower() not in lowered:  # "数据二十条" expands to itself and the title
             i = lowered.index(short)
             q = q[:i] + full + q[i + len(short):]
             lowered = q.lower()
