@@ -363,8 +363,10 @@ class ExtractiveAnswerer:
                 quote = self.sources[h.chunk.source].text[span[0]:span[1]]
                 if coverage(weights, quote) < p.min_extra_coverage or (kind and not states_figure(quote, kind)):
                     continue
-                # the part's own document, not yet cited, is news in itself ("A法和B法…有什么不同")
-                own_doc = h.chunk.doc_id in per_part[i] and h.chunk.doc_id not in {x.chunk.doc_id for x, _ in out}
+                # the document the part names, by title or by place, not yet cited, is news in itself
+                # ("A法和B法…有什么不同", "国务院的意见和贵州省的方案分别…")
+                own_doc = (h.chunk.doc_id in per_part[i] or self._region(h.chunk.doc_id) in places) \
+                    and h.chunk.doc_id not in {x.chunk.doc_id for x, _ in out}
                 if h.chunk.clause_id not in cited and (own_doc or self._adds(quote, out, weights, kind)):
                     out.append((h, span))
                     cited.add(h.chunk.clause_id)
