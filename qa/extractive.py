@@ -69,6 +69,8 @@ class ExtractiveAnswerer:
         self.docs: dict[str, Document] = {d.id: d for d in data.documents}
         self.clauses: dict[str, Clause] = {c.id: c for d in data.documents for c in d.clauses}
         self._by_doc: dict[str, list[Clause]] = {d.id: d.clauses for d in data.documents}
+        # documents with articles or an outline: their unnumbered paragraphs are notices and preambles
+        self._structured = {d.id for d in data.documents if any(c.level != "para" for c in d.clauses)}
         self._terms: TermWeights | None = None
         self._titles = [d.title for d in data.documents] + [t for d in data.documents
                                                             for t in d.metadata.get("subject_titles", [])]
@@ -295,7 +297,7 @@ class ExtractiveAnswerer:
         for h in pool:
             if len(chosen) >= p.max_citations:
                 break
-            if h in chosen or (looked_up and "lookup" in h.ranks):
+            if h in chosen or (looked_up and "lookup" in h.ranks) or self._preamble(h):
                 continue
             terms = found(h)
             if share(terms - have) >= min_gain and share(terms) >= max(p.min_extra_coverage, floor):
@@ -307,7 +309,7 @@ class ExtractiveAnswerer:
             for h in pool:
                 if len(chosen) >= min(wanted, p.max_citations):
                     break
-                if h not in chosen and h.chunk.doc_id == first.chunk.doc_id \
+                if h not in chosen and h.chunk.doc_id == first.chunk.doc_id and not self._preamble(h) \
                         and share(found(h)) >= p.count_ratio * share(found(first)):
                     chosen.append(h)
         return [(h, spans[h.chunk.clause_id]) for h in chosen]
@@ -356,6 +358,8 @@ class ExtractiveAnswerer:
             weights = self.terms.weights(tok(sub))
             kind = expected_figure(sub)  # what this part asks for, not what another part does
             for h in self.retriever.search(sub, k=p.part_candidates, filters=scope, params=lexical):
+                if self._preamble(h):
+                    continue
                 text = h.chunk.text  # the quote lies in it: a chunk that fails the checks needs no quoting
                 if coverage(weights, text) < p.min_extra_coverage or (kind and not states_figure(text, kind)):
                     continue
@@ -372,6 +376,12 @@ class ExtractiveAnswerer:
                     cited.add(h.chunk.clause_id)
                 break
         return out
+
+    def _preamble(self, hit: Hit) -> bool:
+        """Whether ``hit`` is an unnumbered paragraph of a document with articles or an outline
+        (its notice, preamble or cover text): never cited beside the decisive clause."""
+        clause = self.clauses.get(hit.chunk.clause_id)
+        return clause is not None and clause.level == "para" and hit.chunk.doc_id in self._structured
 
     def _region(self, doc_id: str) -> str:
         return (self.docs[doc_id].metadata.get("region") or "") if doc_id in self.docs else ""
