@@ -273,6 +273,8 @@ class ExtractiveAnswerer:
             first = pool[0]
         else:
             eligible = [h for h in pool if figure is None or states_figure(quote(h), figure)] or pool
+            # a document's provisions answer before its notice or preamble does
+            eligible = [h for h in eligible if not self._preamble(h)] or eligible
             if asks_for_rule(query) and not self.retriever.named_documents(query):
                 # what one must or may do is decided by a rule, not by a report about the subject
                 eligible = [h for h in eligible if self.retriever.is_rule(h.chunk.doc_id)] or eligible
@@ -288,7 +290,7 @@ class ExtractiveAnswerer:
         if several and not looked_up:
             # "A办法和B规定分别…": each document the question names answers for itself
             for doc_id in self.retriever.named_documents(query):
-                h = next((h for h in pool if h.chunk.doc_id == doc_id), None)
+                h = next((h for h in pool if h.chunk.doc_id == doc_id and not self._preamble(h)), None)
                 if h is not None and h not in chosen and len(chosen) < p.max_citations:
                     chosen.append(h)
                     have |= found(h)
