@@ -25,7 +25,8 @@ from .abstention import absent_document, absent_source, figure_support, target_y
 from .figures import expected_figure, stated_figures, states_figure
 from .decompose import parts
 from .conditions import Condition, matching, parse_conditions, scenario_quantity
-from .selection import SENTENCE, SelectionParams, TermWeights, asked_count, asks_several, coverage, covered
+from .selection import (SENTENCE, SelectionParams, TermWeights, asked_count, asks_several, coverage, covered,
+                        defined_term, defines, has_content)
 from .types import Answer, Citation, Related
 from .verify import VerificationError, verify_citation  # noqa: F401  (re-exported: moved to qa.verify)
 
@@ -47,9 +48,6 @@ class AnswerParams:
     # IDF-weighted terms: an off-topic question (年终奖, 个人所得税) near some clause's wording
     off_topic_dense: float = 0.86
     off_topic_coverage: float = 0.15
-    # ... or when the question says too little to be answered ("分别", "个人信息": an IDF sum below
-    # this; the lightest of the 262 evaluation questions weighs 19.7)
-    min_question_weight: float = 8.0
     min_figure_share: float = 0.1  # of the question's terms, in the sentence stating an asked-for figure (set on dev)
     figure_depth: int = 5  # hits looked at for that sentence
     selection: SelectionParams = SelectionParams()
@@ -187,7 +185,7 @@ class ExtractiveAnswerer:
         best_weighted = max(coverage(weights, clean(h.chunk.index_text)) for h in hits[:3])
         strong = looked_up or ((dense >= p.min_dense_score or term_cov >= p.min_term_coverage)
                                and (dense >= p.off_topic_dense or best_weighted >= p.off_topic_coverage)
-                               and sum(weights.values()) >= p.min_question_weight)
+                               and has_content(weights))  # "分别", "和相比" ask about nothing
         related = [self._related(h) for h in hits[:k]]
         figure = expected_figure(q)
         absent = None if looked_up else (absent_document(q, self._titles) if figure is not None
@@ -275,6 +273,10 @@ class ExtractiveAnswerer:
             eligible = [h for h in pool if figure is None or states_figure(quote(h), figure)] or pool
             # a document's provisions answer before its notice or preamble does
             eligible = [h for h in eligible if not self._preamble(h)] or eligible
+            term = defined_term(query)
+            if term:
+                # "“重要数据”是怎么界定的？" is answered by the clause that defines it
+                eligible = [h for h in eligible if defines(h.chunk.text, term)] or eligible
             if asks_for_rule(query) and not self.retriever.named_documents(query):
                 # what one must or may do is decided by a rule, not by a report about the subject
                 eligible = [h for h in eligible if self.retriever.is_rule(h.chunk.doc_id)] or eligible

@@ -97,6 +97,41 @@ def asks_several(question: str) -> bool:
     return bool(_SEVERAL.search(question)) or len(re.findall(r"[？?]", question.rstrip("？? "))) >= 1
 
 
+_DEFINED = [
+    re.compile(r"[“\"]([^”\"]{2,20})[”\"](?:的定义|的含义|是怎么界定|是如何界定|怎么界定|如何界定|是怎么定义|怎么定义|如何定义|"
+               r"是指|指的是|是什么意思|什么意思)"),
+    re.compile(r"什么是[“\"]?([\u4e00-\u9fff]{2,12}?)[”\"]?[？?]?$"),
+    re.compile(r"([\u4e00-\u9fff]{2,12}?)(?:是指什么|指的是什么|是什么意思|的定义是什么|的含义是什么)"),
+]
+
+
+def defined_term(question: str) -> str | None:
+    """The term a question asks the definition of ("“重要数据”是怎么界定的？" → 重要数据), if any.
+
+    >>> defined_term("数据出境安全评估办法里的“重要数据”是怎么界定的？"), defined_term("什么是敏感个人信息？")
+    ('重要数据', '敏感个人信息')
+    >>> defined_term("重要数据出境要申报什么？") is None
+    True
+    """
+    for pattern in _DEFINED:
+        m = pattern.search(question.strip())
+        if m:
+            return m.group(1)
+    return None
+
+
+def defines(text: str, term: str) -> bool:
+    """Whether ``text`` defines ``term``: "本办法所称重要数据，是指…", "第二十八条 敏感个人信息是一旦…".
+
+    >>> defines("本办法所称重要数据，是指一旦遭到篡改…", "重要数据"), defines("重要数据的处理者应当…", "重要数据")
+    (True, False)
+    >>> defines("第二十八条　敏感个人信息是一旦泄露…的个人信息", "敏感个人信息")
+    True
+    """
+    t = re.escape(term)
+    return bool(re.search(rf"所称{t}|{t}[”\"]?\s*[，,]?\s*(?:是指|指)|(?:^|[。；：\s条])\s*{t}[”\"]?\s*是", text))
+
+
 class TermWeights:
     """Question terms weighted by inverse document frequency over the indexed texts.
 
@@ -122,6 +157,20 @@ class TermWeights:
         one, 审查 in 科技伦理审查, keeps its own weight: both are asked for)."""
         terms = [t for t in dict.fromkeys(fold(t) for t in tokens) if len(t) >= 2 or t.isdigit()]
         return {t: self._idf(t) for t in terms}
+
+
+# words that say how something is asked, not what about (the tokenizer drops 什么, 哪些, 如何 already)
+ASKING_WORDS = frozenset("分别 各自 相比 对比 比较 区别 不同 差别 两者 二者 以及 还有 还要 多少 多久 为什么 怎样 "
+                         "哪里 哪儿 谁 能否 可否 是不是 有没有".split())
+
+
+def has_content(weights: dict[str, float]) -> bool:
+    """Whether a question's terms say what it is about, beyond how it asks ("分别", "相比").
+
+    >>> has_content({"分别": 4.4}), has_content({"相比": 4.8, "个人信息": 2.8})
+    (False, True)
+    """
+    return any(t not in ASKING_WORDS for t in weights)
 
 
 def covered(weights: dict[str, float], text: str) -> set[str]:

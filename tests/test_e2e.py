@@ -122,7 +122,7 @@ def test_an_article_beyond_the_end_of_a_law_is_not_invented(slice_engine):
     assert "共74条" in a.answer and "没有第九十九条" in a.answer
 
 
-@pytest.mark.parametrize("question", ["分别", "和相比，", "个人信息", "数据" * 50])
+@pytest.mark.parametrize("question", ["分别", "和相比，", "，，，分别？？", "两者有什么区别？"])
 def test_a_question_that_says_too_little_abstains(slice_engine, question):
     a = slice_engine.ask(question)
     assert a.abstained and not a.citations and a.related
@@ -131,3 +131,4 @@ def test_a_question_that_says_too_little_abstains(slice_engine, question):
 def test_a_short_question_that_names_an_article_is_still_answered(slice_engine):
     a = slice_engine.ask("个保法第28条")
     assert not a.abstained and a.citations[0].clause == "《中华人民共和国个人信息保护法》第二十八条"
+    assert not slice_engine.ask("什么是个人信息？").abstained

@@ -78,3 +78,12 @@ def test_a_notice_paragraph_is_never_cited_beside_the_decisive_clause(slice_engi
     assert not any(answerer._preamble(h) for h in article)
     a = slice_engine.ask("数据出境安全评估办法和促进和规范数据跨境流动规定分别是哪天公布、什么时候施行的？")
     assert not any(answerer.clauses[c.clause_id].level == "para" for c in a.citations[1:] if c.clause_id in answerer.clauses)
+
+
+def test_a_definition_question_is_answered_by_the_defining_clause(slice_engine):
+    a = slice_engine.ask("数据出境安全评估办法里的“重要数据”是怎么界定的？")
+    assert not a.abstained
+    assert a.citations[0].clause == "《数据出境安全评估办法》第十九条"
+    assert "所称重要数据" in a.citations[0].quote
+    b = slice_engine.ask("什么是敏感个人信息？")
+    assert b.citations[0].clause == "《中华人民共和国个人信息保护法》第二十八条"
