@@ -100,7 +100,6 @@ def normalise_query(query: str) -> str:
     ('个人信息保护法第十三条', '网络安全法第二十一条')
     >>> normalise_query("数据二十条怎么说")
     '数据二十条 关于构建数据基础制度更好发挥数据要素作用的意见怎么说'
-
     """
     q = to_simplified(unicodedata.normalize("NFKC", query).strip())
     lowered = q.lower()
@@ -312,7 +311,7 @@ class Retriever:
         for i, c in enumerate(data.chunks):
             clause_rows.setdefault(c.clause_id, []).append(i)
         rule_docs = {d.id for d in data.documents if d.metadata.get("doc_type") in RULE_KINDS}
-        self._row_region = [self.docs[c.doc_id].metadata.get("region") or "" if c.doc_id in self.docs else ""
+        self._row_region = [(self.docs[c.doc_id].metadata.get("region") or "") if c.doc_id in self.docs else ""
                             for c in data.chunks]
         self._rule_rows = np.asarray([c.doc_id in rule_docs for c in data.chunks], dtype=bool)
         self._clause_rows = {k: sorted(v, key=lambda r: data.chunks[r].start) for k, v in clause_rows.items()}
@@ -490,19 +489,19 @@ class Retriever:
                 scored["bm25"] = _union(scored["bm25"], self.bm25(expanded, n, inside))
             if cfg.dense_weight > 0:
                 scored["dense"] = _union(scored["dense"], self.dense(q, n, inside))
+        # the rows BM25 or dense found: the lifts below (each the same for every row it lifts) act on them
+        found = list(dict.fromkeys(r for nm in ("bm25", "dense") for r, _ in scored[nm]))
+        if named:
             named_rows = set(inside.tolist())
-            scored["title"] = [(row, 1.0) for row in dict.fromkeys(
-                r for nm in ("bm25", "dense") for r, _ in scored[nm] if r in named_rows)]
+            scored["title"] = [(row, 1.0) for row in found if row in named_rows]
         if cfg.rule_weight > 0 and not lookup and asks_for_rule(q) \
-                and all(self._rule_rows[self._doc_rows[d][0]] for d in named if d in self._doc_rows):
+                and all(self.is_rule(d) for d in named if d in self._doc_rows):
             # a question about what to do is answered by a rule, unless it names a report or news item
-            scored["rule"] = [(row, 1.0) for row in dict.fromkeys(
-                r for nm in ("bm25", "dense") for r, _ in scored[nm]) if self._rule_rows[row]]
+            scored["rule"] = [(row, 1.0) for row in found if self._rule_rows[row]]
         places = places_named(q) if cfg.place_weight > 0 and not lookup else set()
         if places:
             # a question about a place is answered first by that place's own rules
-            scored["place"] = [(row, 1.0) for row in dict.fromkeys(
-                r for nm in ("bm25", "dense") for r, _ in scored[nm]) if self._row_region[row] in places]
+            scored["place"] = [(row, 1.0) for row in found if self._row_region[row] in places]
         weights = {"lookup": cfg.lookup_weight, "bm25": cfg.bm25_weight,
                    "dense": cfg.dense_weight, "title": cfg.title_weight,
                    "rule": cfg.rule_weight, "place": cfg.place_weight}

@@ -7,10 +7,14 @@ split follows the question's surface:
 
 * two questions in one ("…怎么处罚？如果是关基运营者呢？") are two parts; a part that leans on the
   first ("如果…呢", or one too short to stand alone) keeps the first as its context;
-* "A，和B相比，P" compares A with B: the parts are "A，P" and "B，P";
-* otherwise the first phrase that coordinates items ("A、B和C", split at 和/与/及/以及/、 where jieba
-  reads them as words) gives one part per item, with the rest of the question kept around it; a
-  head the first item shares with the others ("科技伦理审查的一般程序、专家复核") is given to each.
+* in a question that says it wants each of several things (分别, 各自, 相比, 区别…):
+  "A，和B相比，P" compares A with B, and the parts are "A，P" and "B，P"; otherwise the first
+  phrase that coordinates items ("A、B和C", split at 和/与/以及/、/跟 where jieba reads them as
+  words, never inside a document title) gives one part per item, with the rest of the question
+  kept around it and what is asked after the last item ("…分别是多久") given to each; a head the
+  first item shares with the others ("科技伦理审查的一般程序、专家复核") is given to each too;
+* a list of asks after what they are about ("…规定了哪项禁止行为、由谁处罚、罚多少") is one part
+  per ask.
 
 >>> from index.tokenize import JiebaTokenizer
 >>> sub_questions("普通项目的跟踪审查间隔和清单项目的跟踪审查间隔分别是多久？", JiebaTokenizer())
@@ -22,8 +26,8 @@ split follows the question's surface:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from index.tokenize import JiebaTokenizer
 
@@ -32,10 +36,10 @@ _CLAUSE = re.compile(r"[^，,：:；;]+[，,：:；;]?")
 _COMPARED = re.compile(r"^(?:和|与|跟|同)(.+?)(?:相比|比较|对比|比)[，,：:；;]?$")
 _LEANS = re.compile(r"^(?:如果|若|那|那么|而|还|另外|同时|此外|再)")
 CONJUNCTIONS = frozenset({"和", "与", "以及", "、", "跟"})  # not 及: "研发及产业化项目" is one item
-# items are split only in a question that says it wants each of them
 # where the last item ends and what is asked of every item begins: "…和B分别要达到多少"
 _TAIL = re.compile(r"分别|各自|都|均|各是|各有|有什么|有何|是什么|是多少|多少|怎么|如何")
 _WH = re.compile(r"哪|谁|什么|多少|怎么|如何|几")
+# items are split only in a question that says it wants each of them
 _EACH = re.compile(r"分别|各自|各是|各有|相比|对比|比较|区别|不同|哪个更|哪个最|两者|二者")
 MIN_PART = 4  # characters of an item that can stand as a question
 MAX_PARTS = 4
@@ -95,10 +99,9 @@ def _asks(question: str) -> list[str]:
     if len(items) < 2 or not all(_WH.search(i) for i in items):
         return []
     first = items[0]
-    at = _WH.search(first).start()
-    lead = head + sep + first[:at]  # what every ask is about
-    context = head + sep if head else first[:at]
-    return [_strip(lead + items[0][at:])] + [_strip(context + i) for i in items[1:]]
+    # what every ask is about: the clauses before the list, else the first ask's words before its question word
+    context = head + sep if head else first[:_WH.search(first).start()]
+    return [_strip(head + sep + first)] + [_strip(context + i) for i in items[1:]]
 
 
 def _split_one(question: str, words: Words, keep: Sequence[str]) -> list[str]:
@@ -107,12 +110,10 @@ def _split_one(question: str, words: Words, keep: Sequence[str]) -> list[str]:
     clauses = [m.group(0) for m in _CLAUSE.finditer(question)]
     for i, clause in enumerate(clauses):
         m = _COMPARED.match(clause.strip())
-        if m and i > 0:
-            rest = clauses[:i - 1] + clauses[i + 1:]
-            a = clauses[:i - 1] + [clauses[i - 1]] + clauses[i + 1:]
+        if m and i > 0 and (i > 1 or clauses[i + 1:]):  # A, "和B相比", and something asked of both
+            a = clauses[:i] + clauses[i + 1:]
             b = clauses[:i - 1] + [m.group(1) + "，"] + clauses[i + 1:]
-            if rest:
-                return [_strip("".join(a)), _strip("".join(b))]
+            return [_strip("".join(a)), _strip("".join(b))]
     for i, clause in enumerate(clauses):
         items = _items(_strip(clause), words, keep)
         if items:

@@ -23,7 +23,7 @@ from ingest.types import Clause, Document
 from . import precedence
 from .abstention import absent_document, absent_source, figure_support, target_years
 from .figures import expected_figure, stated_figures, states_figure
-from .decompose import parts
+from .decompose import parts as question_parts
 from .conditions import Condition, matching, parse_conditions, scenario_quantity
 from .selection import (SENTENCE, SelectionParams, TermWeights, asked_count, asks_several, coverage, covered,
                         defined_term, defines, has_content)
@@ -33,8 +33,6 @@ from .verify import VerificationError, verify_citation  # noqa: F401  (re-export
 _NUM = re.compile(r"\d+(?:\.\d+)?")
 _CLAUSE_PART = re.compile(r"[^，,]+[，,]?")
 _HEADING = re.compile(r"[^。；：:！？!?\n]{1,40}")  # a title line with no sentence of its own
-
-
 NO_BASIS = "语料中未找到依据：现有文件没有能回答这个问题的条款。"
 FIGURE_WORDS = {"amount": "金额或数额", "share": "比例", "date": "日期", "duration": "期限", "count": "数量"}
 
@@ -130,18 +128,18 @@ class ExtractiveAnswerer:
         q_nums = set(_NUM.findall(query))
         total = sum(weights.values()) or 1.0
         # each sentence read once: its terms, the question's numbers in it, its figure, its length
-        parts = []
+        read = []
         for s, e in sents:
             piece = text[s:e]
-            parts.append((covered(weights, piece), q_nums & set(_NUM.findall(piece)),
-                          bool(figure and states_figure(piece, figure)), len(clean(piece))))
+            read.append((covered(weights, piece), q_nums & set(_NUM.findall(piece)),
+                         bool(figure and states_figure(piece, figure)), len(clean(piece))))
         best, best_score = sents[0], -1.0
         for i in range(len(sents)):
             terms: set[str] = set()
             nums: set[str] = set()
             fig, length = False, 0
             for j in range(i, len(sents)):
-                t, n, f, ln = parts[j]
+                t, n, f, ln = read[j]
                 length += ln
                 if length > limit:
                     break
@@ -215,7 +213,7 @@ class ExtractiveAnswerer:
         if not looked_up and asks_several(q):
             chosen = self._parts(q, chosen, figure, filters)
         citations: list[Citation] = []
-        parts: list[str] = []
+        lines: list[str] = []
         for marker, (h, (s, e)) in enumerate(chosen, start=1):
             src = self.sources[h.chunk.source]
             label, clause_id = self._label_for(h.chunk.doc_id, s, e, h.chunk.clause_label)
@@ -225,10 +223,10 @@ class ExtractiveAnswerer:
             verify_citation(cit, self.sources)
             citations.append(cit)
             lead = "根据" if marker == 1 else "另据"
-            parts.append(f"{lead}{label}：{one_line(without_article_label(cit.quote))}[{marker}]")
+            lines.append(f"{lead}{label}：{one_line(without_article_label(cit.quote))}[{marker}]")
         warnings = self.warnings_for([c.doc_id for c in citations])
         cited = {c.clause_id for c in citations}
-        return Answer(question=question, answer="\n".join(parts), abstained=False, citations=citations,
+        return Answer(question=question, answer="\n".join(lines), abstained=False, citations=citations,
                       related=[r for r in related if r.clause_id not in cited], warnings=warnings)
 
     def _asked(self, query: str) -> dict[str, float]:
@@ -241,8 +239,11 @@ class ExtractiveAnswerer:
         """The clauses to cite with their quote spans, decisive first.
 
         The decisive clause is the best candidate by retrieval position (1 - rank / candidates)
-        + ``coverage_weight`` × its quote's coverage; for a figure question, among those whose quote
-        states the figure; a named article (direct lookup) is decisive as retrieved. Each further
+        + ``coverage_weight`` × its quote's coverage, among the candidates that fit: for a figure
+        question, those whose quote states the figure (about what is asked, when some do); a
+        document's provisions before its notice or preamble; for a definition question, the clause
+        that defines the term; for a question about what to do, a rule's clauses before a report's.
+        A named article (direct lookup) is decisive as retrieved. Each further
         candidate, in retrieval order, is cited when its quote adds at least ``min_gain`` of the
         question's weight that the cited quotes lack and covers ``min_extra_coverage`` on its own.
         """
@@ -331,10 +332,10 @@ class ExtractiveAnswerer:
         document is not about ("山东、青海和宁夏分别…")."""
         p = self.params.selection
         tok = self.retriever.tokenizer
-        found = parts(query, tok, self._titles)
-        if len(found) < 2:
+        asked = question_parts(query, tok, self._titles)
+        if len(asked) < 2:
             return chosen
-        subs = [x.text for x in found]
+        subs = [x.text for x in asked]
         named = self.retriever.named_documents(query)
         per_part = [set(self.retriever.named_documents(s)) for s in subs]
         out = list(chosen)
@@ -347,7 +348,7 @@ class ExtractiveAnswerer:
             if len(out) >= p.max_part_citations:
                 break
             scope, docs = filters, frozenset()
-            if not per_part[i] and (found[i].follow_up or not named) and not self._elsewhere(sub, decisive):
+            if not per_part[i] and (asked[i].follow_up or not named) and not self._elsewhere(sub, decisive):
                 docs = frozenset({decisive})
             elif named and not per_part[i]:
                 others = set().union(*(d for j, d in enumerate(per_part) if j != i))
@@ -361,15 +362,17 @@ class ExtractiveAnswerer:
                 scope = replace(filters or Filters(), doc_ids=docs) if docs else filters
             weights = self.terms.weights(tok(sub))
             kind = expected_figure(sub)  # what this part asks for, not what another part does
+
+            def fits(text: str) -> bool:
+                return coverage(weights, text) >= p.min_extra_coverage and (not kind or states_figure(text, kind))
+
             for h in self.retriever.search(sub, k=p.part_candidates, filters=scope, params=lexical):
-                if self._preamble(h):
-                    continue
-                text = h.chunk.text  # the quote lies in it: a chunk that fails the checks needs no quoting
-                if coverage(weights, text) < p.min_extra_coverage or (kind and not states_figure(text, kind)):
+                # the quote lies in the chunk: a chunk that does not fit needs no quoting
+                if self._preamble(h) or not fits(h.chunk.text):
                     continue
                 span = self._quote_span(h, weights, sub, kind)
                 quote = self.sources[h.chunk.source].text[span[0]:span[1]]
-                if coverage(weights, quote) < p.min_extra_coverage or (kind and not states_figure(quote, kind)):
+                if not fits(quote):
                     continue
                 # the document the part names, by title or by place, not yet cited, is news in itself
                 # ("A法和B法…有什么不同", "国务院的意见和贵州省的方案分别…")
@@ -480,8 +483,9 @@ class ExtractiveAnswerer:
             if rule is not None:
                 n = len(cits) + 1
                 cits.append(self._citation(n, doc, rule, rule.start, rule.end, h.score))
+                words = one_line(without_article_label(cits[-1].quote))
                 lines.append(f"检索到的《{h.chunk.doc_title}》{h.chunk.clause_label.split('》')[-1]}另有规定，"
-                             f"但{rule.label}规定二者不一致时适用《{doc.title}》：{one_line(without_article_label(cits[-1].quote))}[{n}]")
+                             f"但{rule.label}规定二者不一致时适用《{doc.title}》：{words}[{n}]")
         for c in cits:
             verify_citation(c, self.sources)
         cited = {c.clause_id for c in cits}

@@ -34,11 +34,10 @@ import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
 
 from ingest.metadata import NORMATIVE
 from ingest.text import one_line, without_article_label
-from ingest.types import Clause, Document
+from ingest.types import Clause, Document, SourceText
 
 from .types import Answer, Citation
 from .verify import verify_answer_text
@@ -246,7 +245,7 @@ def warnings_for(documents: Sequence[Document]) -> list[str]:
 ASKS_WHICH = re.compile(r"为准|哪个适用|适用哪|哪个优先|优先适用|还适用|是否适用|还有效|冲突|不一致|以哪")
 
 
-def _cite(clause: Clause, doc: Document, sources: Mapping[str, Any], marker: int) -> Citation | None:
+def _cite(clause: Clause, doc: Document, sources: Mapping[str, SourceText], marker: int) -> Citation | None:
     """``clause`` (a precedence clause) as a citation, its text quoted exactly from the source."""
     src = sources.get(doc.source)
     if src is None:
@@ -259,15 +258,16 @@ def _cite(clause: Clause, doc: Document, sources: Mapping[str, Any], marker: int
                     clause_id=clause.id, doc_id=doc.id)
 
 
-def explain(answer: Answer, documents: Mapping[str, Document], sources: Mapping[str, Any] | None = None) -> Answer:
+def explain(answer: Answer, documents: Mapping[str, Document],
+            sources: Mapping[str, SourceText] | None = None) -> Answer:
     """``answer`` with the precedence among its documents (cited, and those of its context) in
     ``warnings`` and, as a verified ``适用说明`` line marked with the citations concerned, in the text.
 
-    When the question asks which rule applies (:data:`ASKS_WHICH`), the verdict rests on the
-    prevailing rule's own precedence clause and ``sources`` are given, that clause is cited too and
-    quoted in the line ("《…规定》第十三条：…适用本规定。");
-    a verdict whose precedence clause the answer already cites is not repeated. A line that
-    would not pass :func:`qa.verify.verify_answer_text` is not added (and is logged).
+    When the question asks which rule applies (:data:`ASKS_WHICH`) and the verdict rests on the
+    prevailing rule's own precedence clause, that clause is cited too (given ``sources``) and
+    quoted in the line ("《…规定》第十三条：…适用本规定。"). A verdict whose precedence clause the
+    answer already cites is not repeated. A line that would not pass
+    :func:`qa.verify.verify_answer_text` is not added (and is logged).
     """
     if answer.abstained:
         return answer

@@ -7,7 +7,10 @@ that weight it holds. Each candidate is quoted by its window of sentences that c
 question best; the decisive clause is the best-ranked one (that states the asked-for figure,
 for a figure question); a further clause is cited only for a question that asks for several
 things, when it covers question terms the ones already cited lack — the second half of
-"A和B分别…" — and covers the question as well as the decisive one does.
+"A和B分别…" — and covers the question as well as the decisive one does. Also here: what a
+question asks by its form — how many things (:func:`asked_count`, "哪两份"), the definition of a
+term (:func:`defined_term`, with :func:`defines` for the clause that gives it), anything at all
+(:func:`has_content`).
 
 >>> w = TermWeights(["跟踪审查间隔一般不超过12个月", "应急审查一般在72小时内完成", "专家复核"])
 >>> weights = w.weights(["跟踪", "审查", "间隔", "应急"])
@@ -61,14 +64,14 @@ class SelectionParams:
     part_dense: bool = False  # parts searched by BM25 (and titles, lookup) only; True adds dense retrieval
     max_quote_chars: int = 360
     several_quote_chars: int = 540  # for a question that asks several things (asks_several)
-    count_ratio: float = 0.8  # "哪两份…": each further clause of the decisive one's document covers this share of what it does
+    count_ratio: float = 0.8  # "哪两份…": each further clause of the decisive document covers this share of it
 
     def __post_init__(self) -> None:
         if self.candidates < 1 or self.max_citations < 1 or self.max_quote_chars < 20:
             raise ValueError("candidates and max_citations must be positive, max_quote_chars at least 20")
-        if not all(0.0 <= x <= 1.0 for x in (self.min_gain, self.min_gain_single, self.min_extra_coverage, self.count_ratio,
-                                                   self.extra_ratio)):
-            raise ValueError("min_gain and min_extra_coverage are shares in [0, 1]")
+        if not all(0.0 <= x <= 1.0 for x in (self.min_gain, self.min_gain_single, self.min_extra_coverage,
+                                                   self.extra_ratio, self.count_ratio)):
+            raise ValueError("min_gain, min_extra_coverage, extra_ratio and count_ratio are shares in [0, 1]")
 
 
 _SEVERAL = re.compile(r"分别|各自|各是|各有|相比|对比|比较|区别|不同|哪个更|哪个最|两者|二者|以及|还要|还有|又要|又")
@@ -110,13 +113,17 @@ def defined_term(question: str) -> str | None:
 
     >>> defined_term("数据出境安全评估办法里的“重要数据”是怎么界定的？"), defined_term("什么是敏感个人信息？")
     ('重要数据', '敏感个人信息')
+    >>> defined_term("数据安全法里的核心数据是指什么？")
+    '核心数据'
     >>> defined_term("重要数据出境要申报什么？") is None
     True
     """
-    for pattern in _DEFINED:
+    for n, pattern in enumerate(_DEFINED):
         m = pattern.search(question.strip())
         if m:
-            return m.group(1)
+            # a quoted term as quoted; else what follows the last 的/里 ("数据安全法里的核心数据" → 核心数据)
+            term = m.group(1) if n == 0 else re.split(r"[的里]", m.group(1))[-1]
+            return term if len(term) >= 2 else None
     return None
 
 
