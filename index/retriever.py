@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ingest.metadata import PLACE_NAMES
-from ingest.text import cn_to_int, int_to_cn
+from ingest.text import char_bigrams, cn_to_int, int_to_cn
 from ingest.types import Chunk, Document
 
 from .embedders import Embedder
@@ -264,10 +264,6 @@ class RetrievalParams:
             raise ValueError(f"fusion must be 'weighted' or 'rrf', got {self.fusion!r}")
 
 
-def _bigrams(text: str) -> frozenset[str]:
-    return frozenset(text[i:i + 2] for i in range(len(text) - 1))
-
-
 def _union(a: list[tuple[int, float]], b: list[tuple[int, float]]) -> list[tuple[int, float]]:
     """Two candidate lists of one ranker as one, best score first."""
     best: dict[int, float] = dict(a)
@@ -305,8 +301,9 @@ class Retriever:
         self._doc_rows = {k: np.asarray(v, dtype=np.int64) for k, v in rows.items()}
         names = [(d.title, d.id) for d in data.documents]
         names += [(t, d.id) for d in data.documents for t in d.metadata.get("subject_titles", [])]
+        self.titles = [t for t, _ in names]  # every title and subject title, as printed
         self._titles = sorted(((self._title_key(t), doc_id) for t, doc_id in names), key=lambda t: -len(t[0]))
-        self._title_bigrams = [(key, doc_id, _bigrams(key)) for key, doc_id in self._titles if len(key) >= 4]
+        self._title_bigrams = [(key, doc_id, char_bigrams(key)) for key, doc_id in self._titles if len(key) >= 4]
         clause_rows: dict[str, list[int]] = {}
         for i, c in enumerate(data.chunks):
             clause_rows.setdefault(c.clause_id, []).append(i)
@@ -360,7 +357,7 @@ class Retriever:
         for 《广东省加快数字政府领域通用人工智能应用工作方案》): the share of the title's character
         bigrams found in the query is at least ``title_min_overlap``; only the best-covered titles count."""
         qkey = self._title_key(query)
-        q = _bigrams(qkey)
+        q = char_bigrams(qkey)
         if not q:
             return []
         scored: dict[str, float] = {}

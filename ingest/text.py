@@ -99,6 +99,15 @@ def strip_markup(line: str) -> str:
     return s.strip(" \t\u3000\u00a0\u2002\u2003")
 
 
+def char_bigrams(text: str) -> frozenset[str]:
+    """The character bigrams of ``text``, for matching titles people shorten.
+
+    >>> sorted(char_bigrams("数据法"))
+    ['据法', '数据']
+    """
+    return frozenset(text[i:i + 2] for i in range(len(text) - 1))
+
+
 def one_line(text: str) -> str:
     r""":func:`clean` text as one line: line breaks dropped, except between two numbers
     (a page number before "2023年" must not become "022023年").

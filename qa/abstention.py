@@ -26,6 +26,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from ingest.text import char_bigrams
+
 from .figures import states_figure
 from .selection import SENTENCE, covered, fold
 
@@ -38,10 +40,6 @@ _TITLE_NOISE = re.compile(r"[（(][^）)]*[）)]|[《》“”\"\s]")
 
 def _key(title: str) -> str:
     return _TITLE_NOISE.sub("", fold(title))
-
-
-def _bigrams(text: str) -> set[str]:
-    return {text[i:i + 2] for i in range(len(text) - 1)}
 
 
 # a document the question takes as its source: "按照人脸识别技术应用安全管理办法，…", "根据…规定"
@@ -61,9 +59,9 @@ def absent_source(question: str, titles: Iterable[str], min_share: float = 0.5) 
 
 
 def _absent(names: list[str], titles: Iterable[str], min_share: float) -> str | None:
-    keys = [_bigrams(_key(t)) for t in titles]
+    keys = [char_bigrams(_key(t)) for t in titles]
     for name in names:
-        grams = _bigrams(_key(name))
+        grams = char_bigrams(_key(name))
         if len(grams) < 5:
             continue
         if max((len(grams & t) / len(grams) for t in keys), default=0.0) < min_share:

@@ -68,8 +68,6 @@ class ExtractiveAnswerer:
         # documents with articles or an outline: their unnumbered paragraphs are notices and preambles
         self._structured = {d.id for d in data.documents if any(c.level != "para" for c in d.clauses)}
         self._terms: TermWeights | None = None
-        self._titles = [d.title for d in data.documents] + [t for d in data.documents
-                                                            for t in d.metadata.get("subject_titles", [])]
 
     @property
     def terms(self) -> TermWeights:
@@ -186,8 +184,8 @@ class ExtractiveAnswerer:
                                and has_content(weights))  # "分别", "和相比" ask about nothing
         related = [self._related(h) for h in hits[:k]]
         figure = expected_figure(q)
-        absent = None if looked_up else (absent_document(q, self._titles) if figure is not None
-                                          else absent_source(q, self._titles))
+        absent = None if looked_up else (absent_document(q, self.retriever.titles) if figure is not None
+                                          else absent_source(q, self.retriever.titles))
         if absent:
             return Answer(question=question, answer=f"{NO_BASIS}语料中没有《{absent}》的文本。", abstained=True,
                           related=related)
@@ -332,7 +330,7 @@ class ExtractiveAnswerer:
         document is not about ("山东、青海和宁夏分别…")."""
         p = self.params.selection
         tok = self.retriever.tokenizer
-        asked = question_parts(query, tok, self._titles)
+        asked = question_parts(query, tok, self.retriever.titles)
         if len(asked) < 2:
             return chosen
         subs = [x.text for x in asked]
