@@ -130,6 +130,15 @@ def without_article_label(text: str) -> str:
     return _ARTICLE_LABEL.sub("", text, count=1)
 
 
+def quote_line(quote: str) -> str:
+    r"""A quote as it reads after "根据…第二十八条：" in an answer: one line, its own article label dropped.
+
+    >>> quote_line("第二十八条　敏感个人信息是\n一旦泄露…")
+    '敏感个人信息是一旦泄露…'
+    """
+    return one_line(without_article_label(quote))
+
+
 def clean(text: str) -> str:
     """Text for indexing and display: invisible characters and markup removed, blanks folded.
 

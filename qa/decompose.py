@@ -17,6 +17,8 @@ split follows the question's surface:
   per ask.
 
 >>> from index.tokenize import JiebaTokenizer
+
+from .selection import EACH_WORDS
 >>> sub_questions("普通项目的跟踪审查间隔和清单项目的跟踪审查间隔分别是多久？", JiebaTokenizer())
 ['普通项目的跟踪审查间隔分别是多久', '清单项目的跟踪审查间隔分别是多久']
 >>> sub_questions("向境外提供重要数据，和不履行数据安全保护义务相比，罚款有什么不同？", JiebaTokenizer())
@@ -31,6 +33,8 @@ from dataclasses import dataclass
 
 from index.tokenize import JiebaTokenizer
 
+from .selection import EACH_WORDS
+
 _ASK_END = re.compile(r"[？?]+")
 _CLAUSE = re.compile(r"[^，,：:；;]+[，,：:；;]?")
 _COMPARED = re.compile(r"^(?:和|与|跟|同)(.+?)(?:相比|比较|对比|比)[，,：:；;]?$")
@@ -40,7 +44,7 @@ CONJUNCTIONS = frozenset({"和", "与", "以及", "、", "跟"})  # not 及: "�
 _TAIL = re.compile(r"分别|各自|都|均|各是|各有|有什么|有何|是什么|是多少|多少|怎么|如何")
 _WH = re.compile(r"哪|谁|什么|多少|怎么|如何|几")
 # items are split only in a question that says it wants each of them
-_EACH = re.compile(r"分别|各自|各是|各有|相比|对比|比较|区别|不同|哪个更|哪个最|两者|二者")
+_EACH = re.compile(EACH_WORDS)
 MIN_PART = 4  # characters of an item that can stand as a question
 MAX_PARTS = 4
 

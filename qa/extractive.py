@@ -17,7 +17,7 @@ import numpy as np
 
 from index.intent import asks_for_rule
 from index.retriever import Filters, Hit, Retriever, expand_query, normalise_query, places_named
-from ingest.text import clean, int_to_cn, one_line, without_article_label
+from ingest.text import clean, int_to_cn, one_line, quote_line
 from ingest.types import Clause, Document
 
 from . import precedence
@@ -221,7 +221,7 @@ class ExtractiveAnswerer:
             verify_citation(cit, self.sources)
             citations.append(cit)
             lead = "根据" if marker == 1 else "另据"
-            lines.append(f"{lead}{label}：{one_line(without_article_label(cit.quote))}[{marker}]")
+            lines.append(f"{lead}{label}：{quote_line(cit.quote)}[{marker}]")
         warnings = self.warnings_for([c.doc_id for c in citations])
         cited = {c.clause_id for c in citations}
         return Answer(question=question, answer="\n".join(lines), abstained=False, citations=citations,
@@ -474,14 +474,14 @@ class ExtractiveAnswerer:
         if article is not item and lead_end > 0 and article.start + lead_end < item.start:
             # the article's lead-in says what follows from the condition
             cits.append(self._citation(2, doc, article, article.start, article.start + lead_end + 1, h.score))
-            lines.append(f"该条规定：{one_line(without_article_label(cits[1].quote))}[2]")
+            lines.append(f"该条规定：{quote_line(cits[1].quote)}[2]")
         lines.append(f"所述情形符合其中“{cond.text}”这一条件[1]。")
         if doc.id != h.chunk.doc_id:
             rule = self._precedence_clause(doc, h.chunk.doc_title)
             if rule is not None:
                 n = len(cits) + 1
                 cits.append(self._citation(n, doc, rule, rule.start, rule.end, h.score))
-                words = one_line(without_article_label(cits[-1].quote))
+                words = quote_line(cits[-1].quote)
                 lines.append(f"检索到的《{h.chunk.doc_title}》{h.chunk.clause_label.split('》')[-1]}另有规定，"
                              f"但{rule.label}规定二者不一致时适用《{doc.title}》：{words}[{n}]")
         for c in cits:

@@ -36,7 +36,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from ingest.metadata import NORMATIVE
-from ingest.text import one_line, without_article_label
+from ingest.text import quote_line
 from ingest.types import Clause, Document, SourceText
 
 from .types import Answer, Citation
@@ -290,7 +290,7 @@ def explain(answer: Answer, documents: Mapping[str, Document],
         quote_rule = v.clause is not None and sources is not None and bool(ASKS_WHICH.search(answer.question))
         rule = _cite(v.clause, v.prevails, sources, len(citations) + 1) if quote_rule else None
         if rule is not None:
-            line += f"{rule.clause}：{one_line(without_article_label(rule.quote))}[{rule.marker}]"
+            line += f"{rule.clause}：{quote_line(rule.quote)}[{rule.marker}]"
         check = verify_answer_text(line, citations + ([rule] if rule else []))
         if check.ok:
             lines.append(line)

@@ -74,7 +74,10 @@ class SelectionParams:
             raise ValueError("min_gain, min_extra_coverage, extra_ratio and count_ratio are shares in [0, 1]")
 
 
-_SEVERAL = re.compile(r"分别|各自|各是|各有|相比|对比|比较|区别|不同|哪个更|哪个最|两者|二者|以及|还要|还有|又要|又")
+# words by which a question says it wants each of several things (qa.decompose splits only on these) ...
+EACH_WORDS = r"分别|各自|各是|各有|相比|对比|比较|区别|不同|哪个更|哪个最|两者|二者"
+# ... and those by which it adds one more
+_SEVERAL = re.compile(EACH_WORDS + r"|以及|还要|还有|又要|又")
 _COUNT = re.compile(r"哪([两二三四])(?:份|项|种|个|类|条|部)")
 _COUNTS = {"两": 2, "二": 2, "三": 3, "四": 4}
 
