@@ -26,7 +26,7 @@ from ingest.types import Clause, Document, SourceText
 from ingest.xref import ReferenceResolver
 
 from .types import Answer, Citation, ContextClause
-from .verify import verify_quote
+from .verify import quoted, verify_quote
 
 log = logging.getLogger(__name__)
 
@@ -132,9 +132,9 @@ class ContextFinder:
         src = self.sources.get(doc.source)
         if src is None:
             return None
-        quote = src.text[t.start:t.end].rstrip()
+        quote, end = quoted(src, t.start, t.end)
         x = ContextClause(marker=marker, ref=ref, doc_title=doc.title, clause=t.label, quote=quote,
-                          source=doc.source, page=src.page_at(t.start), start=t.start, end=t.start + len(quote),
+                          source=doc.source, page=src.page_at(t.start), start=t.start, end=end,
                           clause_id=t.id, doc_id=doc.id)
         problem = verify_quote(x, self.sources)
         if problem:

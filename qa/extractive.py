@@ -28,7 +28,7 @@ from .conditions import Condition, matching, parse_conditions, scenario_quantity
 from .selection import (SENTENCE, SelectionParams, TermWeights, asked_count, asks_several, coverage, covered,
                         defined_term, defines, has_content)
 from .types import Answer, Citation, Related
-from .verify import VerificationError, verify_citation  # noqa: F401  (re-exported: moved to qa.verify)
+from .verify import VerificationError, cite_clause, verify_citation  # the first and last re-exported (moved to qa.verify)
 
 _NUM = re.compile(r"\d+(?:\.\d+)?")
 _CLAUSE_PART = re.compile(r"[^，,]+[，,]?")
@@ -493,11 +493,10 @@ class ExtractiveAnswerer:
 
     def _citation(self, marker: int, doc: Document, clause: Clause, start: int, end: int, score: float) -> Citation:
         """A citation of ``source[start:end]`` (trailing space trimmed) labelled with ``clause``."""
-        src = self.sources[doc.source]
-        quote = src.text[start:end].rstrip()
-        return Citation(marker=marker, doc_title=doc.title, clause=clause.label, quote=quote, source=doc.source,
-                        page=src.page_at(start), start=start, end=start + len(quote), score=round(score, 4),
-                        clause_id=clause.id, doc_id=doc.id)
+        cit = cite_clause(marker, doc, clause, self.sources, start, end, score)
+        if cit is None:
+            raise VerificationError(f"{clause.label}: nothing to quote at {doc.source}:{start}-{end}")
+        return cit
 
     def _missing_article(self, query: str, hits: list[Hit], filters=None) -> str | None:
         """When the query names an article its law does not have, say so ("《…》共55条，没有第五十八条");

@@ -39,8 +39,8 @@ from ingest.metadata import NORMATIVE
 from ingest.text import quote_line
 from ingest.types import Clause, Document, SourceText
 
-from .types import Answer, Citation
-from .verify import verify_answer_text
+from .types import Answer
+from .verify import cite_clause, verify_answer_text
 
 log = logging.getLogger(__name__)
 
@@ -245,19 +245,6 @@ def warnings_for(documents: Sequence[Document]) -> list[str]:
 ASKS_WHICH = re.compile(r"为准|哪个适用|适用哪|哪个优先|优先适用|还适用|是否适用|还有效|冲突|不一致|以哪")
 
 
-def _cite(clause: Clause, doc: Document, sources: Mapping[str, SourceText], marker: int) -> Citation | None:
-    """``clause`` (a precedence clause) as a citation, its text quoted exactly from the source."""
-    src = sources.get(doc.source)
-    if src is None:
-        return None
-    quote = src.text[clause.start:clause.end].rstrip()
-    if not quote.strip():
-        return None
-    return Citation(marker=marker, doc_title=doc.title, clause=clause.label, quote=quote, source=doc.source,
-                    page=src.page_at(clause.start), start=clause.start, end=clause.start + len(quote), score=0.0,
-                    clause_id=clause.id, doc_id=doc.id)
-
-
 def explain(answer: Answer, documents: Mapping[str, Document],
             sources: Mapping[str, SourceText] | None = None) -> Answer:
     """``answer`` with the precedence among its documents (cited, and those of its context) in
@@ -288,7 +275,7 @@ def explain(answer: Answer, documents: Mapping[str, Document],
         markers = sorted(set(marker_of[v.yields.id][:1] + marker_of[v.prevails.id][:1]))
         line = v.sentence + "".join(f"[{m}]" for m in markers) + "。"
         quote_rule = v.clause is not None and sources is not None and bool(ASKS_WHICH.search(answer.question))
-        rule = _cite(v.clause, v.prevails, sources, len(citations) + 1) if quote_rule else None
+        rule = cite_clause(len(citations) + 1, v.prevails, v.clause, sources) if quote_rule else None
         if rule is not None:
             line += f"{rule.clause}：{quote_line(rule.quote)}[{rule.marker}]"
         check = verify_answer_text(line, citations + ([rule] if rule else []))

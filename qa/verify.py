@@ -30,7 +30,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 
 from ingest.text import cn_to_int
-from ingest.types import SourceText
+from ingest.types import Clause, Document, SourceText
 
 from .types import Answer, Citation, ContextClause
 
@@ -58,6 +58,28 @@ def verify_quote(c: Citation | ContextClause, sources: Mapping[str, SourceText])
     if src.text[c.start:c.end] != c.quote:
         return f"citation [{c.marker}] {c.clause}: quote is not the source text at {c.start}:{c.end}"
     return None
+
+
+def quoted(src: SourceText, start: int, end: int) -> tuple[str, int]:
+    """The quote of ``src.text[start:end]`` with its trailing blank trimmed, and where it ends."""
+    quote = src.text[start:end].rstrip()
+    return quote, start + len(quote)
+
+
+def cite_clause(marker: int, doc: Document, clause: Clause, sources: Mapping[str, SourceText],
+                start: int | None = None, end: int | None = None, score: float = 0.0) -> Citation | None:
+    """A citation labelled with ``clause`` that quotes ``doc``'s source at ``start:end`` (the whole
+    clause by default) exactly; None when the source is not held or the span is blank."""
+    src = sources.get(doc.source)
+    start = clause.start if start is None else start
+    if src is None:
+        return None
+    quote, stop = quoted(src, start, clause.end if end is None else end)
+    if not quote.strip():
+        return None
+    return Citation(marker=marker, doc_title=doc.title, clause=clause.label, quote=quote, source=doc.source,
+                    page=src.page_at(start), start=start, end=stop, score=round(score, 4), clause_id=clause.id,
+                    doc_id=doc.id)
 
 
 def verify_citation(c: Citation, sources: Mapping[str, SourceText]) -> None:
