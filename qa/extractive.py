@@ -11,6 +11,7 @@ source text at its span.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -195,21 +196,22 @@ class ExtractiveAnswerer:
         if decisive is not None:
             return self._threshold_answer(question, decisive, related)
         pool = hits[:self.params.selection.candidates]
+        named = [] if looked_up else self.retriever.named_documents(q)
+        asked = self._asked(q) if figure is not None else None
         if figure is not None and not looked_up:
             # a question asking for an amount, share, date or duration needs a sentence that states one
             # about what it asks, in the documents it names when it names any, else in those of the
             # places it names ("江苏…多少亿元" is not answered by a 山东 plan)
-            named = set(self.retriever.named_documents(q))
             places = places_named(q)
             scope = ([h for h in hits if h.chunk.doc_id in named]
                      or [h for h in hits if self._region(h.chunk.doc_id) in places] or hits)
             if not figure_support([(h.chunk.text, h.chunk.doc_title) for h in scope[:self.params.figure_depth]],
-                                  figure, self._asked(q), self.params.min_figure_share, target_years(q)):
+                                  figure, asked, self.params.min_figure_share, target_years(q)):
                 return Answer(question=question, answer=f"{NO_BASIS}检索到的条款都没有给出所问的{FIGURE_WORDS[figure]}。",
                               abstained=True, related=related)
-        chosen = self._choose(q, pool, weights, figure, looked_up, self._asked(q) if figure else None)
+        chosen = self._choose(q, pool, weights, figure, looked_up, asked, named)
         if not looked_up and asks_several(q):
-            chosen = self._parts(q, chosen, figure, filters)
+            chosen = self._parts(q, chosen, figure, named, filters)
         citations: list[Citation] = []
         lines: list[str] = []
         for marker, (h, (s, e)) in enumerate(chosen, start=1):
@@ -233,7 +235,8 @@ class ExtractiveAnswerer:
         return self.terms.weights(self.retriever.tokenizer(expand_query(query, self.retriever.synonyms)))
 
     def _choose(self, query: str, pool: list[Hit], weights: dict[str, float], figure: str | None,
-                looked_up: bool, asked: dict[str, float] | None = None) -> list[tuple[Hit, tuple[int, int]]]:
+                looked_up: bool, asked: dict[str, float] | None = None,
+                named: Sequence[str] = ()) -> list[tuple[Hit, tuple[int, int]]]:
         """The clauses to cite with their quote spans, decisive first.
 
         The decisive clause is the best candidate by retrieval position (1 - rank / candidates)
@@ -250,8 +253,8 @@ class ExtractiveAnswerer:
         pool = [h for h in pool if not _HEADING.fullmatch(clean(h.chunk.text))] or pool
         spans = {}
         for h in pool:
-            named = self._named_part(query, h) if looked_up and h is pool[0] else None
-            spans[h.chunk.clause_id] = ((named.start, named.start + len(named.text.rstrip())) if named
+            part = self._named_part(query, h) if looked_up and h is pool[0] else None
+            spans[h.chunk.clause_id] = ((part.start, part.start + len(part.text.rstrip())) if part
                                         else self._quote_span(h, weights, query, figure))
 
         def quote(h: Hit) -> str:
@@ -276,7 +279,7 @@ class ExtractiveAnswerer:
             if term:
                 # "“重要数据”是怎么界定的？" is answered by the clause that defines it
                 eligible = [h for h in eligible if defines(h.chunk.text, term)] or eligible
-            if asks_for_rule(query) and not self.retriever.named_documents(query):
+            if asks_for_rule(query) and not named:
                 # what one must or may do is decided by a rule, not by a report about the subject
                 eligible = [h for h in eligible if self.retriever.is_rule(h.chunk.doc_id)] or eligible
             if figure is not None and asked:
@@ -290,7 +293,7 @@ class ExtractiveAnswerer:
         several = asks_several(query)
         if several and not looked_up:
             # "A办法和B规定分别…": each document the question names answers for itself
-            for doc_id in self.retriever.named_documents(query):
+            for doc_id in named:
                 h = next((h for h in pool if h.chunk.doc_id == doc_id and not self._preamble(h)), None)
                 if h is not None and h not in chosen and len(chosen) < p.max_citations:
                     chosen.append(h)
@@ -318,7 +321,7 @@ class ExtractiveAnswerer:
         return [(h, spans[h.chunk.clause_id]) for h in chosen]
 
     def _parts(self, query: str, chosen: list[tuple[Hit, tuple[int, int]]], figure: str | None,
-               filters: Filters | None = None) -> list[tuple[Hit, tuple[int, int]]]:
+               named: Sequence[str], filters: Filters | None = None) -> list[tuple[Hit, tuple[int, int]]]:
         """``chosen`` and, for a question that asks several things (:mod:`qa.decompose`), the
         clause each part finds when asked on its own: the best of its first ``part_candidates``
         hits whose quote covers ``min_extra_coverage`` of the part (and states the asked-for
@@ -330,11 +333,10 @@ class ExtractiveAnswerer:
         document is not about ("山东、青海和宁夏分别…")."""
         p = self.params.selection
         tok = self.retriever.tokenizer
-        asked = question_parts(query, tok, self.retriever.titles)
-        if len(asked) < 2:
+        pieces = question_parts(query, tok, self.retriever.titles)
+        if len(pieces) < 2:
             return chosen
-        subs = [x.text for x in asked]
-        named = self.retriever.named_documents(query)
+        subs = [x.text for x in pieces]
         per_part = [set(self.retriever.named_documents(s)) for s in subs]
         out = list(chosen)
         cited = {h.chunk.clause_id for h, _ in out}
@@ -346,7 +348,7 @@ class ExtractiveAnswerer:
             if len(out) >= p.max_part_citations:
                 break
             scope, docs = filters, frozenset()
-            if not per_part[i] and (asked[i].follow_up or not named) and not self._elsewhere(sub, decisive):
+            if not per_part[i] and (pieces[i].follow_up or not named) and not self._elsewhere(sub, decisive):
                 docs = frozenset({decisive})
             elif named and not per_part[i]:
                 others = set().union(*(d for j, d in enumerate(per_part) if j != i))
