@@ -5,7 +5,7 @@ regulation or normative document — not by a report or a news item that discuss
 :func:`asks_for_rule` recognises such a question: someone who acts (我们, 一家公司, 平台, 处理者)
 and an ask about what they must, may or may not do (需要…吗, 能不能, 合规吗, 怎么处罚).
 
->>> asks_for_rule("我们App想拿用户手机号做短信营销，还需要再问用户吗？")
+>>> asks_for_rule("我们App想把用户通讯录上传到服务器，需要再问用户吗？")
 True
 >>> asks_for_rule("全国数据资源调查报告显示2022年数据产量是多少？")
 False

@@ -1,28 +1,28 @@
 """A question that asks several things, split into questions that ask one each.
 
-Retrieval ranks clauses against the whole question, so for "普通项目和清单项目的跟踪审查间隔分别是
+Retrieval ranks clauses against the whole question, so for "一般项目和清单项目的审查时限分别是
 多久？" the clause about the list wins and the clause about the ordinary project, which shares every
 word the other one has, adds nothing new. Asked on its own, each part finds its own clause. The
 split follows the question's surface:
 
-* two questions in one ("…怎么处罚？如果是关基运营者呢？") are two parts; a part that leans on the
+* two questions in one ("…怎么处罚？如果情节严重呢？") are two parts; a part that leans on the
   first ("如果…呢", or one too short to stand alone) keeps the first as its context;
 * in a question that says it wants each of several things (分别, 各自, 相比, 区别…):
   "A，和B相比，P" compares A with B, and the parts are "A，P" and "B，P"; otherwise the first
   phrase that coordinates items ("A、B和C", split at 和/与/以及/、/跟 where jieba reads them as
   words, never inside a document title) gives one part per item, with the rest of the question
   kept around it and what is asked after the last item ("…分别是多久") given to each; a head the
-  first item shares with the others ("科技伦理审查的一般程序、专家复核") is given to each too;
+  first item shares with the others ("数据出境的安全评估、标准合同") is given to each too;
 * a list of asks after what they are about ("…规定了哪项禁止行为、由谁处罚、罚多少") is one part
   per ask.
 
 >>> from index.tokenize import JiebaTokenizer
 
 from .selection import EACH_WORDS
->>> sub_questions("普通项目的跟踪审查间隔和清单项目的跟踪审查间隔分别是多久？", JiebaTokenizer())
-['普通项目的跟踪审查间隔分别是多久', '清单项目的跟踪审查间隔分别是多久']
->>> sub_questions("向境外提供重要数据，和不履行数据安全保护义务相比，罚款有什么不同？", JiebaTokenizer())
-['向境外提供重要数据，罚款有什么不同', '不履行数据安全保护义务，罚款有什么不同']
+>>> sub_questions("普通数据和核心数据分别怎么保护？", JiebaTokenizer())
+['普通数据分别怎么保护', '核心数据分别怎么保护']
+>>> sub_questions("违法向境外提供重要数据，和拒不配合数据调取相比，罚款有什么不同？", JiebaTokenizer())
+['违法向境外提供重要数据，罚款有什么不同', '拒不配合数据调取，罚款有什么不同']
 """
 
 from __future__ import annotations
@@ -130,7 +130,7 @@ def _split_one(question: str, words: Words, keep: Sequence[str]) -> list[str]:
 @dataclass(frozen=True)
 class Part:
     """One thing a question asks. ``follow_up``: a question of its own after the first
-    ("…怎么处罚？如果是关基运营者呢？"), which asks about the same subject."""
+    ("…怎么处罚？如果情节严重呢？"), which asks about the same subject."""
 
     text: str
     follow_up: bool = False

@@ -85,7 +85,7 @@ _COUNTS = {"两": 2, "二": 2, "三": 3, "四": 4}
 def asked_count(question: str) -> int | None:
     """How many things a question asks for by number ("哪两份报告…" → 2), if it says.
 
-    >>> asked_count("重要数据处理者每年有哪两份报告要在1月31日前报送？"), asked_count("有哪些情形？")
+    >>> asked_count("平台每季度要向监管部门提交哪两份材料？"), asked_count("有哪些情形？")
     (2, None)
     """
     m = _COUNT.search(question)
@@ -95,7 +95,7 @@ def asked_count(question: str) -> int | None:
 def asks_several(question: str) -> bool:
     """Whether a question asks for several things at once: "A和B分别…", "…相比", two questions in one.
 
-    >>> asks_several("普通项目和清单项目的跟踪审查间隔分别是多久？"), asks_several("有强制约束力吗？试行期多长？")
+    >>> asks_several("普通数据和核心数据分别怎么保护？"), asks_several("有强制约束力吗？有效期多长？")
     (True, True)
     >>> asks_several("数据出境安全评估的申报情形有哪些？")
     False
@@ -114,8 +114,8 @@ _DEFINED = [
 def defined_term(question: str) -> str | None:
     """The term a question asks the definition of ("“重要数据”是怎么界定的？" → 重要数据), if any.
 
-    >>> defined_term("数据出境安全评估办法里的“重要数据”是怎么界定的？"), defined_term("什么是敏感个人信息？")
-    ('重要数据', '敏感个人信息')
+    >>> defined_term("网络安全法里的“网络数据”是怎么界定的？"), defined_term("什么是敏感个人信息？")
+    ('网络数据', '敏感个人信息')
     >>> defined_term("数据安全法里的核心数据是指什么？")
     '核心数据'
     >>> defined_term("重要数据出境要申报什么？") is None

@@ -150,7 +150,7 @@ def docs_by_id(docs):
 
 
 def test_asked_which_rule_applies_the_answer_quotes_the_precedence_clause(slice_engine):
-    q = "数据出境安全评估办法和促进和规范数据跨境流动规定对评估结果的有效期规定有什么不同？现在以哪个为准？"
+    q = "数据出境安全评估办法和促进和规范数据跨境流动规定对评估结果期满后的续期规定不同，以哪个为准？"
     a = slice_engine.ask(q)
     rule = [c for c in a.citations if c.clause == "《促进和规范数据跨境流动规定》第十三条"]
     assert rule, "the rule's own precedence clause is cited"
@@ -158,6 +158,6 @@ def test_asked_which_rule_applies_the_answer_quotes_the_precedence_clause(slice_
     assert slice_engine.data.sources[rule[0].source].text[rule[0].start:rule[0].end] == rule[0].quote
     assert f"[{rule[0].marker}]" in a.answer
     # not asked which applies: the 适用说明 line names the clause, without quoting it
-    b = slice_engine.ask("数据出境安全评估办法和促进和规范数据跨境流动规定对评估结果的有效期分别怎么规定？")
+    b = slice_engine.ask("数据出境安全评估办法和促进和规范数据跨境流动规定对评估结果期满后的续期分别怎么规定？")
     assert "适用说明" in b.answer
     assert not any(c.clause == "《促进和规范数据跨境流动规定》第十三条" for c in b.citations)

@@ -93,7 +93,7 @@ def test_a_question_in_traditional_characters_finds_the_same_clauses(slice_engin
 
 
 @pytest.mark.parametrize("question,rule", [
-    ("我们App想拿用户手机号做短信营销，还需要再问用户吗？", True),
+    ("我们App想把用户通讯录上传到服务器，需要再问用户吗？", True),
     ("一家医院把病历传到境外云服务商，违反规定吗？", True),
     ("全国数据资源调查报告显示2022年数据产量是多少？", False),
     ("数据二十条提出了哪些基础制度？", False),
