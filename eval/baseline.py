@@ -18,7 +18,7 @@ import numpy as np
 
 from index.builder import build_bm25
 from index.cache import EmbeddingCache
-from index.fusion import reciprocal_rank_fusion
+from retrieval.fusion import reciprocal_rank_fusion
 from index.tokenize import JiebaTokenizer
 from qa.types import Answer, Citation
 

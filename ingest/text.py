@@ -10,6 +10,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from functools import cached_property
 
 CN_DIGITS = "零〇一二三四五六七八九十百千两"
@@ -118,27 +119,6 @@ def one_line(text: str) -> str:
     return _DIGIT_BREAK.sub(" ", clean(text)).replace("\n", "")
 
 
-_ARTICLE_LABEL = re.compile(r"^\s*第[〇零一二三四五六七八九十百千两0-9]+条(?:之[一二三四五六七八九十]+)?[\s\u3000]*")
-
-
-def without_article_label(text: str) -> str:
-    """``text`` without the article label it opens with, for reading after "根据…第二十八条：".
-
-    >>> without_article_label("第二十八条　敏感个人信息是…"), without_article_label("（二）向境外提供重要数据")
-    ('敏感个人信息是…', '（二）向境外提供重要数据')
-    """
-    return _ARTICLE_LABEL.sub("", text, count=1)
-
-
-def quote_line(quote: str) -> str:
-    r"""A quote as it reads after "根据…第二十八条：" in an answer: one line, its own article label dropped.
-
-    >>> quote_line("第二十八条　敏感个人信息是\n一旦泄露…")
-    '敏感个人信息是一旦泄露…'
-    """
-    return one_line(without_article_label(quote))
-
-
 def clean(text: str) -> str:
     """Text for indexing and display: invisible characters and markup removed, blanks folded.
 
@@ -191,6 +171,50 @@ def cn_to_int(s: str) -> int | None:
         else:
             return None
     return total + cur
+
+
+CN_MULTIPLIERS = {"十": 10, "百": 100, "千": 1000, "万": 10_000, "亿": 100_000_000}
+
+
+def cn_number(s: str) -> Decimal | None:
+    """A Chinese numeral — with 万/亿 sections, 点 decimals, or digit by digit — as a Decimal.
+
+    >>> [str(cn_number(s)) for s in ("一百万", "五千万", "二〇二四", "三十", "零点五", "一亿五千万")]
+    ['1000000', '50000000', '2024', '30', '0.5', '150000000']
+    """
+    s = s.strip()
+    if not s:
+        return None
+    frac = ""
+    if "点" in s:
+        s, frac = s.split("点", 1)
+        frac_digits = [cn_to_int(ch) for ch in frac]
+        if any(d is None or d > 9 for d in frac_digits):
+            return None
+        frac = "".join(str(d) for d in frac_digits)
+    if not any(ch in CN_MULTIPLIERS for ch in s) and len(s) > 1:  # 二〇二四: digit by digit
+        digits = [cn_to_int(ch) for ch in s]
+        if any(d is None or d > 9 for d in digits):
+            return None
+        whole = int("".join(str(d) for d in digits))
+    else:
+        whole, rest = 0, s
+        for big in ("亿", "万"):
+            if big in rest:
+                head, rest = rest.split(big, 1)
+                n = cn_to_int(head) if head else 1
+                if n is None:
+                    return None
+                whole += n * CN_MULTIPLIERS[big]
+        if rest:
+            n = cn_to_int(rest)
+            if n is None:
+                return None
+            whole += n
+    try:
+        return Decimal(f"{whole}.{frac}" if frac else str(whole))
+    except InvalidOperation:  # pragma: no cover - the digits above are checked
+        return None
 
 
 def int_to_cn(n: int) -> str:

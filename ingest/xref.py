@@ -10,11 +10,11 @@ target is in the corpus; kept as unresolved references otherwise.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from .text import cn_to_int, int_to_cn
+from .titles import title_key
 from .types import Clause, Document
 
 _NUM = r"[0-9一二三四五六七八九十百零〇两]+"
@@ -86,12 +86,6 @@ def _ref(text: str, m: re.Match[str], doc_ref: str) -> Reference:
     )
 
 
-def _title_key(title: str) -> str:
-    t = unicodedata.normalize("NFKC", title)
-    t = re.sub(r"[（(][^）)]*[）)]", "", t)
-    return re.sub(r"^中华人民共和国|\s", "", t)
-
-
 class ReferenceResolver:
     """Resolve references against the documents of a corpus (clause ids must be those of
     :mod:`ingest.structure`: ``t13``, ``t13.k1``, ``t13.k1.x2``, ``t13.x2``)."""
@@ -100,7 +94,7 @@ class ReferenceResolver:
         self.ids = {c.id for d in documents for c in d.clauses}
         self.by_title: dict[str, Document] = {}
         for d in documents:
-            self.by_title.setdefault(_title_key(d.title), d)
+            self.by_title.setdefault(title_key(d.title, prefixes=("中华人民共和国",)), d)
 
     def _target(self, doc: Document, article: int, paragraph: int | None, item: int | None) -> str | None:
         base = f"{doc.id}:t{article}"
@@ -123,7 +117,7 @@ class ReferenceResolver:
                 continue
             target_doc: Document | None = doc
             if r.doc_ref and not re.fullmatch(_SELF, r.doc_ref):
-                target_doc = self.by_title.get(_title_key(r.doc_ref))
+                target_doc = self.by_title.get(title_key(r.doc_ref, prefixes=("中华人民共和国",)))
                 r.target_title = target_doc.title if target_doc else r.doc_ref
             else:
                 r.target_title = doc.title

@@ -24,22 +24,26 @@ True
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from ingest.text import char_bigrams
+from ingest.titles import title_key
+from ingest.types import Document
+from retrieval.figures import states_figure
+from retrieval.filters import Filters
+from retrieval.types import ArticleRef, Hit
 
-from .figures import states_figure
+from . import wording
 from .selection import SENTENCE, covered, fold
 
 # names of documents as people write them: 《…》, or words ending in a kind of document
 _QUOTED = re.compile(r"《([^》]{4,60})》")
 _NAMED = re.compile(r"[\u4e00-\u9fff]{4,30}?(?:条例|办法|实施方案|行动方案|工作方案|指导意见|实施意见|行动计划|指引|白皮书)")
 _LABEL = re.compile(r"第\s*[0-9一二三四五六七八九十百零〇两]+\s*[条款项章节编目]")
-_TITLE_NOISE = re.compile(r"[（(][^）)]*[）)]|[《》“”\"\s]")
 
 
 def _key(title: str) -> str:
-    return _TITLE_NOISE.sub("", fold(title))
+    return title_key(title, prefixes=(), lower=True)
 
 
 # a document the question takes as its source: "按照网络游戏防沉迷管理规定，…", "根据…规定"
@@ -93,18 +97,6 @@ def figure_sentences(text: str, figure: str) -> list[str]:
     return [m.group(0) for m in SENTENCE.finditer(_LABEL.sub("", text)) if states_figure(m.group(0), figure)]
 
 
-_TARGET_YEAR = re.compile(r"(?:到|至|截至|截止|在)\s*(\d{4})\s*年|(\d{4})\s*年\s*(?:底|末|前)")
-
-
-def target_years(question: str) -> set[str]:
-    """The years a question asks a figure for ("到2025年…多少", "2023年底…"), as digits.
-
-    >>> sorted(target_years("到2026年天津数据产业规模要达到多少？")), target_years("2024年的规定怎么说？")
-    (['2026'], set())
-    """
-    return {a or b for a, b in _TARGET_YEAR.findall(question)}
-
-
 def figure_support(texts: Sequence[tuple[str, str]], figure: str, weights: dict[str, float],
                    min_share: float, years: Iterable[str] = ()) -> bool:
     """Whether any ``(text, title)`` has a sentence stating a ``figure`` that covers at least
@@ -121,3 +113,28 @@ def figure_support(texts: Sequence[tuple[str, str]], figure: str, weights: dict[
             if not total or sum(rest[t] for t in covered(rest, sentence)) / total >= min_share:
                 return True
     return False
+
+
+# -- gates on the retrieved list ------------------------------------------------------------------
+def term_coverage(query_tokens: Sequence[str], text: str) -> float:
+    """Share of the question's content tokens (two or more characters, or numbers) found in ``text``."""
+    content = [t for t in dict.fromkeys(query_tokens) if len(t) >= 2 or t.isdigit()]
+    if not content:
+        return 0.0
+    return sum(1 for t in content if t in text) / len(content)
+
+
+def missing_article(ref: ArticleRef | None, hits: Sequence[Hit], docs: Mapping[str, Document],
+                    filters: Filters | None = None) -> str | None:
+    """When the question names an article its law does not have, say so ("《…》共55条，没有第五十八条");
+    likewise when the filters leave out the document that has it (another law's 第四条 is no answer)."""
+    if ref is None or any("lookup" in h.ranks for h in hits):
+        return None
+    named = [docs[d] for d in ref.doc_ids if d in docs]
+    held = [d for d in named if any(ref.in_article(c.id) for c in d.clauses)]
+    if held and filters is not None and not any(filters.allows(d) for d in held):
+        return wording.article_filtered_out(held[0].title, ref.article)
+    counts = [sum(1 for c in d.clauses if c.level == "条") for d in named]
+    if not named or not all(counts) or max(counts) >= ref.article:
+        return None  # not a numbered law, or the article may be missing from our copy
+    return wording.no_such_article(named[0].title, max(counts), ref.article)

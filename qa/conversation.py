@@ -45,10 +45,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from index.retriever import ALIASES, normalise_query
+from ingest.titles import title_key
+from retrieval.normalise import ALIASES, normalise_query
 
 if TYPE_CHECKING:  # pragma: no cover
-    from index.retriever import Filters
+    from retrieval.filters import Filters
     from ingest.types import Document
     from qa.engine import PolicyQA
     from qa.types import Answer
@@ -63,20 +64,13 @@ _BRACKETED = re.compile(r"《[^》]{2,}》")
 _CJK_OR_WORD = re.compile(r"^[\w\u4e00-\u9fff]+$")
 
 
-def _title_key(title: str) -> str:
-    t = unicodedata.normalize("NFKC", title)
-    t = re.sub(r"[（(][^）)]*[）)]", "", t)
-    t = re.sub(r"^(中华人民共和国|关于印发|关于)|[《》“”\"]", "", t)
-    return t.replace(" ", "")
-
-
 class TitleIndex:
     """Document titles (and their keys without 中华人民共和国, brackets, spaces) → document ids."""
 
     def __init__(self, titles: Iterable[tuple[str, str]]) -> None:
         keys: dict[str, tuple[str, str]] = {}
         for title, doc_id in titles:
-            key = _title_key(title)
+            key = title_key(title)
             if len(key) >= MIN_TITLE_KEY:
                 keys.setdefault(key, (title, doc_id))
         self._keys = sorted(keys.items(), key=lambda kv: -len(kv[0]))
@@ -92,7 +86,7 @@ class TitleIndex:
     def named(self, text: str) -> list[tuple[str, str, str]]:
         """The documents ``text`` names, as ``(key, title, doc_id)``; a longer name hides the shorter
         ones inside it (数据安全法 inside 网络数据安全管理条例)."""
-        q = _title_key(normalise_query(text))
+        q = title_key(normalise_query(text))
         found: list[tuple[str, str, str]] = []
         taken: list[tuple[int, int]] = []
         for key, (title, doc_id) in self._keys:
@@ -225,7 +219,7 @@ def turn_after(question: str, asked: Rewrite, answer: "Answer", titles: TitleInd
 def ask_in_context(engine: "PolicyQA", asked: Rewrite, filters: "Filters | None" = None) -> "Answer":
     """Ask ``asked.question``; for a follow-up, within the previous turn's documents first and the
     whole (filtered) corpus when that abstains."""
-    from index.retriever import Filters
+    from retrieval.filters import Filters
 
     base = filters or Filters()
     if asked.follow_up and asked.doc_ids:

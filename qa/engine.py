@@ -19,8 +19,10 @@ from index.builder import BuildReport, build_index
 from index.cache import EmbeddingCache
 from index.embedders import Embedder, make_embedder
 from index.faiss_index import DenseParams
-from index.rerank import Reranker, make_reranker
-from index.retriever import Filters, Hit, Retriever
+from retrieval.filters import Filters
+from retrieval.rerank import Reranker, make_reranker
+from retrieval.retriever import Retriever
+from retrieval.types import Retrieval
 from index.store import IndexData, load_index
 from index.tokenize import JiebaTokenizer
 from index.update import Progress, UpdateReport, add_documents, remove_documents
@@ -104,7 +106,8 @@ class PolicyQA:
     def documents(self) -> list[Document]:
         return self.data.documents
 
-    def search(self, question: str, k: int | None = None, filters: Filters | None = None) -> list[Hit]:
+    def search(self, question: str, k: int | None = None, filters: Filters | None = None) -> Retrieval:
+        """The retrieved chunks for ``question``, best first, with its parse (``.query``)."""
         with self._live_lock:
             retriever = self.retriever
         return retriever.search(question, k or self.settings.top_k, filters)
@@ -175,9 +178,13 @@ class PolicyQA:
             answerer = self.generative if mode == "generative" else self.answerer
             sources = self.data.sources
             context = self.context
-        answer = verify_answer(answerer.answer(question, k or self.settings.top_k, filters), sources)
+        if not question or not question.strip():
+            raise ValueError("the question is empty")
+        query = answerer.retriever.parse(question)  # parsed once: every stage below reads this parse
+        answer = verify_answer(answerer.answer(query, k or self.settings.top_k, filters), sources)
         if not answer.abstained:
-            answer = precedence.explain(context.attach(answer), context.docs, sources)
-            answer = verify_context(verify_answer(answer, sources), sources)
+            # the 适用说明 lines explain() adds are verified as they are added, the context clauses here
+            answer = precedence.explain(context.attach(answer), context.docs, sources, asks_which=query.asks_which)
+            answer = verify_context(answer, sources)
         answer.latency_ms = round((time.perf_counter() - t0) * 1000, 1)
         return answer

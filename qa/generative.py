@@ -25,13 +25,16 @@ import threading
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from index.retriever import Filters, Hit
+from retrieval.filters import Filters
+from retrieval.query import Query
+from retrieval.types import Hit
 from ingest.text import clean
 
 from .config import Settings
 from .extractive import ExtractiveAnswerer
 from .types import Answer, Citation, Related
-from .verify import VerifiedText, markers_in, verify_answer, verify_answer_text
+from .wording import MARKER, marker_numbers
+from .verify import VerifiedText, markers_in, verify_answer_text
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -46,7 +49,6 @@ SYSTEM_PROMPT = """你是政策法规问答助手，只能依据用户给出的�
 2. 只引用给出的条款编号。数字、日期、金额、比例、期限必须照抄条款原文，不得推算、换算或编造。
 3. 给出的条款不能回答问题时，只回答：语料中未找到依据。
 4. 用简体中文，简明扼要，不要复述问题。"""
-_MARKER_ANY = re.compile(r"[\[［]\s*([0-9０-９]+(?:\s*[,，、]\s*[0-9０-９]+)*)\s*[\]］]")
 
 
 def make_chat_model(settings: Settings) -> "BaseChatModel":
@@ -78,10 +80,9 @@ def renumber(text: str, mapping: dict[int, int]) -> str:
     '应当申报[1]，另见[2][1]。'
     """
     def sub(m: re.Match[str]) -> str:
-        nums = [int(n) for n in re.split(r"\s*[,，、]\s*", m.group(1))]
-        return "".join(f"[{mapping.get(n, n)}]" for n in nums)
+        return "".join(f"[{mapping.get(n, n)}]" for n in marker_numbers(m))
 
-    return _MARKER_ANY.sub(sub, text)
+    return MARKER.sub(sub, text)
 
 
 def _reply_text(reply: Any) -> str:
@@ -137,14 +138,16 @@ class GenerativeAnswerer:
                                 doc_id=c.doc_id))
         return out
 
-    def answer(self, question: str, k: int = 5, filters: Filters | None = None) -> Answer:
-        base = self.extractive.answer(question, k, filters)
+    def answer(self, question: Query | str, k: int = 5, filters: Filters | None = None) -> Answer:
+        """The model's verified answer to ``question``, or the extractive one (with a warning saying why)."""
+        query = self.retriever.parse(question) if isinstance(question, str) else question
+        base = self.extractive.answer(query, k, filters)
         if base.abstained:
             return base  # the evidence is too weak: no model can make it stronger
-        hits = self.retriever.search(question, k=max(k, 5), filters=filters)
+        hits = self.retriever.search(query, k=max(k, 5), filters=filters)
         given = self.clauses(hits)
         try:
-            text = _reply_text(self.chat_model.invoke(build_messages(question, given)))
+            text = _reply_text(self.chat_model.invoke(build_messages(query.question, given)))
         except Exception as exc:  # the model's failures are many (network, HTTP, JSON, timeout)
             log.warning("the chat model failed (%s: %s); answering extractively", type(exc).__name__,
                         self._scrub(str(exc))[:300])
@@ -156,9 +159,9 @@ class GenerativeAnswerer:
             log.info("dropped a generated sentence %r: %s", s.sentence, "; ".join(s.reasons))
         if not checked.kept:
             return self._fallback(base, "模型的回答无法用所引条款核实，以下为抽取式回答。")
-        return verify_answer(self._compose(question, checked, given, hits, k), self.sources)
+        return self._compose(query, checked, given, hits, k)
 
-    def _compose(self, question: str, checked: VerifiedText, given: list[Citation], hits: list[Hit],
+    def _compose(self, query: Query, checked: VerifiedText, given: list[Citation], hits: list[Hit],
                  k: int) -> Answer:
         mapping = {old: new for new, old in enumerate(checked.markers, start=1)}
         by_marker = {c.marker: c for c in given}
@@ -175,8 +178,8 @@ class GenerativeAnswerer:
                            start=h.chunk.start, end=h.chunk.end, score=round(h.score, 4),
                            clause_id=h.chunk.clause_id)
                    for h in hits[:k] if h.chunk.clause_id not in cited]
-        return Answer(question=question, answer=renumber(checked.text, mapping), abstained=False,
-                      citations=citations, related=related, warnings=warnings, mode="generative")
+        return Answer(question=query.question, answer=renumber(checked.text, mapping), abstained=False,
+                      citations=citations, related=related, warnings=warnings, mode="generative", query=query)
 
     def _fallback(self, base: Answer, why: str) -> Answer:
         base.warnings = [why, *base.warnings]

@@ -36,9 +36,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from ingest.metadata import NORMATIVE
-from ingest.text import quote_line
 from ingest.types import Clause, Document, SourceText
 
+from . import wording
 from .types import Answer
 from .verify import cite_clause, verify_answer_text
 
@@ -79,20 +79,13 @@ class Verdict:
 
     @property
     def warning(self) -> str:
-        """The verdict as one warning sentence (dates may appear here: warnings are not cited text)."""
-        return (f"《{self.yields.title}》与《{self.prevails.title}》规定不一致的，适用《{self.prevails.title}》："
-                f"{self.reason}。")
+        """The verdict as one warning sentence (:func:`qa.wording.verdict_warning`)."""
+        return wording.verdict_warning(self)
 
     @property
     def sentence(self) -> str:
-        """The verdict for the answer text: no date or number of its own (the answer's sentences are
-        verified against the cited quotes), only titles and clause labels."""
-        why = {
-            "precedence_clause": f"后者{self.clause.label.split('》')[-1] if self.clause else ''}规定与其不一致的适用后者",
-            "expired": "前者已过有效期",
-            "later": "二者为同一机关制定的同位阶规定，后者施行在后",
-        }.get(self.kind, self.reason)
-        return f"适用说明：《{self.yields.title}》与《{self.prevails.title}》规定不一致的，适用《{self.prevails.title}》（{why}）"
+        """The verdict for the answer text (:func:`qa.wording.verdict_sentence`)."""
+        return wording.verdict_sentence(self)
 
 
 def _meta(doc: Document) -> Mapping[str, object]:
@@ -221,13 +214,13 @@ def force_notes(doc: Document) -> list[str]:
     meta = _meta(doc)
     out: list[str] = []
     if is_draft(doc) or "征求意见稿" in doc.title:
-        out.append(f"《{doc.title}》是征求意见稿，不是生效的规定。")
+        out.append(wording.draft_note(doc))
     elif meta.get("status") == "expired":
-        out.append(f"《{doc.title}》已过有效期（至{meta.get('valid_until')}）。")
+        out.append(wording.expired_note(doc, meta.get("valid_until")))
     for newer in meta.get("superseded_by") or []:  # type: ignore[attr-defined]
-        out.append(f"《{doc.title}》已被《{newer}》取代。")
+        out.append(wording.superseded_note(doc, newer))
     for newer in meta.get("superseded_in_part_by") or []:  # type: ignore[attr-defined]
-        out.append(f"《{newer}》规定：与其不一致的，适用《{newer}》——《{doc.title}》的相关规定以其为准。")
+        out.append(wording.superseded_in_part_note(doc, newer))
     return out
 
 
@@ -241,16 +234,13 @@ def warnings_for(documents: Sequence[Document]) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-# a question that asks which of two rules applies
-ASKS_WHICH = re.compile(r"为准|哪个适用|适用哪|哪个优先|优先适用|还适用|是否适用|还有效|冲突|不一致|以哪")
-
-
 def explain(answer: Answer, documents: Mapping[str, Document],
-            sources: Mapping[str, SourceText] | None = None) -> Answer:
+            sources: Mapping[str, SourceText] | None = None, asks_which: bool = False) -> Answer:
     """``answer`` with the precedence among its documents (cited, and those of its context) in
     ``warnings`` and, as a verified ``适用说明`` line marked with the citations concerned, in the text.
 
-    When the question asks which rule applies (:data:`ASKS_WHICH`) and the verdict rests on the
+    When the question asks which rule applies (``asks_which``, :attr:`retrieval.query.Query.asks_which`)
+    and the verdict rests on the
     prevailing rule's own precedence clause, that clause is cited too (given ``sources``) and
     quoted in the line ("《…规定》第十三条：…适用本规定。"). A verdict whose precedence clause the
     answer already cites is not repeated. A line that would not pass
@@ -273,11 +263,10 @@ def explain(answer: Answer, documents: Mapping[str, Document],
         if v.clause is not None and v.clause.id in cited:
             continue  # the answer already quotes the rule's own precedence clause
         markers = sorted(set(marker_of[v.yields.id][:1] + marker_of[v.prevails.id][:1]))
-        line = v.sentence + "".join(f"[{m}]" for m in markers) + "。"
-        quote_rule = v.clause is not None and sources is not None and bool(ASKS_WHICH.search(answer.question))
+        quote_rule = v.clause is not None and sources is not None and asks_which
         rule = cite_clause(len(citations) + 1, v.prevails, v.clause, sources) if quote_rule else None
-        if rule is not None:
-            line += f"{rule.clause}：{quote_line(rule.quote)}[{rule.marker}]"
+        line = (wording.verdict_line(v, markers, rule.clause, rule.quote, rule.marker) if rule is not None
+                else wording.verdict_line(v, markers))
         check = verify_answer_text(line, citations + ([rule] if rule else []))
         if check.ok:
             lines.append(line)

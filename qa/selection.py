@@ -4,13 +4,10 @@ Retrieval ranks clauses by similarity to the whole question; an answer needs the
 *sentences* hold what the question asks for. Question terms are weighted by how rare they are
 in the index (a term most clauses share says little), and a text's *coverage* is the share of
 that weight it holds. Each candidate is quoted by its window of sentences that covers the
-question best; the decisive clause is the best-ranked one (that states the asked-for figure,
-for a figure question); a further clause is cited only for a question that asks for several
-things, when it covers question terms the ones already cited lack — the second half of
-"A和B分别…" — and covers the question as well as the decisive one does. Also here: what a
-question asks by its form — how many things (:func:`asked_count`, "哪两份"), the definition of a
-term (:func:`defined_term`, with :func:`defines` for the clause that gives it), anything at all
-(:func:`has_content`).
+question best (:mod:`qa.quoting`); the decisive clause is the best-ranked one (that states the
+asked-for figure, for a figure question; :mod:`qa.choice`). Also here: :func:`defines` (the clause
+that gives a term's definition) and :func:`has_content` (whether a question asks about anything).
+What a question asks by its form is read when it is parsed (:mod:`retrieval.asks`).
 
 >>> w = TermWeights(["跟踪审查间隔一般不超过12个月", "应急审查一般在72小时内完成", "专家复核"])
 >>> weights = w.weights(["跟踪", "审查", "间隔", "应急"])
@@ -59,7 +56,7 @@ class SelectionParams:
     min_extra_coverage: float = 0.2
     extra_ratio: float = 1.0  # a further clause covers at least this share of what the decisive one covers
     max_citations: int = 3
-    max_part_citations: int = 4  # with the clauses the parts of a several-part question find (qa.decompose)
+    max_part_citations: int = 4  # with the clauses the parts of a several-part question find (retrieval.decompose)
     part_candidates: int = 3  # hits of each part looked at
     part_dense: bool = False  # parts searched by BM25 (and titles, lookup) only; True adds dense retrieval
     max_quote_chars: int = 360
@@ -72,62 +69,6 @@ class SelectionParams:
         if not all(0.0 <= x <= 1.0 for x in (self.min_gain, self.min_gain_single, self.min_extra_coverage,
                                                    self.extra_ratio, self.count_ratio)):
             raise ValueError("min_gain, min_extra_coverage, extra_ratio and count_ratio are shares in [0, 1]")
-
-
-# words by which a question says it wants each of several things (qa.decompose splits only on these) ...
-EACH_WORDS = r"分别|各自|各是|各有|相比|对比|比较|区别|不同|哪个更|哪个最|两者|二者"
-# ... and those by which it adds one more
-_SEVERAL = re.compile(EACH_WORDS + r"|以及|还要|还有|又要|又")
-_COUNT = re.compile(r"哪([两二三四])(?:份|项|种|个|类|条|部)")
-_COUNTS = {"两": 2, "二": 2, "三": 3, "四": 4}
-
-
-def asked_count(question: str) -> int | None:
-    """How many things a question asks for by number ("哪两份报告…" → 2), if it says.
-
-    >>> asked_count("平台每季度要向监管部门提交哪两份材料？"), asked_count("有哪些情形？")
-    (2, None)
-    """
-    m = _COUNT.search(question)
-    return _COUNTS[m.group(1)] if m else None
-
-
-def asks_several(question: str) -> bool:
-    """Whether a question asks for several things at once: "A和B分别…", "…相比", two questions in one.
-
-    >>> asks_several("普通数据和核心数据分别怎么保护？"), asks_several("有强制约束力吗？有效期多长？")
-    (True, True)
-    >>> asks_several("数据出境安全评估的申报情形有哪些？")
-    False
-    """
-    return bool(_SEVERAL.search(question)) or len(re.findall(r"[？?]", question.rstrip("？? "))) >= 1
-
-
-_DEFINED = [
-    re.compile(r"[“\"]([^”\"]{2,20})[”\"](?:的定义|的含义|是怎么界定|是如何界定|怎么界定|如何界定|是怎么定义|怎么定义|如何定义|"
-               r"是指|指的是|是什么意思|什么意思)"),
-    re.compile(r"什么是[“\"]?([\u4e00-\u9fff]{2,12}?)[”\"]?[？?]?$"),
-    re.compile(r"([\u4e00-\u9fff]{2,12}?)(?:是指什么|指的是什么|是什么意思|的定义是什么|的含义是什么)"),
-]
-
-
-def defined_term(question: str) -> str | None:
-    """The term a question asks the definition of ("“重要数据”是怎么界定的？" → 重要数据), if any.
-
-    >>> defined_term("网络安全法里的“网络数据”是怎么界定的？"), defined_term("什么是敏感个人信息？")
-    ('网络数据', '敏感个人信息')
-    >>> defined_term("数据安全法里的核心数据是指什么？")
-    '核心数据'
-    >>> defined_term("重要数据出境要申报什么？") is None
-    True
-    """
-    for n, pattern in enumerate(_DEFINED):
-        m = pattern.search(question.strip())
-        if m:
-            # a quoted term as quoted; else what follows the last 的/里 ("数据安全法里的核心数据" → 核心数据)
-            term = m.group(1) if n == 0 else re.split(r"[的里]", m.group(1))[-1]
-            return term if len(term) >= 2 else None
-    return None
 
 
 def defines(text: str, term: str) -> bool:

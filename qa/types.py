@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import asdict, dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from retrieval.query import Query
 
 
 @dataclass
@@ -67,9 +70,12 @@ class Answer:
     context: list[ContextClause] = field(default_factory=list)  # clauses the cited ones refer to
     latency_ms: float = 0.0
     mode: str = "extractive"  # "generative" when a chat model wrote the (verified) text
+    # the parsed question (retrieval.query.Query) the answer was made for; not part of the JSON
+    query: Query | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
+        d = asdict(replace(self, query=None))
+        d.pop("query")
         for c in d["citations"]:
             c.pop("clause_id", None)
             c.pop("doc_id", None)

@@ -27,12 +27,13 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
-from ingest.text import cn_to_int
+from ingest.text import CN_MULTIPLIERS, cn_number, cn_to_int
 from ingest.types import Clause, Document, SourceText
 
 from .types import Answer, Citation, ContextClause
+from .wording import MARKER, marker_numbers
 
 log = logging.getLogger(__name__)
 
@@ -105,9 +106,8 @@ _TOKEN = re.compile(
 )
 _UNIT_NAMES = {"天": "日", "个月": "月", "个工作日": "工作日", "个小时": "小时", "周岁": "岁", "星期": "周",
                "个百分点": "百分点"}
-_MULT = {"十": 10, "百": 100, "千": 1000, "万": 10_000, "亿": 100_000_000}
+
 # not facts: markers, clause labels, item markers, list numbers
-_MARKER = re.compile(r"\[\s*(\d+(?:\s*[,，、]\s*\d+)*)\s*\]")
 _LABEL = re.compile(rf"第\s*[（(]?\s*(?:\d+|[{_CN_DIGIT}十百千]+)\s*[)）]?\s*[条款项章节编目段]")
 _ITEM = re.compile(r"[（(]\s*(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*[)）]")
 _LIST_NO = re.compile(r"(?:^|(?<=[\n：:；;。]))\s*(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*[、.](?!\d)")
@@ -124,51 +124,10 @@ class NumberToken:
     text: str
 
 
-def cn_number(s: str) -> Decimal | None:
-    """A Chinese numeral — with 万/亿 sections, 点 decimals, or digit by digit — as a Decimal.
-
-    >>> [str(cn_number(s)) for s in ("一百万", "五千万", "二〇二四", "三十", "零点五", "一亿五千万")]
-    ['1000000', '50000000', '2024', '30', '0.5', '150000000']
-    """
-    s = s.strip()
-    if not s:
-        return None
-    frac = ""
-    if "点" in s:
-        s, frac = s.split("点", 1)
-        frac_digits = [cn_to_int(ch) for ch in frac]
-        if any(d is None or d > 9 for d in frac_digits):
-            return None
-        frac = "".join(str(d) for d in frac_digits)
-    if not any(ch in _MULT for ch in s) and len(s) > 1:  # 二〇二四: digit by digit
-        digits = [cn_to_int(ch) for ch in s]
-        if any(d is None or d > 9 for d in digits):
-            return None
-        whole = int("".join(str(d) for d in digits))
-    else:
-        whole, rest = 0, s
-        for big in ("亿", "万"):
-            if big in rest:
-                head, rest = rest.split(big, 1)
-                n = cn_to_int(head) if head else 1
-                if n is None:
-                    return None
-                whole += n * _MULT[big]
-        if rest:
-            n = cn_to_int(rest)
-            if n is None:
-                return None
-            whole += n
-    try:
-        return Decimal(f"{whole}.{frac}" if frac else str(whole))
-    except InvalidOperation:  # pragma: no cover - the digits above are checked
-        return None
-
-
 def _arabic(digits: str, mult: str) -> Decimal:
     value = Decimal(digits.replace(",", ""))
     for ch in mult:
-        value *= _MULT[ch]
+        value *= CN_MULTIPLIERS[ch]
     return value
 
 
@@ -181,7 +140,7 @@ def _year(s: str) -> int | None:
 
 
 def _mask(text: str) -> str:
-    for pattern in (_MARKER, _LABEL, _ITEM, _LIST_NO):
+    for pattern in (MARKER, _LABEL, _ITEM, _LIST_NO):
         text = pattern.sub(lambda m: " " * len(m.group(0)), text)
     return text
 
@@ -214,7 +173,7 @@ def number_tokens(text: str) -> list[NumberToken]:
             unit = g["cnunit"] or ""
             # a bare Chinese numeral counts only when it is plainly a number (一百, 三十, 五千万),
             # not the 一 of 统一/一些/之一
-            if not unit and (len(g["cn"]) < 2 or not any(ch in _MULT for ch in g["cn"])):
+            if not unit and (len(g["cn"]) < 2 or not any(ch in CN_MULTIPLIERS for ch in g["cn"])):
                 continue
             value = cn_number(g["cn"])
             if value is not None:
@@ -289,7 +248,7 @@ def _unsupported(sentence: str, quote_support: Sequence[NumberToken], labels: Se
 
 
 # -- rules 2 and 3: the answer text ------------------------------------------------------------
-_SENTENCE = re.compile(r"[^。！？!?]+(?:[。！？!?]+[”’」』)）]*)?(?:\s*\[\s*\d+(?:\s*[,，、]\s*\d+)*\s*\])*")
+_SENTENCE = re.compile(r"[^。！？!?]+(?:[。！？!?]+[”’」』)）]*)?(?:\s*" + MARKER.pattern + ")*")
 
 
 @dataclass(frozen=True)
@@ -326,8 +285,7 @@ class VerifiedText:
 
 def markers_in(text: str) -> list[int]:
     """The ``[n]`` / ``[n, m]`` markers of ``text`` (full-width brackets too), in order."""
-    return [int(n) for m in _MARKER.finditer(unicodedata.normalize("NFKC", text))
-            for n in re.split(r"\s*[,，、]\s*", m.group(1))]
+    return [n for m in MARKER.finditer(unicodedata.normalize("NFKC", text)) for n in marker_numbers(m)]
 
 
 def split_sentences(line: str) -> list[str]:

@@ -30,8 +30,8 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from eval.metrics import UNANSWERABLE, EvidenceLocator, Retrieved, first_hit_rank, mrr_at_k, percentile, recall_at_k
-from index.rerank import Reranker, make_reranker
-from index.retriever import RetrievalParams, Retriever
+from retrieval.rerank import Reranker, make_reranker
+from retrieval.retriever import RetrievalParams, Retriever
 from qa import PolicyQA, Settings
 
 log = logging.getLogger("bench_retrieval")

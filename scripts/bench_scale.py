@@ -17,7 +17,7 @@ both, as a server would, and times the queries.
 * BM25: chunks of tokens drawn from the unigram distribution of the bundled corpus (jieba tokens,
   Zipf-like by nature), with the token counts of corpus passages of chunk size; the index is
   built from the token table by :func:`index.bm25_index.bm25_from_table`, as builds and updates do. Queries are the questions of ``eval/questions.jsonl``,
-  tokenised and scored by :meth:`index.retriever.Retriever.bm25` (top 50).
+  tokenised and scored by :func:`retrieval.rankers.bm25_search` (top 50).
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 
@@ -159,7 +158,7 @@ def serve_part(n: int, work: Path, questions: list[str]) -> dict:
 
     from index.bm25_index import quiet_bm25s
     from index.faiss_index import relabel_to_rows, search_rows, set_search_params
-    from index.retriever import Retriever
+    from retrieval.rankers import bm25_search
     from index.tokenize import JiebaTokenizer
 
     faiss.omp_set_num_threads(1)  # as Retriever.dense
@@ -184,14 +183,14 @@ def serve_part(n: int, work: Path, questions: list[str]) -> dict:
         hits = search_rows(index, v, K, n)
         dense_ms.append((time.perf_counter() - t) * 1000)
         recall.append(len({r for r, _ in hits} & set(want.tolist())) / K)
-    # the retriever's own BM25 ranker over this index (it reads only .tokenizer and .data.bm25)
-    ranker = SimpleNamespace(tokenizer=JiebaTokenizer(), data=SimpleNamespace(bm25=bm25))
+    # the retriever's own BM25 ranker over this index, with its tokenizer
+    tokenizer = JiebaTokenizer()
     for text in questions[:5]:
-        Retriever.bm25(ranker, text, K)
+        bm25_search(bm25, tokenizer(text), K)
     bm25_ms = []
     for text in questions:
         t = time.perf_counter()
-        Retriever.bm25(ranker, text, K)
+        bm25_search(bm25, tokenizer(text), K)
         bm25_ms.append((time.perf_counter() - t) * 1000)
     d50, d95 = _percentiles(dense_ms)
     b50, b95 = _percentiles(bm25_ms)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from qa.abstention import absent_document, absent_source, figure_sentences, figure_support, target_years
+from qa.abstention import absent_document, absent_source, figure_sentences, figure_support
+from retrieval.asks import target_years
 
 TITLES = ["中华人民共和国网络安全法", "深圳市算力基础设施高质量发展行动计划（2024—2025）",
           "深圳市卫生健康数据管理办法", "数据出境安全评估办法"]

@@ -1,11 +1,11 @@
-"""A question that asks several things is answered part by part (qa.decompose)."""
+"""A question that asks several things is answered part by part (retrieval.decompose)."""
 
 from __future__ import annotations
 
 import pytest
 
 from index.tokenize import JiebaTokenizer
-from qa.decompose import parts, sub_questions
+from retrieval.decompose import parts, sub_questions
 from tests.test_conditions import _check_quotes
 
 TITLES = ["数据出境安全评估办法", "促进和规范数据跨境流动规定"]

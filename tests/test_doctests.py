@@ -5,10 +5,10 @@ import importlib
 
 import pytest
 
-MODULES = ["ingest.text", "ingest.loaders", "ingest.documents", "index.fusion", "index.retriever",
-           "index.tokenize", "index.rerank", "index.faiss_index", "index.bm25_index", "qa.config",
-           "qa.conditions", "qa.figures", "qa.context", "qa.precedence", "qa.selection", "qa.abstention",
-           "qa.decompose", "index.intent"]
+MODULES = ["ingest.text", "ingest.loaders", "ingest.documents", "retrieval.fusion", "retrieval.filters",
+           "index.tokenize", "retrieval.rerank", "retrieval.normalise", "index.faiss_index", "index.bm25_index", "qa.config",
+           "qa.conditions", "retrieval.figures", "retrieval.asks", "retrieval.query", "ingest.titles", "qa.wording", "qa.context", "qa.precedence", "qa.selection", "qa.abstention",
+           "retrieval.decompose", "retrieval.intent"]
 
 
 @pytest.mark.parametrize("name", MODULES)

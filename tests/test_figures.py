@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.figures import expected_figure, states_figure
+from retrieval.figures import expected_figure, states_figure
 
 
 @pytest.mark.parametrize("question,kind", [

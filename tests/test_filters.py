@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from index.retriever import Filters, document_date
+from retrieval.filters import Filters, document_date
 
 
 def _docs(engine):
@@ -34,7 +34,7 @@ def test_every_hit_obeys_a_metadata_filter(slice_engine, field, key):
 
 def test_a_filter_no_document_matches_returns_nothing_and_the_answer_abstains(slice_engine):
     f = Filters(regions=frozenset({"火星"}))
-    assert slice_engine.search("个人信息保护法第二十八条", k=5, filters=f) == []
+    assert list(slice_engine.search("个人信息保护法第二十八条", k=5, filters=f)) == []
     assert slice_engine.ask("个人信息保护法第二十八条", filters=f).abstained
 
 

@@ -1,6 +1,6 @@
 import pytest
 
-from index.fusion import group_boost, reciprocal_rank_fusion, weighted_score_fusion
+from retrieval.fusion import group_boost, reciprocal_rank_fusion, weighted_score_fusion
 
 
 def test_rrf_rewards_agreement_and_never_repeats():

@@ -5,9 +5,11 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from index.rerank import (RERANK, CrossEncoderReranker, Reranker, RerankedHit, RerankerError, make_reranker,
+from retrieval.rerank import (RERANK, CrossEncoderReranker, Reranker, RerankedHit, RerankerError, make_reranker,
                           passage_text, rerank_hits, unique_clauses)
-from index.retriever import Hit, Retriever, normalise_query
+from retrieval.normalise import normalise_query
+from retrieval.retriever import Retriever
+from retrieval.types import Hit
 from ingest.types import Chunk
 from qa import PolicyQA
 from qa.cli import _settings, build_parser, main

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from index.intent import asks_for_rule
-from index.retriever import Retriever
+from retrieval.intent import asks_for_rule
+from retrieval.retriever import Retriever
 
 
 def _doc_id(engine, title_part):
@@ -18,11 +18,11 @@ def _doc_id(engine, title_part):
 def test_a_document_named_by_most_of_its_title_is_recognised(slice_engine):
     r = slice_engine.retriever
     target = _doc_id(slice_engine, "促进和规范数据跨境流动规定")
-    assert r.named_documents("促进和规范数据跨境流动的规定对免予申报有什么要求？")[:1] == [target]
-    assert r.named_documents("公司员工的工资怎么发？") == []
+    assert r.titles.named("促进和规范数据跨境流动的规定对免予申报有什么要求？")[:1] == [target]
+    assert r.titles.named("公司员工的工资怎么发？") == []
     # most of a short title is a common phrase: "个人信息保护" does not name 个人信息保护法
-    assert r.named_documents("个人信息保护影响评估要做哪些事？") == []
-    assert r.named_documents("个人信息保护法对告知有什么要求？") == [_doc_id(slice_engine, "个人信息保护法")]
+    assert r.titles.named("个人信息保护影响评估要做哪些事？") == []
+    assert r.titles.named("个人信息保护法对告知有什么要求？") == [_doc_id(slice_engine, "个人信息保护法")]
 
 
 def test_named_document_comes_first(slice_engine):

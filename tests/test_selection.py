@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from qa.selection import SelectionParams, TermWeights, asks_several, coverage, covered
+from qa.selection import SelectionParams, TermWeights, coverage, covered
+from retrieval.asks import asks_several
 from tests.test_conditions import _check_quotes
 
 
@@ -71,13 +72,13 @@ def test_a_long_clause_is_quoted_where_it_states_the_asked_for_figure(slice_engi
 def test_a_notice_paragraph_is_never_cited_beside_the_decisive_clause(slice_engine):
     answerer = slice_engine.answerer
     hits = slice_engine.search("国家互联网信息办公室令第11号公布数据出境安全评估办法", k=10)
-    notice = [h for h in hits if answerer.clauses[h.chunk.clause_id].level == "para"]
-    article = [h for h in hits if answerer.clauses[h.chunk.clause_id].level == "条"]
+    notice = [h for h in hits if answerer.chooser.clauses[h.chunk.clause_id].level == "para"]
+    article = [h for h in hits if answerer.chooser.clauses[h.chunk.clause_id].level == "条"]
     assert notice and article
-    assert all(answerer._preamble(h) for h in notice if h.chunk.doc_id in answerer._structured)
-    assert not any(answerer._preamble(h) for h in article)
+    assert all(answerer.chooser.preamble(h) for h in notice if h.chunk.doc_id in answerer.chooser._structured)
+    assert not any(answerer.chooser.preamble(h) for h in article)
     a = slice_engine.ask("数据出境安全评估办法和促进和规范数据跨境流动规定分别是哪天公布、什么时候施行的？")
-    assert not any(answerer.clauses[c.clause_id].level == "para" for c in a.citations[1:] if c.clause_id in answerer.clauses)
+    assert not any(answerer.chooser.clauses[c.clause_id].level == "para" for c in a.citations[1:] if c.clause_id in answerer.chooser.clauses)
 
 
 def test_a_definition_question_is_answered_by_the_defining_clause(slice_engine):

@@ -1,4 +1,4 @@
-from index.retriever import normalise_query
+from retrieval.normalise import normalise_query
 from index.tokenize import JiebaTokenizer
 
 
@@ -23,7 +23,7 @@ def test_query_normalisation():
 
 
 def test_thesaurus_maps_everyday_words_to_legal_ones():
-    from index.retriever import expand_query, load_synonyms
+    from retrieval.normalise import expand_query, load_synonyms
 
     syn = load_synonyms()
     assert len(syn) > 30

@@ -105,7 +105,7 @@ def test_asking_in_context_answers_from_the_previous_documents(slice_engine):
 
 
 def test_asking_in_context_falls_back_to_the_whole_corpus(slice_engine):
-    from index.retriever import Filters
+    from retrieval.filters import Filters
 
     pipl = next(d for d in slice_engine.documents if d.title == PIPL)
     question = "数据出境安全评估办法第四条规定了哪些申报情形？"

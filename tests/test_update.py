@@ -67,8 +67,8 @@ def _cached_vector(engine, text):
 def assert_consistent(engine, query):
     """Every dense hit is the chunk its row names: its score is the query against that chunk's own
     embedding (a tombstone or a stale id answering for another chunk would break this)."""
-    qv = engine.retriever.query_vector(query)
-    hits = engine.retriever.dense(query, 20)
+    qv = engine.retriever.rankers.query_vector(query)
+    hits = engine.retriever.rankers.dense(query, 20)
     assert hits
     for row, score in hits:
         assert 0 <= row < len(engine.data.chunks)
@@ -81,10 +81,12 @@ def assert_never_returned(engine, doc, queries):
     assert doc.id not in {d.id for d in engine.documents}
     assert all(c.doc_id != doc.id for c in engine.data.chunks)
     n = len(engine.data.chunks)
-    r = engine.retriever
+    r = engine.retriever.rankers
     for q in queries:
-        assert r.lookup(q) == [] or all(engine.data.chunks[i].doc_id != doc.id for i in r.lookup(q))
-        for row, _ in r.bm25(q, n) + r.dense(q, n):
+        query = engine.retriever.parse(q)
+        looked_up = r.lookup(query.article)
+        assert all(engine.data.chunks[i].doc_id != doc.id for i in looked_up)
+        for row, _ in r.bm25(query.tokens, n) + r.dense(q, n):
             assert 0 <= row < n and engine.data.chunks[row].doc_id != doc.id
         assert all(h.chunk.doc_id != doc.id and h.chunk.doc_title != doc.title for h in engine.search(q, k=20))
         assert all(c.doc_title != doc.title for c in engine.ask(q).citations)
@@ -148,13 +150,13 @@ def test_removed_document_never_returns_from_any_ranker(engine):
     doc = next(d for d in engine.documents if d.title == "数据出境安全评估办法")
     assert doc.aliases  # the slice holds it twice: the copy goes with it
     queries = ["数据出境安全评估办法第四条", "数据出境安全评估的申报情形有哪些？", doc.clauses[5].text]
-    assert any(engine.data.chunks[i].doc_id == doc.id for i in engine.retriever.lookup(queries[0]))
+    assert any(engine.data.chunks[i].doc_id == doc.id for i in engine.retriever.rankers.lookup(engine.retriever.parse(queries[0]).article))
     report = engine.remove([doc.id])
     assert [c.id for c in report.removed] == [doc.id] and report.chunks_removed > 0
     if engine.data.manifest["dense"]["kind"] != "flat":
         # a small removal leaves tombstones in HNSW/IVF: the filter is what keeps them out
         assert engine.data.tombstones == report.chunks_removed
-    assert engine.retriever.article_ref(queries[0]) is None
+    assert engine.retriever.parse(queries[0]).article is None
     assert_never_returned(engine, doc, queries)
     assert_consistent(engine, doc.clauses[5].text)
     reopened = PolicyQA.open(settings=engine.settings, embedder=engine.embedder)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from .render import region_label, status_label
 
 if TYPE_CHECKING:  # pragma: no cover
-    from index.retriever import Filters
+    from retrieval.filters import Filters
     from ingest.types import Document
 
 _DATE = re.compile(r"^(\d{4})(?:[-./年](\d{1,2})(?:[-./月](\d{1,2})日?)?月?)?$")
@@ -50,7 +50,7 @@ def make_filters(doc_types: Sequence[str] | None = None, regions: Sequence[str] 
                  statuses: Sequence[str] | None = None, date_from: str | None = None,
                  date_to: str | None = None) -> "Filters":
     """The retrieval filters for the panel's values; raises ValueError (in Chinese) on a bad date."""
-    from index.retriever import Filters
+    from retrieval.filters import Filters
 
     lo, hi = parse_date(date_from, "date_from"), parse_date(date_to, "date_to")
     if lo and hi and lo > hi:

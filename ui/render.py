@@ -14,6 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from qa.wording import MARKER, marker_numbers
+
 if TYPE_CHECKING:  # pragma: no cover
     from index.store import IndexData
     from ingest.types import Clause, Document, SourceText
@@ -31,7 +33,6 @@ STATUS_ZH = {
 REGION_ZH = {"national": "全国", "international": "国际"}
 CONTAINER_LEVELS = {"编", "章", "节", "outline1", "outline2", "outline3", "outline4", "para"}
 SUB_LEVELS = {"款", "项", "目"}  # parts of a 条, shown inside it
-_MARKER = re.compile(r"\[(\d+)\]")
 
 
 _BLANK_LINES = re.compile(r"[ \t\u3000]*\n(?:[ \t\u3000]*\n)+")
@@ -288,12 +289,13 @@ def render_evidence(answer: "Answer | None", view: CorpusView) -> str:
 # -- the answer --------------------------------------------------------------------------
 def _with_markers(text: str, markers: set[int]) -> str:
     def link(m: re.Match[str]) -> str:
-        n = int(m.group(1))
-        if n not in markers:
+        numbers = marker_numbers(m)
+        if not all(n in markers for n in numbers):
             return m.group(0)
-        return f"<a class='pq-marker' href='#' data-view='c{n}' title='查看引用条款 [{n}]'>[{n}]</a>"
+        return "".join(f"<a class='pq-marker' href='#' data-view='c{n}' title='查看引用条款 [{n}]'>[{n}]</a>"
+                       for n in numbers)
 
-    return _MARKER.sub(link, esc(text)).replace("\n", "<br>")
+    return MARKER.sub(link, esc(text)).replace("\n", "<br>")
 
 
 def render_answer(answer: "Answer", asked: "Rewrite | None" = None) -> str:

@@ -17,8 +17,6 @@ split follows the question's surface:
   per ask.
 
 >>> from index.tokenize import JiebaTokenizer
-
-from .selection import EACH_WORDS
 >>> sub_questions("普通数据和核心数据分别怎么保护？", JiebaTokenizer())
 ['普通数据分别怎么保护', '核心数据分别怎么保护']
 >>> sub_questions("违法向境外提供重要数据，和拒不配合数据调取相比，罚款有什么不同？", JiebaTokenizer())
@@ -33,7 +31,7 @@ from dataclasses import dataclass
 
 from index.tokenize import JiebaTokenizer
 
-from .selection import EACH_WORDS
+from .asks import EACH_WORDS
 
 _ASK_END = re.compile(r"[？?]+")
 _CLAUSE = re.compile(r"[^，,：:；;]+[，,：:；;]?")

@@ -20,7 +20,8 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, Field, field_validator
 
-from index.retriever import Filters, Hit
+from retrieval.filters import Filters
+from retrieval.types import Hit
 
 
 def hit_to_document(hit: Hit) -> Document:
@@ -42,7 +43,7 @@ class PolicyQARetriever(BaseRetriever):
     """A LangChain retriever over a :class:`qa.engine.PolicyQA` (hybrid lookup + BM25 + dense).
 
     ``engine`` is a ``PolicyQA`` (anything with its ``search(question, k, filters)``), ``k`` the
-    number of documents, ``filters`` an optional :class:`index.retriever.Filters`.
+    number of documents, ``filters`` an optional :class:`retrieval.filters.Filters`.
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)

@@ -28,7 +28,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from .retriever import Hit
+from .types import Hit
 
 log = logging.getLogger(__name__)
 

