@@ -359,5 +359,14 @@ def test_precedence_and_repeal_are_read_from_the_corpus():
 
 
 def test_docstring_examples():
-    result = doctest.testmod(metadata, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted > 0 and result.failed == 0
+    import importlib
+    import pkgutil
+
+    modules = [metadata, *(importlib.import_module(f"{metadata.__name__}.{m.name}")
+                           for m in pkgutil.iter_modules(metadata.__path__))]
+    attempted = 0
+    for module in modules:
+        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+        assert result.failed == 0, module.__name__
+        attempted += result.attempted
+    assert attempted > 0
