@@ -5,7 +5,7 @@ import importlib
 
 import pytest
 
-MODULES = ["ingest.text", "ingest.encoding", "ingest.formats", "ingest.pdf", "ingest.loaders", "ingest.documents", "index.fusion", "index.retriever",
+MODULES = ["ingest.text", "ingest.types", "ingest.encoding", "ingest.formats", "ingest.pdf", "ingest.loaders", "ingest.documents", "index.fusion", "index.retriever",
            "index.tokenize", "index.rerank", "index.faiss_index", "index.bm25_index", "qa.config",
            "qa.conditions", "qa.figures", "qa.context", "qa.precedence", "qa.selection", "qa.abstention",
            "qa.decompose", "index.intent"]

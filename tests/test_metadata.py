@@ -370,3 +370,19 @@ def test_docstring_examples():
         assert result.failed == 0, module.__name__
         attempted += result.attempted
     assert attempted > 0
+
+
+def test_typed_metadata_reads_the_stored_dict(corpus_ingest):
+    """Document.meta holds every key of the stored metadata, typed; the stored dict is unchanged."""
+    from dataclasses import replace
+
+    from ingest.metadata import DocumentMetadata
+
+    for d in corpus_ingest.documents:
+        stored = dict(d.metadata)
+        assert d.meta.to_dict() == d.metadata == stored
+        assert isinstance(d.meta.issuers, tuple) and d.meta is d.meta
+    doc = corpus_ingest.documents[0]
+    changed = replace(doc, metadata={**doc.metadata, "status": "expired"})
+    assert changed.meta.status == "expired" and doc.meta.status == doc.metadata["status"]
+    assert DocumentMetadata.from_dict(None) == DocumentMetadata()

@@ -26,6 +26,7 @@ reads it as a typed :class:`~ingest.types.DocumentMetadata`.
 
 from __future__ import annotations
 
+from ..types import DocumentMetadata
 from .dates import parse_date
 from .doctype import DOC_TYPES, NORMATIVE
 from .extract import HEAD_CHARS, TAIL_CHARS, extract_metadata
@@ -36,4 +37,4 @@ from .relations import find_precedence, find_repeals
 
 __all__ = ["extract_metadata", "find_precedence", "find_repeals", "parse_date", "normalize_doc_number",
            "split_bodies", "body_region", "DOC_NUMBER_RE", "DOC_TYPES", "NORMATIVE", "PLACE_NAMES",
-           "SPECIAL_REGIONS", "NATIONAL_BODIES", "HEAD_CHARS", "TAIL_CHARS"]
+           "SPECIAL_REGIONS", "NATIONAL_BODIES", "HEAD_CHARS", "TAIL_CHARS", "DocumentMetadata"]
