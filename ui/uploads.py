@@ -64,7 +64,8 @@ def human_size(n: int) -> str:
 
 def check_upload(path: str | Path, name: str, max_bytes: int) -> str | None:
     """Why this upload cannot be indexed (in Chinese), or None when it may be."""
-    ext = Path(safe_filename(name)).suffix.lower()
+    safe = safe_filename(name)
+    ext = Path(safe).suffix.lower()
     if ext not in ALLOWED:
         kinds = "、".join(dict.fromkeys(ALLOWED.values()))
         return f"不支持的文件类型“{ext or '无扩展名'}”：只能上传 {kinds} 文件"
@@ -78,7 +79,7 @@ def check_upload(path: str | Path, name: str, max_bytes: int) -> str | None:
         return f"文件太大（{human_size(size)}）：上限为 {human_size(max_bytes)}"
     with open(p, "rb") as f:
         head = f.read(SNIFF_BYTES)
-    fmt = format_for(f"upload{ext}")
+    fmt = format_for(safe)
     if fmt is not None and not fmt.matches(head, p):
         return _NOT_THIS.get(fmt.name, f"文件内容不是 {fmt.label}")
     return None
