@@ -40,11 +40,10 @@ from typing import Any
 
 import numpy as np
 
-from ingest.chunking import ChunkParams, chunk_document
-from ingest.loaders import discover, read_source
-from ingest.pipeline import dedupe, link_documents, parse_source, parse_sources
-from ingest.text import compact
-from ingest.types import Chunk, Document, IngestError, IngestProblem, SourceText
+from ingest.chunking import ChunkParams
+from ingest.pipeline import (document_body, link_and_chunk, merge_documents, parse_source, parse_sources,
+                             read_files, sources_in_use)
+from ingest.types import Chunk, Document, IngestProblem, SourceText
 
 from .bm25_index import TokenTable, bm25_from_table
 from .builder import corpus_entry
@@ -139,39 +138,10 @@ def _say(progress: Progress | None, fraction: float, message: str) -> None:
         progress(min(1.0, max(0.0, fraction)), message)
 
 
-def read_inputs(paths: Iterable[str | Path]) -> tuple[list[SourceText], list[IngestProblem]]:
-    """Read the files to add. A file is named by its file name; a directory's files by their path
-    inside it (as a build of that directory names them). Unreadable files become problems."""
-    sources: list[SourceText] = []
-    problems: list[IngestProblem] = []
-    names: set[str] = set()
-    for raw in paths:
-        p = Path(raw)
-        files, errors = discover([p])
-        problems.extend(e.problem for e in errors)
-        for f in files:
-            name = f.relative_to(p).as_posix() if p.is_dir() else f.name
-            if name in names:
-                problems.append(IngestProblem(str(f), f"another file named {name} is in the same update",
-                                              "add one of them, or rename it"))
-                continue
-            try:
-                sources.append(read_source(f, name))
-                names.add(name)
-            except IngestError as exc:
-                log.warning("skipped %s", exc.problem)
-                problems.append(exc.problem)
-    return sources, problems
-
-
 def _copy(doc: Document) -> Document:
     """A copy an update may change without touching the documents a live engine serves."""
     return replace(doc, metadata=dict(doc.metadata), aliases=[dict(a) for a in doc.aliases],
                    clauses=[replace(c, refs=list(c.refs)) for c in doc.clauses])
-
-
-def _body(doc: Document, sources: dict[str, SourceText]) -> str:
-    return compact(sources[doc.source].text[doc.start:doc.end])
 
 
 def _change(doc: Document, others: Sequence[str] = ()) -> DocChange:
@@ -241,7 +211,7 @@ class _Plan:
 
     def add_documents(self, docs: list[Document]) -> None:
         """Rules 1 and 3 (what a document replaces) here; rule 2 (copies) is left to
-        :func:`ingest.pipeline.dedupe`."""
+        :func:`ingest.pipeline.merge_documents`."""
         by_title = {d.title: d for d in self.docs.values()}
         for doc in docs:
             before = next((o for o in self.old_versions.get(doc.source, []) if o.id == doc.id or o.title == doc.title),
@@ -249,7 +219,7 @@ class _Plan:
             if before is not None:
                 self.replaced_by.setdefault(doc.id, []).append(before.id)
             old = by_title.get(doc.title)
-            if old is not None and _body(old, self.sources) != _body(doc, self.sources):
+            if old is not None and document_body(old, self.sources) != document_body(doc, self.sources):
                 self.remove(old.id)
                 del by_title[doc.title]
                 self.replaced_by.setdefault(doc.id, []).append(old.id)
@@ -269,16 +239,15 @@ def _apply(index_dir: Path, base: IndexData, plan: _Plan, report: UpdateReport,
             continue
         seen.add(doc.id)
         candidates.append(doc)
-    kept = dedupe([*plan.docs.values(), *candidates], plan.sources)
+    merged = merge_documents(list(plan.docs.values()), candidates, plan.sources)
+    kept, added, alias_owner = merged.documents, merged.added, merged.copy_of
     kept_ids = {d.id for d in kept}
-    alias_owner = {a.get("doc_id"): d.id for d in kept for a in d.aliases}
     # an existing document that a fuller new copy displaced is replaced by it
     for old_id in existing_ids - kept_ids:
         owner = alias_owner.get(old_id)
         plan.gone[old_id] = plan.docs[old_id]
         if owner is not None:
             plan.replaced_by.setdefault(owner, []).append(old_id)
-    added = [d for d in candidates if d.id in kept_ids]
     report.aliased = [_change(d, [alias_owner[d.id]]) for d in candidates if d.id not in kept_ids]
     report.replaced = [_change(d, plan.replaced_by[d.id]) for d in added if plan.replaced_by.get(d.id)]
     report.added = [_change(d) for d in added if not plan.replaced_by.get(d.id)]
@@ -296,12 +265,10 @@ def _apply(index_dir: Path, base: IndexData, plan: _Plan, report: UpdateReport,
         return report
 
     _say(progress, 0.15, "linking documents")
-    used = {d.source for d in kept} | {a["source"] for d in kept for a in d.aliases if "source" in a}
-    sources = {name: s for name, s in plan.sources.items() if name in used}
-    link_documents(kept, sources)
+    sources = sources_in_use(kept, plan.sources)
     params = ChunkParams(**base.manifest.get("chunk_params", {}))
+    new_chunks: list[Chunk] = link_and_chunk(kept, sources, params, chunk=added)
     keep_rows = [i for i, c in enumerate(base.chunks) if c.doc_id in kept_ids and c.doc_id in existing_ids]
-    new_chunks: list[Chunk] = [c for d in added for c in chunk_document(sources[d.source], d, params)]
     assert base.tokens is not None and base.vector_ids is not None
 
     vectors = np.zeros((0, base.faiss_index.d), dtype=np.float32)
@@ -378,7 +345,7 @@ def add_documents(index_dir: str | Path, paths: Iterable[str | Path], embedder: 
     t0 = time.perf_counter()
     index_dir, report = _start(index_dir)
     _say(progress, 0.0, "reading files")
-    new_sources, problems = read_inputs(paths)
+    new_sources, problems = read_files(paths)
     report.problems.extend(problems)
     parsed, parse_problems = parse_sources(
         new_sources, lambda i, src: _say(progress, 0.02 + 0.08 * i / max(1, len(new_sources)), f"parsing {src.path}"))

@@ -110,6 +110,15 @@ class _Layout:
     indented: bool  # paragraphs start with a first-line indent
 
 
+def looks_like_pdf(head: bytes, path: Path) -> bool:
+    """Whether a file that starts with ``head`` is a PDF: it starts with ``%PDF-``.
+
+    >>> looks_like_pdf(b"%PDF-1.7", Path("x.pdf")), looks_like_pdf(b"MZ\\x90\\x00", Path("x.pdf"))
+    (True, False)
+    """
+    return head.startswith(b"%PDF-")
+
+
 def read_pdf(path: str | Path, display_name: str | None = None) -> SourceText:
     """Extract the text of a PDF as one paragraph per line, with page start offsets.
 

@@ -1,4 +1,10 @@
-"""The ingest stage as one call: paths → sources → documents (with clauses) → chunks.
+"""The ingest stage: paths → sources → documents (with clauses) → chunks, as one call or by steps.
+
+:func:`ingest_paths` is a whole build's ingest. An index update (:mod:`index.update`) runs the
+same steps on the files it adds, against the documents the index already holds:
+:func:`read_files` (or :func:`read_file`), :func:`parse_sources`, :func:`merge_documents`
+(copies become aliases), :func:`link_and_chunk` (corpus-wide metadata and cross-references, then
+chunks), :func:`sources_in_use`.
 
 One bad file never stops the run: its problem is recorded and the others go on.
 Repeated documents are indexed once; the other copies become aliases of the
@@ -13,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,6 +45,41 @@ class IngestResult:
     problems: list[IngestProblem] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     duplicates: int = 0
+
+
+def read_file(path: Path, name: str) -> SourceText | IngestProblem:
+    """Read one input file as source ``name``; a file that cannot be read gives its problem (logged)."""
+    try:
+        return read_source(path, name)
+    except IngestError as exc:
+        log.warning("skipped %s", exc.problem)
+        return exc.problem
+
+
+def read_files(paths: Iterable[str | Path]) -> tuple[list[SourceText], list[IngestProblem]]:
+    """Read files to add to a corpus. A file is named by its file name; a directory's files by
+    their path inside it (as a build of that directory names them). Unreadable files, and a file
+    whose name a file read before it already has, become problems."""
+    sources: list[SourceText] = []
+    problems: list[IngestProblem] = []
+    names: set[str] = set()
+    for raw in paths:
+        p = Path(raw)
+        files, errors = discover([p])
+        problems.extend(e.problem for e in errors)
+        for f in files:
+            name = f.relative_to(p).as_posix() if p.is_dir() else f.name
+            if name in names:
+                problems.append(IngestProblem(str(f), f"another file named {name} is in the same update",
+                                              "add one of them, or rename it"))
+                continue
+            got = read_file(f, name)
+            if isinstance(got, IngestProblem):
+                problems.append(got)
+            else:
+                sources.append(got)
+                names.add(name)
+    return sources, problems
 
 
 def parse_source(source: SourceText) -> list[Document]:
@@ -81,7 +122,12 @@ def _shingles(text: str, k: int = 12, keep_one_in: int = 4) -> set[int]:
     return {h for h in hashes if h % keep_one_in == 0}
 
 
-def dedupe(documents: list[Document], sources: dict[str, SourceText], threshold: float = 0.9) -> list[Document]:
+def document_body(doc: Document, sources: Mapping[str, SourceText]) -> str:
+    """The text two documents are compared by: the document's text without blanks and markup."""
+    return compact(sources[doc.source].text[doc.start : doc.end])
+
+
+def dedupe(documents: list[Document], sources: Mapping[str, SourceText], threshold: float = 0.9) -> list[Document]:
     """Keep one canonical copy of each repeated document; the others become its aliases.
 
     Two documents are copies when their text without blanks and markup is equal, or
@@ -91,7 +137,7 @@ def dedupe(documents: list[Document], sources: dict[str, SourceText], threshold:
     kept: list[Document] = []
     fingerprints: list[tuple[str, set[int], str]] = []
     for doc in documents:
-        body = compact(sources[doc.source].text[doc.start : doc.end])
+        body = document_body(doc, sources)
         sh = _shingles(body)
         dup_of = None
         for (fp, fsh, title), canon in zip(fingerprints, kept):
@@ -124,6 +170,47 @@ def _alias(doc: Document) -> dict[str, object]:
             "line_end": doc.line_end, "title": doc.title, "doc_id": doc.id}
 
 
+@dataclass
+class Merged:
+    """Documents after new ones were merged into known ones (:func:`merge_documents`).
+
+    ``documents``: the canonical documents, known and new; ``added``: the new documents among
+    them; ``copy_of``: the id of every alias of a canonical document (a copy, known or new) → the
+    canonical document's id. A known document missing from ``documents`` was displaced by a
+    fuller new copy of it, and is now its alias.
+    """
+
+    documents: list[Document]
+    added: list[Document]
+    copy_of: dict[str, str]
+
+
+def merge_documents(known: Sequence[Document], new: Sequence[Document],
+                    sources: Mapping[str, SourceText]) -> Merged:
+    """Merge ``new`` documents into ``known`` ones as a build merges copies (:func:`dedupe`):
+    each copy becomes an alias of one canonical document, the fuller copy."""
+    kept = dedupe([*known, *new], sources)
+    kept_ids = {d.id for d in kept}
+    return Merged(documents=kept, added=[d for d in new if d.id in kept_ids],
+                  copy_of={a.get("doc_id"): d.id for d in kept for a in d.aliases})
+
+
+def link_and_chunk(documents: list[Document], sources: dict[str, SourceText], params: ChunkParams,
+                   chunk: Iterable[Document] | None = None) -> list[Chunk]:
+    """Link ``documents`` as one corpus (:func:`link_documents`), then chunk ``chunk`` of them
+    (default: all); the chunks in document order."""
+    link_documents(documents, sources)
+    return [c for doc in (documents if chunk is None else chunk)
+            for c in chunk_document(sources[doc.source], doc, params)]
+
+
+def sources_in_use(documents: Iterable[Document], sources: Mapping[str, SourceText]) -> dict[str, SourceText]:
+    """The sources (in their order in ``sources``) that the documents or their aliases come from."""
+    docs = list(documents)
+    used = {d.source for d in docs} | {a["source"] for d in docs for a in d.aliases if "source" in a}
+    return {name: s for name, s in sources.items() if name in used}
+
+
 def ingest_paths(
     paths: Iterable[str | Path],
     params: ChunkParams | None = None,
@@ -141,23 +228,20 @@ def ingest_paths(
     result.problems.extend(e.problem for e in problems)
     base = Path(root) if root else _common_root(files)
     for f in files:
-        name = _display_name(f, base)
-        try:
-            result.sources.append(read_source(f, name))
-        except IngestError as exc:
-            log.warning("skipped %s", exc.problem)
-            result.problems.append(exc.problem)
+        got = read_file(f, _display_name(f, base))
+        if isinstance(got, IngestProblem):
+            result.problems.append(got)
+        else:
+            result.sources.append(got)
     t1 = time.perf_counter()
     by_name = {s.path: s for s in result.sources}
     parsed, parse_problems = parse_sources(result.sources)
     result.problems.extend(parse_problems)
     docs = [doc for _, found in parsed for doc in found]
     t2 = time.perf_counter()
-    result.documents = dedupe(docs, by_name)
+    result.documents = merge_documents([], docs, by_name).documents
     result.duplicates = len(docs) - len(result.documents)
-    link_documents(result.documents, by_name)
-    for doc in result.documents:
-        result.chunks.extend(chunk_document(by_name[doc.source], doc, params))
+    result.chunks = link_and_chunk(result.documents, by_name, params)
     t3 = time.perf_counter()
     result.timings = {"read": t1 - t0, "parse": t2 - t1, "dedupe+chunk": t3 - t2}
     return result

@@ -8,7 +8,8 @@ is always the exact text a citation quotes.
 from __future__ import annotations
 
 import bisect
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 
@@ -62,9 +63,70 @@ class Clause:
         return d
 
 
+def _text(value: Any) -> str | None:
+    return value if value is None or isinstance(value, str) else str(value)
+
+
+def _texts(value: Any) -> tuple[str, ...]:
+    return tuple(str(x) for x in value or ())
+
+
+@dataclass(frozen=True)
+class DocumentMetadata:
+    """A document's metadata as a typed record: one field per key of :attr:`Document.metadata`.
+
+    The stored dict (index files, JSON output) stays as it is; :attr:`Document.meta` reads it as
+    this record. A key the dict lacks reads as ``None`` (or ``()``); the values are those that
+    :func:`ingest.metadata.extract_metadata` and the pipeline write:
+
+    ``issuers`` bodies that issued it; ``doc_number`` its 文号; ``published``, ``adopted``,
+    ``effective_date``, ``valid_until`` ISO dates (``YYYY-MM-DD``, or ``YYYY-MM`` without a day);
+    ``effective`` an ISO date or ``"on_publication"``; ``doc_type`` one of
+    :data:`ingest.metadata.DOC_TYPES`; ``authority_level`` its rank when normative, else
+    ``"unknown"``; ``region`` a canonical region, ``"national"`` or ``"international"``;
+    ``status`` ``in_force``/``draft``/``expired``/``superseded``/``unknown``;
+    ``superseded_in_part_by``/``superseded_by`` titles of the corpus documents that prevail over or
+    repeal it; ``subject_titles`` the titles of the documents it is about (a notice that issues one).
+
+    >>> m = DocumentMetadata.from_dict({"issuers": ["国家数据局"], "doc_type": "部门规章", "status": "in_force"})
+    >>> m.issuers, m.doc_type, m.region, m.superseded_by
+    (('国家数据局',), '部门规章', None, ())
+    """
+
+    issuers: tuple[str, ...] = ()
+    doc_number: str | None = None
+    published: str | None = None
+    adopted: str | None = None
+    effective: str | None = None
+    effective_date: str | None = None
+    valid_until: str | None = None
+    doc_type: str | None = None
+    authority_level: str | None = None
+    region: str | None = None
+    status: str | None = None
+    superseded_in_part_by: tuple[str, ...] = ()
+    superseded_by: tuple[str, ...] = ()
+    subject_titles: tuple[str, ...] = ()
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any] | None) -> "DocumentMetadata":
+        """The record of a stored metadata dict (unknown keys are ignored)."""
+        d = d or {}
+        return cls(**{f.name: (_texts if f.default == () else _text)(d.get(f.name)) for f in fields(cls)})
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every key as the stored dict holds it (lists for the tuples)."""
+        return {f.name: list(v) if isinstance(v := getattr(self, f.name), tuple) else v for f in fields(self)}
+
+
 @dataclass
 class Document:
-    """One document found inside a source file."""
+    """One document found inside a source file.
+
+    ``metadata`` is the stored dict (see :class:`DocumentMetadata` for its keys); ``meta`` reads it
+    as a typed :class:`DocumentMetadata`, computed once per ``metadata`` dict: assign a new dict to
+    change it (an in-place edit after ``meta`` was read is not seen).
+    """
 
     id: str
     title: str
@@ -77,6 +139,16 @@ class Document:
     metadata: dict[str, Any] = field(default_factory=dict)
     clauses: list[Clause] = field(default_factory=list)
     aliases: list[dict[str, Any]] = field(default_factory=list)
+    _meta: tuple[Any, DocumentMetadata] | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def meta(self) -> DocumentMetadata:
+        """``metadata`` as a typed record (cached while ``metadata`` is the same dict)."""
+        cached = self._meta
+        if cached is None or cached[0] is not self.metadata:
+            cached = (self.metadata, DocumentMetadata.from_dict(self.metadata))
+            self._meta = cached
+        return cached[1]
 
     def to_dict(self, with_clauses: bool = True) -> dict[str, Any]:
         d: dict[str, Any] = {

@@ -5,10 +5,11 @@ import importlib
 
 import pytest
 
-MODULES = ["ingest.text", "ingest.loaders", "ingest.documents", "retrieval.fusion", "retrieval.filters",
-           "index.tokenize", "retrieval.rerank", "retrieval.normalise", "index.faiss_index", "index.bm25_index", "qa.config",
-           "qa.conditions", "retrieval.figures", "retrieval.asks", "retrieval.query", "ingest.titles", "qa.wording", "qa.context", "qa.precedence", "qa.selection", "qa.abstention",
-           "retrieval.decompose", "retrieval.intent"]
+MODULES = ["ingest.text", "ingest.types", "ingest.encoding", "ingest.formats", "ingest.pdf", "ingest.loaders",
+           "ingest.documents", "ingest.titles", "index.tokenize", "index.faiss_index", "index.bm25_index",
+           "retrieval.fusion", "retrieval.filters", "retrieval.rerank", "retrieval.normalise", "retrieval.figures",
+           "retrieval.asks", "retrieval.query", "retrieval.decompose", "retrieval.intent",
+           "qa.config", "qa.conditions", "qa.wording", "qa.context", "qa.precedence", "qa.selection", "qa.abstention"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -2,7 +2,9 @@ import codecs
 
 import pytest
 
-from ingest.loaders import decode_text, discover, read_source, read_text
+from ingest.encoding import decode_text
+from ingest.loaders import discover, read_source
+from ingest.plaintext import read_text
 from ingest.types import IngestError
 
 TEXT = "第一条 为了规范数据处理活动，保障数据安全。\n第二条 本法所称数据。\n"

@@ -359,5 +359,30 @@ def test_precedence_and_repeal_are_read_from_the_corpus():
 
 
 def test_docstring_examples():
-    result = doctest.testmod(metadata, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted > 0 and result.failed == 0
+    import importlib
+    import pkgutil
+
+    modules = [metadata, *(importlib.import_module(f"{metadata.__name__}.{m.name}")
+                           for m in pkgutil.iter_modules(metadata.__path__))]
+    attempted = 0
+    for module in modules:
+        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+        assert result.failed == 0, module.__name__
+        attempted += result.attempted
+    assert attempted > 0
+
+
+def test_typed_metadata_reads_the_stored_dict(corpus_ingest):
+    """Document.meta holds every key of the stored metadata, typed; the stored dict is unchanged."""
+    from dataclasses import replace
+
+    from ingest.metadata import DocumentMetadata
+
+    for d in corpus_ingest.documents:
+        stored = dict(d.metadata)
+        assert d.meta.to_dict() == d.metadata == stored
+        assert isinstance(d.meta.issuers, tuple) and d.meta is d.meta
+    doc = corpus_ingest.documents[0]
+    changed = replace(doc, metadata={**doc.metadata, "status": "expired"})
+    assert changed.meta.status == "expired" and doc.meta.status == doc.metadata["status"]
+    assert DocumentMetadata.from_dict(None) == DocumentMetadata()

@@ -10,8 +10,9 @@ import pytest
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
 
+from ingest.docx import read_docx  # noqa: E402
+from ingest.html import html_charset, read_html  # noqa: E402
 from ingest.loaders import read_source  # noqa: E402
-from ingest.office import html_charset, read_docx, read_html  # noqa: E402
 from ingest.pipeline import ingest_paths, parse_source  # noqa: E402
 from ingest.types import IngestError, SourceText  # noqa: E402
 
@@ -220,7 +221,9 @@ def test_ingest_folder_keeps_good_files_and_reports_the_corrupt_one(tmp_path):
 def test_docstring_examples():
     import doctest
 
-    import ingest.office
+    import ingest.docx
+    import ingest.html
 
-    result = doctest.testmod(ingest.office, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted > 0 and result.failed == 0
+    for module in (ingest.docx, ingest.html):
+        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+        assert result.attempted > 0 and result.failed == 0

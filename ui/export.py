@@ -52,18 +52,17 @@ def _quote_lines(quote: str) -> list[str]:
 def _doc_line(doc: "Document | None") -> str:
     if doc is None:
         return ""
-    meta = doc.metadata or {}
+    meta = doc.meta
     bits = []
-    if meta.get("issuers"):
-        bits.append("发布机关：" + "、".join(map(str, meta["issuers"])))
-    if meta.get("doc_number"):
-        bits.append(f"文号：{meta['doc_number']}")
-    if meta.get("effective_date") or meta.get("published"):
-        bits.append(f"{'施行' if meta.get('effective_date') else '发布'}日期："
-                    f"{meta.get('effective_date') or meta.get('published')}")
-    if meta.get("region"):
-        bits.append(f"地区：{region_label(meta['region'])}")
-    bits.append(f"状态：{status_label(meta.get('status'))}")
+    if meta.issuers:
+        bits.append("发布机关：" + "、".join(meta.issuers))
+    if meta.doc_number:
+        bits.append(f"文号：{meta.doc_number}")
+    if meta.effective_date or meta.published:
+        bits.append(f"{'施行' if meta.effective_date else '发布'}日期：{meta.effective_date or meta.published}")
+    if meta.region:
+        bits.append(f"地区：{region_label(meta.region)}")
+    bits.append(f"状态：{status_label(meta.status)}")
     return "；".join(bits)
 
 

@@ -57,11 +57,8 @@ def status_label(status: str | None) -> str:
 
 
 def document_date(doc: "Document") -> str:
-    meta = doc.metadata or {}
-    for key in ("effective_date", "published", "adopted"):
-        if meta.get(key):
-            return str(meta[key])
-    return ""
+    meta = doc.meta
+    return meta.effective_date or meta.published or meta.adopted or ""
 
 
 # -- the corpus as the viewer needs it ---------------------------------------------------
@@ -124,20 +121,18 @@ class CorpusView:
 # -- metadata ----------------------------------------------------------------------------
 def render_metadata(doc: "Document") -> str:
     """The document's issuers, 文号, dates, type, region and status as a compact table."""
-    meta = doc.metadata or {}
+    meta = doc.meta
     rows: list[tuple[str, str]] = []
-    issuers = meta.get("issuers") or []
-    rows.append(("发布机关", "、".join(map(str, issuers)) if issuers else "未标注"))
-    rows.append(("文号", str(meta.get("doc_number") or "无")))
-    for key, label in (("published", "发布日期"), ("effective_date", "施行日期"), ("valid_until", "有效期至")):
-        if meta.get(key):
-            rows.append((label, str(meta[key])))
-    rows.append(("类型", str(meta.get("doc_type") or "未标注")))
-    rows.append(("地区", region_label(meta.get("region"))))
-    status = meta.get("status") or "unknown"
+    rows.append(("发布机关", "、".join(meta.issuers) if meta.issuers else "未标注"))
+    rows.append(("文号", meta.doc_number or "无"))
+    for value, label in ((meta.published, "发布日期"), (meta.effective_date, "施行日期"), (meta.valid_until, "有效期至")):
+        if value:
+            rows.append((label, value))
+    rows.append(("类型", meta.doc_type or "未标注"))
+    rows.append(("地区", region_label(meta.region)))
+    status = meta.status or "unknown"
     rows.append(("状态", f"<span class='pq-status pq-status-{esc(status)}'>{esc(status_label(status))}</span>"))
-    for key, label in (("superseded_by", "已被取代"), ("superseded_in_part_by", "部分被取代")):
-        newer = meta.get(key) or []
+    for newer, label in ((meta.superseded_by, "已被取代"), (meta.superseded_in_part_by, "部分被取代")):
         if newer:
             rows.append((label, "、".join(f"《{n}》" for n in newer)))
     cells = "".join(
@@ -148,21 +143,21 @@ def render_metadata(doc: "Document") -> str:
 
 def meta_line(doc: "Document") -> str:
     """The metadata in one line: issuers · 文号 · date · type · region · status."""
-    meta = doc.metadata or {}
-    bits = ["、".join(map(str, meta.get("issuers") or [])), str(meta.get("doc_number") or "")]
-    if meta.get("effective_date"):
-        bits.append(f"{meta['effective_date']} 施行")
-    elif meta.get("published"):
-        bits.append(f"{meta['published']} 发布")
-    bits += [str(meta.get("doc_type") or ""), region_label(meta.get("region")) if meta.get("region") else ""]
-    status = meta.get("status") or "unknown"
+    meta = doc.meta
+    bits = ["、".join(meta.issuers), meta.doc_number or ""]
+    if meta.effective_date:
+        bits.append(f"{meta.effective_date} 施行")
+    elif meta.published:
+        bits.append(f"{meta.published} 发布")
+    bits += [meta.doc_type or "", region_label(meta.region) if meta.region else ""]
+    status = meta.status or "unknown"
     line = " · ".join(esc(b) for b in bits if b and b != "unknown")
     return (f"<div class='pq-meta-line'>{line} <span class='pq-status pq-status-{esc(status)}'>"
             f"{esc(status_label(status))}</span></div>")
 
 
 def status_badge(doc: "Document | None") -> str:
-    status = ((doc.metadata or {}).get("status") if doc else None) or "unknown"
+    status = (doc.meta.status if doc else None) or "unknown"
     if status in ("in_force", "unknown"):
         return ""
     return f"<span class='pq-status pq-status-{esc(status)}'>{esc(status_label(status))}</span>"
@@ -350,19 +345,17 @@ def search_documents(documents: Iterable["Document"], query: str = "") -> list["
     words = [w.lower() for w in re.split(r"\s+", query.strip()) if w]
     out = []
     for d in documents:
-        meta = d.metadata or {}
-        hay = " ".join([d.title, d.source, str(meta.get("doc_number") or ""), str(meta.get("doc_type") or ""),
-                        region_label(meta.get("region")), status_label(meta.get("status")),
-                        *map(str, meta.get("issuers") or [])]).lower()
+        meta = d.meta
+        hay = " ".join([d.title, d.source, meta.doc_number or "", meta.doc_type or "", region_label(meta.region),
+                        status_label(meta.status), *meta.issuers]).lower()
         if all(w in hay for w in words):
             out.append(d)
     return out
 
 
 def document_row(doc: "Document") -> list[Any]:
-    meta = doc.metadata or {}
-    return [doc.title, meta.get("doc_type") or "", region_label(meta.get("region")), status_label(meta.get("status")),
-            document_date(doc)]
+    meta = doc.meta
+    return [doc.title, meta.doc_type or "", region_label(meta.region), status_label(meta.status), document_date(doc)]
 
 
 def document_summary(doc: "Document") -> dict[str, Any]:

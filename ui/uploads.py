@@ -4,6 +4,8 @@ A browser-supplied file name never reaches the file system as given: :func:`safe
 the base name only, replaces anything but letters, digits (any script), ``-``, ``_`` and ``.``,
 caps its length and lower-cases the extension; :func:`stage_uploads` then makes it unique in the
 upload folder (an identical file keeps its name, so uploading it again replaces it).
+
+The accepted types and the content checks are ingest's format registry (:mod:`ingest.formats`).
 """
 
 from __future__ import annotations
@@ -13,13 +15,17 @@ import logging
 import re
 import shutil
 import unicodedata
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ingest.formats import SNIFF_BYTES, format_for, upload_types
+
 log = logging.getLogger(__name__)
 
-ALLOWED = {".pdf": "PDF", ".txt": "TXT", ".md": "Markdown", ".docx": "Word", ".html": "HTML", ".htm": "HTML"}
+ALLOWED = upload_types()  # suffix → what users call the format, in the upload dialog's order
+# what to say when a file's content is not the format its name says (others: "文件内容不是 <label>")
+_NOT_THIS = {"pdf": "文件内容不是 PDF（可能是改了扩展名的其他文件）",
+             "docx": "文件内容不是 Word .docx（旧版 .doc 请先另存为 .docx）"}
 MAX_NAME = 80  # characters of the stem
 _UNSAFE = re.compile(r"[^\w.\-]+", re.UNICODE)
 
@@ -58,7 +64,8 @@ def human_size(n: int) -> str:
 
 def check_upload(path: str | Path, name: str, max_bytes: int) -> str | None:
     """Why this upload cannot be indexed (in Chinese), or None when it may be."""
-    ext = Path(safe_filename(name)).suffix.lower()
+    safe = safe_filename(name)
+    ext = Path(safe).suffix.lower()
     if ext not in ALLOWED:
         kinds = "、".join(dict.fromkeys(ALLOWED.values()))
         return f"不支持的文件类型“{ext or '无扩展名'}”：只能上传 {kinds} 文件"
@@ -71,11 +78,10 @@ def check_upload(path: str | Path, name: str, max_bytes: int) -> str | None:
     if size > max_bytes:
         return f"文件太大（{human_size(size)}）：上限为 {human_size(max_bytes)}"
     with open(p, "rb") as f:
-        head = f.read(8)
-    if ext == ".pdf" and not head.startswith(b"%PDF-"):
-        return "文件内容不是 PDF（可能是改了扩展名的其他文件）"
-    if ext == ".docx" and not (head.startswith(b"PK") and zipfile.is_zipfile(p)):
-        return "文件内容不是 Word .docx（旧版 .doc 请先另存为 .docx）"
+        head = f.read(SNIFF_BYTES)
+    fmt = format_for(safe)
+    if fmt is not None and not fmt.matches(head, p):
+        return _NOT_THIS.get(fmt.name, f"文件内容不是 {fmt.label}")
     return None
 
 
