@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .config import Settings
+from settings import Settings
 
 log = logging.getLogger("policyqa")
 

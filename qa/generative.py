@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from index.retriever import Filters, Hit
 from ingest.text import clean
 
-from .config import Settings
+from settings import Settings
 from .extractive import ExtractiveAnswerer
 from .types import Answer, Citation, Related
 from .verify import VerifiedText, markers_in, verify_answer, verify_answer_text

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from qa.cli import build_parser, _settings
-from qa.config import Settings
+from settings import Settings
 
 
 def test_environment_overrides_defaults():

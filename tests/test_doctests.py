@@ -6,7 +6,7 @@ import importlib
 import pytest
 
 MODULES = ["ingest.text", "ingest.loaders", "ingest.documents", "index.fusion", "index.retriever",
-           "index.tokenize", "index.rerank", "index.faiss_index", "index.bm25_index", "qa.config",
+           "index.tokenize", "index.rerank", "index.faiss_index", "index.bm25_index", "settings",
            "qa.conditions", "qa.figures", "qa.context", "qa.precedence", "qa.selection", "qa.abstention",
            "qa.decompose", "index.intent"]
 

@@ -11,7 +11,7 @@ from index.retriever import Hit, Retriever, normalise_query
 from ingest.types import Chunk
 from qa import PolicyQA
 from qa.cli import _settings, build_parser, main
-from qa.config import Settings
+from settings import Settings
 
 QUERY = "数据出境安全评估的申报情形有哪些？"
 

@@ -31,7 +31,7 @@ from .uploads import ALLOWED, stage_uploads
 if TYPE_CHECKING:  # pragma: no cover
     import gradio as gr
 
-    from qa.config import Settings
+    from settings import Settings
     from qa.engine import PolicyQA
     from qa.types import Answer
 
