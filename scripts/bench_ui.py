@@ -50,7 +50,7 @@ def _percentile(values: list[float], q: float) -> float:
 
 def _policyqa() -> list[str]:
     """``policyqa`` of this checkout (run from ROOT, so a shared venv's install is not used)."""
-    return [sys.executable, "-m", "qa.cli"]
+    return [sys.executable, "-m", "cli.main"]
 
 
 def start_server(index: str, cache: str | None, port: int) -> tuple[subprocess.Popen, float, str]:
