@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from qa.config import PROJECT_ROOT, Settings
+from settings import PROJECT_ROOT, Settings
 from qa.types import Answer
 
 from .metrics import (FIGURES, UNANSWERABLE, EvidenceLocator, QuestionResult, Retrieved, check_thresholds,

@@ -4,7 +4,7 @@
 >>> engine = PolicyQA.open("var/index")   # doctest: +SKIP
 """
 
-from .config import Settings
+from settings import Settings
 from .engine import PolicyQA
 from .types import Answer, Citation, Related
 

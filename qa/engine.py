@@ -30,7 +30,7 @@ from ingest.chunking import ChunkParams
 from ingest.types import Document
 
 from . import precedence
-from .config import Settings
+from settings import Settings
 from .context import ContextFinder, verify_context
 from .extractive import AnswerParams, ExtractiveAnswerer
 from .generative import GenerativeAnswerer

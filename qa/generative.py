@@ -30,7 +30,7 @@ from retrieval.query import Query
 from retrieval.types import Hit
 from ingest.text import clean
 
-from .config import Settings
+from settings import Settings
 from .extractive import ExtractiveAnswerer
 from .types import Answer, Citation, Related
 from .wording import MARKER, marker_numbers

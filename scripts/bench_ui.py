@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT))  # this checkout first: its cli, ui, and tests/browser/headless.py
 
 
 def _free_port() -> int:
@@ -50,7 +50,7 @@ def _percentile(values: list[float], q: float) -> float:
 
 def _policyqa() -> list[str]:
     """``policyqa`` of this checkout (run from ROOT, so a shared venv's install is not used)."""
-    return [sys.executable, "-m", "qa.cli"]
+    return [sys.executable, "-m", "cli.main"]
 
 
 def start_server(index: str, cache: str | None, port: int) -> tuple[subprocess.Popen, float, str]:
@@ -94,7 +94,7 @@ def screenshot(url: str, path: str, width: int = 1440, height: int = 900) -> Non
     from selenium.webdriver.support import expected_conditions as EC
     from selenium.webdriver.support.ui import WebDriverWait
 
-    from ui.headless import chrome
+    from tests.browser.headless import chrome
 
     driver = chrome(width, height)
     try:
@@ -213,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.users < 1 or args.requests < 1:
         ap.error("--users and --requests must be positive")
 
-    from ui.headless import chrome, missing
+    from tests.browser.headless import chrome, missing
 
     why = missing()
     if why:

@@ -2,8 +2,9 @@ from pathlib import Path
 
 import pytest
 
-from qa.cli import build_parser, _settings
-from qa.config import Settings
+from cli.common import settings_from_args
+from cli.main import build_parser
+from settings import Settings
 
 
 def test_environment_overrides_defaults():
@@ -18,7 +19,7 @@ def test_ci_turns_progress_bars_off():
 def test_cli_overrides_environment(monkeypatch):
     monkeypatch.setenv("POLICYQA_INDEX", "/tmp/from-env")
     args = build_parser().parse_args(["ask", "问题", "--index", "/tmp/from-cli"])
-    assert _settings(args).index_dir == Path("/tmp/from-cli")
+    assert settings_from_args(args).index_dir == Path("/tmp/from-cli")
 
 
 def test_invalid_values_are_rejected():

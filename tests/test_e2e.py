@@ -80,7 +80,7 @@ def test_a_cited_paragraph_that_says_preceding_paragraph_comes_with_it(slice_eng
 
 def _cli(*args, env_extra=None):
     env = dict(os.environ, **(env_extra or {}))
-    return subprocess.run([sys.executable, "-m", "qa.cli", *args], capture_output=True, text=True, env=env,
+    return subprocess.run([sys.executable, "-m", "cli.main", *args], capture_output=True, text=True, env=env,
                           cwd=ROOT, timeout=300)
 
 

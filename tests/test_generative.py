@@ -310,7 +310,7 @@ def test_renumber():
 def test_cli_ask_generative(slice_engine, llm):
     env = dict(os.environ, POLICYQA_INDEX=str(slice_engine.settings.index_dir),
                POLICYQA_CACHE=str(slice_engine.settings.cache_dir))
-    r = subprocess.run([sys.executable, "-m", "qa.cli", "ask", QUESTION, "--json", "--mode", "generative",
+    r = subprocess.run([sys.executable, "-m", "cli.main", "ask", QUESTION, "--json", "--mode", "generative",
                         "--llm-base-url", llm.url, "--llm-model", "fake-qwen"],
                        capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
     assert r.returncode == 0, r.stderr

@@ -12,8 +12,9 @@ from retrieval.retriever import Retriever
 from retrieval.types import Hit
 from ingest.types import Chunk
 from qa import PolicyQA
-from qa.cli import _settings, build_parser, main
-from qa.config import Settings
+from cli.common import settings_from_args
+from cli.main import build_parser, main
+from settings import Settings
 
 QUERY = "数据出境安全评估的申报情形有哪些？"
 
@@ -98,7 +99,7 @@ def test_settings_and_cli_carry_the_reranker(monkeypatch):
     assert (s.reranker, s.rerank_top_n, s.rerank_blend) == ("ce:/from/env", 7, 1.0)
     for command in (["ask", "问题"], ["serve"], ["eval", "--questions", "q.jsonl", "--out", "o"]):
         args = build_parser().parse_args([*command, "--reranker", "ce:/from/cli"])
-        assert _settings(args).reranker == "ce:/from/cli"
+        assert settings_from_args(args).reranker == "ce:/from/cli"
     with pytest.raises(ValueError):
         Settings().override(rerank_top_n=0)
     with pytest.raises(ValueError):

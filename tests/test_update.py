@@ -15,7 +15,7 @@ import pytest
 from index.cache import EmbeddingCache
 from index.store import IndexOpenError, current_version, load_index, read_manifest
 from qa import PolicyQA
-from qa.cli import main as cli_main
+from cli.main import main as cli_main
 
 from .conftest import DATA, shared_dir
 

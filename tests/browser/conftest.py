@@ -44,7 +44,7 @@ def pytest_runtest_makereport(item, call):
 
 @pytest.fixture(scope="session")
 def chromium_ready():
-    from ui.headless import missing
+    from .headless import missing
 
     why = missing()
     if why:
@@ -55,7 +55,7 @@ def chromium_ready():
 
 @pytest.fixture(scope="session")
 def driver(chromium_ready):
-    from ui.headless import chrome
+    from .headless import chrome
 
     d = chrome(1440, 900)
     d.set_page_load_timeout(60)

@@ -1,5 +1,5 @@
 """Debian's Chromium, headless, driven by Selenium: for the browser tests, the UI benchmark and
-the README screenshot. Never downloads a browser or a driver: both come from the system
+the README screenshot (``scripts/bench_ui.py`` imports it from here). Never downloads a browser or a driver: both come from the system
 (``apt-get install chromium chromium-driver``) and Selenium Manager is switched off.
 """
 

@@ -1,10 +1,16 @@
-"""All settings in one typed object: defaults < environment (POLICYQA_*) < command line."""
+"""All settings in one typed object: defaults < environment (POLICYQA_*) < command line.
+
+A neutral package: every stage (qa, ui, eval, cli, scripts) reads its configuration from here, and
+it imports none of them.
+"""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
+
+__all__ = ["PROJECT_ROOT", "Settings"]
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 

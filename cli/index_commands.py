@@ -1,0 +1,108 @@
+"""Commands on the index and its files: build, add, remove, corpus, parse."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import time
+from pathlib import Path
+
+from .common import LOGGER, print_json, print_update, settings_from_args, update_progress
+
+log = logging.getLogger(LOGGER)
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    """Ingest files (default: the bundled corpus) and build the index; prints counts and stage times."""
+    from qa.engine import PolicyQA
+
+    settings = settings_from_args(args)
+    if args.max_chars:
+        settings = settings.override(chunk_max_chars=args.max_chars)
+    paths = args.paths or [str(settings.corpus_dir)]
+    t0 = time.perf_counter()
+    engine = PolicyQA.build(paths, settings=settings)
+    report = engine.report
+    assert report is not None
+    print(report.summary())
+    print(f"total {time.perf_counter() - t0:.1f}s")
+    return 0
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    """Add files to the index (a file or title already indexed is replaced)."""
+    from index.cache import EmbeddingCache
+    from index.embedders import make_embedder
+    from index.update import add_documents
+
+    settings = settings_from_args(args)
+    embedder = make_embedder(settings.embedder)
+    cache = EmbeddingCache(Path(settings.cache_dir) / "embeddings.sqlite")
+    progress, bar = update_progress(settings, args.json)
+    try:
+        report = add_documents(settings.index_dir, args.files, embedder, cache, progress=progress)
+    finally:
+        cache.close()
+        if bar is not None:
+            bar.close()
+    return print_update(report, args.json)
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    """Remove documents from the index by id."""
+    from index.update import remove_documents
+
+    settings = settings_from_args(args)
+    return print_update(remove_documents(settings.index_dir, args.doc_ids), args.json)
+
+
+def cmd_parse(args: argparse.Namespace) -> int:
+    """The documents and clauses found in files (no index needed)."""
+    from ingest.loaders import read_source
+    from ingest.pipeline import parse_source
+    from ingest.types import IngestError
+
+    out = []
+    failed = 0
+    for f in args.files:
+        try:
+            source = read_source(f)
+        except IngestError as exc:
+            log.error("%s", exc)
+            failed += 1
+            continue
+        for doc in parse_source(source):
+            d = doc.to_dict(with_clauses=True)
+            out.append({"title": d["title"], "source": d["source"], "metadata": {**d["metadata"], "kind": d["kind"],
+                        "line_start": d["line_start"], "line_end": d["line_end"]},
+                        "clauses": [{k: c[k] for k in ("id", "label", "path", "text", "page")} for c in d["clauses"]]})
+    if args.json:
+        print_json(out)
+    else:
+        for d in out:
+            print(f"{d['title']}  ({d['source']}, {len(d['clauses'])} clauses)")
+    return 1 if failed and not out else 0
+
+
+def cmd_corpus(args: argparse.Namespace) -> int:
+    """The documents in an index, one line each (or JSON)."""
+    from index.store import load_index
+
+    settings = settings_from_args(args)
+    data = load_index(settings.index_dir)
+    rows = [
+        {"id": d.id, "title": d.title, "kind": d.kind, "source": d.source, "line_start": d.line_start,
+         "line_end": d.line_end, "chars": d.end - d.start, "clauses": len(d.clauses), "aliases": d.aliases,
+         "metadata": d.metadata}
+        for d in data.documents
+    ]
+    if args.json:
+        print_json(rows)
+    else:
+        for r in rows:
+            alias = f"  (+{len(r['aliases'])} copies)" if r["aliases"] else ""
+            meta = r["metadata"]
+            kind = meta.get("doc_type") or r["kind"]
+            print(f"{kind:6}\t{r['chars']:7d}\t{r['source']}:{r['line_start']}-{r['line_end']}\t{r['title']}{alias}")
+        print(f"{len(rows)} documents")
+    return 0

@@ -1,0 +1,124 @@
+"""What the page's handlers share: :class:`WebApp` (the engine, views of its live index, the feedback
+log, the upload folder, the write lock) and the update report as the API returns it."""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from index.store import IndexOpenError
+from ingest.types import IngestError
+from qa.conversation import Rewrite, TitleIndex, Turn, ask_in_context, rewrite, turn_after
+
+from . import render
+from .export import answer_docx, answer_markdown
+from .feedback import FeedbackLog, feedback_record
+from .forms import filters_dict, make_filters
+from .uploads import stage_uploads
+
+if TYPE_CHECKING:  # pragma: no cover
+    from qa.engine import PolicyQA
+    from qa.types import Answer
+    from settings import Settings
+
+#: what an add or remove can raise when the index cannot take the update (reported, nothing changed)
+UPDATE_ERRORS = (ValueError, OSError, IndexOpenError, IngestError)
+
+
+class WebApp:
+    """What the page's handlers share: the engine, views of its current index version, the
+    feedback log and the upload folder. Every handler reads ``engine.data`` when it runs, so
+    after an add or remove the next request sees the new index."""
+
+    def __init__(self, engine: PolicyQA, settings: Settings | None = None) -> None:
+        self.engine = engine
+        self.settings = settings or engine.settings
+        index_dir = Path(self.settings.index_dir)
+        self.feedback = FeedbackLog(index_dir / "feedback.jsonl")
+        self.upload_dir = index_dir / "uploads"
+        self.max_upload_bytes = self.settings.upload_max_mb * 1024 * 1024
+        self._views: tuple[Any, render.CorpusView, TitleIndex] | None = None
+        self._views_lock = threading.Lock()
+        self._write_lock = threading.Lock()
+        self._export_dir: Path | None = None
+
+    # -- views of the live index -------------------------------------------------------------
+    def _current(self) -> tuple[render.CorpusView, TitleIndex]:
+        data = self.engine.data
+        with self._views_lock:
+            if self._views is None or self._views[0] is not data:
+                self._views = (data, render.CorpusView.of(data), TitleIndex.from_documents(data.documents))
+            return self._views[1], self._views[2]
+
+    @property
+    def view(self) -> render.CorpusView:
+        return self._current()[0]
+
+    @property
+    def titles(self) -> TitleIndex:
+        return self._current()[1]
+
+    @property
+    def index_version(self) -> str:
+        return str((self.engine.data.manifest or {}).get("version", ""))
+
+    # -- asking ------------------------------------------------------------------------------
+    def ask(self, question: str, doc_types=None, regions=None, statuses=None, date_from: str | None = None,
+            date_to: str | None = None, previous: Turn | None = None) -> tuple[Answer, Rewrite, Turn, dict]:
+        """Answer ``question`` (a follow-up of ``previous`` when it is one) under the panel's filters."""
+        if not question or not question.strip():
+            raise ValueError("请输入问题。")
+        filters = make_filters(doc_types, regions, statuses, date_from, date_to)
+        titles = self.titles
+        asked = rewrite(question, previous, titles)
+        answer = ask_in_context(self.engine, asked, filters)
+        return answer, asked, turn_after(question, asked, answer, titles), filters_dict(filters)
+
+    # -- documents ---------------------------------------------------------------------------
+    def add(self, files: list[tuple[str, str]], progress=None) -> tuple[Any, list[tuple[str, str]], dict[str, str]]:
+        """Check, stage and index uploaded ``(temporary path, name)`` pairs; returns the engine's
+        report, the refused files with their reason, and the staged → uploaded names."""
+        staged = stage_uploads(files, self.upload_dir, self.max_upload_bytes)
+        report = None
+        if staged.paths:
+            with self._write_lock:
+                report = self.engine.add(staged.paths, progress=progress)
+        return report, staged.rejected, staged.names
+
+    def remove(self, doc_id: str) -> Any:
+        """Remove one indexed document (ValueError when there is none by that id); the engine's report."""
+        if not doc_id or doc_id not in self.view.docs:
+            raise ValueError(f"没有这份文件：{doc_id!r}")
+        with self._write_lock:
+            return self.engine.remove([doc_id])
+
+    def export(self, answer: Answer, asked: str | None = None) -> tuple[str, list[str]]:
+        """The Markdown text, and the .md and .docx files to download."""
+        docs = self.view.docs
+        md = answer_markdown(answer, docs, asked)
+        if self._export_dir is None:
+            self._export_dir = Path(tempfile.mkdtemp(prefix="policyqa-export-"))
+        stamp = time.strftime("%Y%m%d-%H%M%S") + f"-{time.perf_counter_ns() % 100000:05d}"
+        md_path = self._export_dir / f"policyqa-{stamp}.md"
+        md_path.write_text(md, encoding="utf-8")
+        docx_path = answer_docx(answer, self._export_dir / f"policyqa-{stamp}.docx", docs, asked)
+        return md, [str(md_path), str(docx_path)]
+
+    def record_feedback(self, answer: dict, rating: str, comment: str = "", asked: str | None = None,
+                        filters: dict | None = None) -> dict:
+        """Append a rating of ``answer`` (an ``/ask`` result) to the feedback log; the line written."""
+        record = feedback_record(answer, rating, comment, asked, filters, self.index_version)
+        return self.feedback.append(record)
+
+
+def report_dict(report: Any, rejected: list[tuple[str, str]], names: dict[str, str], n_docs: int) -> dict:
+    """An UpdateReport (or None when every file was refused) as the JSON the API returns."""
+    out: dict[str, Any] = report.to_dict() if report is not None else {}
+    out.pop("index_path", None)
+    out["rejected"] = [{"file": n, "reason": r} for n, r in rejected]
+    out["staged_as"] = names
+    out["documents"] = n_docs
+    return out
