@@ -1,4 +1,4 @@
-"""Cross-references inside clauses: 本法第六十九条, 前款, 前两款, 第二十一条第一款,
+"""Cross-references inside clauses: 本法第六十九条, 前款, 前两款, 第三十条第二款,
 依照《中华人民共和国网络安全法》第二十一条 — detected, and resolved to clause ids where the
 target is in the corpus; kept as unresolved references otherwise.
 

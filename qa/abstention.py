@@ -1,8 +1,8 @@
 """When the retrieved clauses hold no basis for an answer.
 
 The unanswerable questions users ask are traps more often than nonsense: a document the
-corpus only mentions ("关键信息基础设施安全保护条例规定…"), a figure it never states ("到2025年
-吉林大数据产业规模要达到多少亿元？" when only the cover notice is held), a number stated for
+corpus only names (a regulation it cites but does not hold), a figure it never states (a
+province's target for its data industry when only the plan's cover notice is held), a number stated for
 something else in a neighbouring clause. Two checks catch them:
 
 * :func:`absent_document` — the question names a regulation or plan that no indexed
@@ -14,9 +14,9 @@ something else in a neighbouring clause. Two checks catch them:
   beyond the words of the document's title); the sentences of the documents the question
   names when it names any, else of the top hits. Clause labels (第五十二条) are not figures.
 
->>> absent_document("未成年人网络保护条例规定游戏企业违规的罚款幅度是多少？",
+>>> absent_document("《快递市场管理条例》对泄露运单信息的快递公司罚多少钱？",
 ...                 ["中华人民共和国网络安全法", "数据出境安全评估办法"])
-'未成年人网络保护条例'
+'快递市场管理条例'
 >>> absent_document("数据出境安全评估办法规定评估结果的有效期是多久？", ["数据出境安全评估办法"]) is None
 True
 """

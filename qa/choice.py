@@ -94,7 +94,7 @@ class Chooser:
             eligible = [h for h in eligible if not self.preamble(h)] or eligible
             term = query.defined
             if term:
-                # "“重要数据”是怎么界定的？" is answered by the clause that defines it
+                # a question asking what a term means is answered by the clause that defines it
                 eligible = [h for h in eligible if defines(h.chunk.text, term)] or eligible
             if query.asks_rule and not named:
                 # what one must or may do is decided by a rule, not by a report about the subject
@@ -144,9 +144,9 @@ class Chooser:
         figure, for a figure question) and that says something the cited quotes do not. A part
         that names no document is asked within the documents the question names that no other
         part names ("A办法和B规定分别…": the second part is asked of B). A follow-up question that
-        names no document ("…多久要审完？协议签了又要多久报备？"), or any part of a question that
+        names no document ("…多久内作出决定？决定后多久要公布？"), or any part of a question that
         names none, is asked within the decisive clause's document, unless it names a place that
-        document is not about ("山东、青海和宁夏分别…")."""
+        document is not about ("甲省、乙省和丙省分别…")."""
         p = self.params
         pieces = query.parts
         if len(pieces) < 2:
@@ -170,7 +170,7 @@ class Chooser:
                 docs = frozenset(d for d in named if d not in others) or frozenset(named)
             places = sub.places
             if docs and places and not any(self.region(d) in places for d in docs):
-                docs = frozenset()  # "贵州省的实施方案…" is not asked of the national document
+                docs = frozenset()  # a part naming a province is not asked of the national document
             if docs:
                 if filters is not None and filters.doc_ids:
                     docs = docs & filters.doc_ids
@@ -190,7 +190,7 @@ class Chooser:
                 if not fits(quote):
                     continue
                 # the document the part names, by title or by place, not yet cited, is news in itself
-                # ("A法和B法…有什么不同", "国务院的意见和贵州省的方案分别…")
+                # ("A法和B法…有什么不同", "国务院的意见和某省的方案分别…")
                 own_doc = (h.chunk.doc_id in per_part[i] or self.region(h.chunk.doc_id) in places) \
                     and h.chunk.doc_id not in {x.chunk.doc_id for x, _ in out}
                 if h.chunk.clause_id not in cited and (own_doc or self._adds(quote, out, weights, kind)):

@@ -1,14 +1,13 @@
 """Quantity conditions: which provision's threshold does a scenario fall under?
 
 Rules such as 《促进和规范数据跨境流动规定》 branch on counts — "10万人以上、不满100万人个人信息
-（不含敏感个人信息）", "1万人以上敏感个人信息". A scenario names a count ("约120万名用户", "3万名患者
-的检查报告，这些算敏感个人信息"). This module reads both and says which condition holds, so the
+（不含敏感个人信息）", "1万人以上敏感个人信息". A scenario names a count ("约150万名会员", "2万多名病人的化验单"). This module reads both and says which condition holds, so the
 answer can lead with the item whose condition matches and say why.
 
 >>> conds = parse_conditions("累计向境外提供10万人以上、不满100万人个人信息（不含敏感个人信息）或者不满1万人敏感个人信息的")
 >>> [(c.low, c.high, c.sensitive) for c in conds]
 [(100000, 1000000, False), (None, 10000, True)]
->>> scenario_quantity("我们处理了120万人的个人信息，要传到新加坡")
+>>> scenario_quantity("公司累计有120万名会员的资料要发到海外")
 Quantity(persons=1200000, sensitive=False)
 >>> matching([Quantity(1200000, False)][0], conds)
 []
@@ -93,7 +92,7 @@ def parse_conditions(text: str) -> list[Condition]:
 
 
 def scenario_quantity(question: str) -> Quantity | None:
-    """The count of persons a scenario names ("约120万名用户" → 1,200,000), if exactly one is named."""
+    """The count of persons a scenario names ("约150万名会员" → 1,500,000), if exactly one is named."""
     values = set()
     for m in _SCENARIO_COUNT.finditer(question):
         before, after = question[max(0, m.start() - 3):m.start()], question[m.end():m.end() + 3]

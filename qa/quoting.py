@@ -108,7 +108,7 @@ class Quoter:
         return sorted(inside, key=lambda cl: -len(cl.id))
 
     def named_part(self, query: Query, hit: Hit) -> Clause | None:
-        """The 款 or 项 a query names ("第六十六条第二款"), when the hit holds it."""
+        """The 款 or 项 a query names ("第三十条第二款"), when the hit holds it."""
         ref = query.article
         if ref is None:
             return None

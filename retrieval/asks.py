@@ -31,7 +31,7 @@ def asked_count(question: str) -> int | None:
 def asks_several(question: str) -> bool:
     """Whether a question asks for several things at once: "A和B分别…", "…相比", two questions in one.
 
-    >>> asks_several("普通数据和核心数据分别怎么保护？"), asks_several("有强制约束力吗？有效期多长？")
+    >>> asks_several("普通数据和核心数据分别怎么保护？"), asks_several("要备案吗？备案后多久生效？")
     (True, True)
     >>> asks_several("数据出境安全评估的申报情形有哪些？")
     False
@@ -48,19 +48,19 @@ _DEFINED = [
 
 
 def defined_term(question: str) -> str | None:
-    """The term a question asks the definition of ("“重要数据”是怎么界定的？" → 重要数据), if any.
+    """The term a question asks the definition of ("“个人信息处理者”如何定义？" → 个人信息处理者), if any.
 
-    >>> defined_term("网络安全法里的“网络数据”是怎么界定的？"), defined_term("什么是敏感个人信息？")
-    ('网络数据', '敏感个人信息')
-    >>> defined_term("数据安全法里的核心数据是指什么？")
-    '核心数据'
+    >>> defined_term("“个人信息处理者”如何定义？"), defined_term("什么是敏感个人信息？")
+    ('个人信息处理者', '敏感个人信息')
+    >>> defined_term("网安法中的网络运营者是指什么？")
+    '网络运营者'
     >>> defined_term("重要数据出境要申报什么？") is None
     True
     """
     for n, pattern in enumerate(_DEFINED):
         m = pattern.search(question.strip())
         if m:
-            # a quoted term as quoted; else what follows the last 的/里 ("数据安全法里的核心数据" → 核心数据)
+            # a quoted term as quoted; else what follows the last 的/里 ("网安法中的网络运营者" → 网络运营者)
             term = m.group(1) if n == 0 else re.split(r"[的里]", m.group(1))[-1]
             return term if len(term) >= 2 else None
     return None
@@ -72,7 +72,7 @@ _TARGET_YEAR = re.compile(r"(?:到|至|截至|截止|在)\s*(\d{4})\s*年|(\d{4}
 def target_years(question: str) -> set[str]:
     """The years a question asks a figure for ("到2025年…多少", "2023年底…"), as digits.
 
-    >>> sorted(target_years("到2026年天津数据产业规模要达到多少？")), target_years("2024年的规定怎么说？")
+    >>> sorted(target_years("到2026年某省算力总量计划达到多少？")), target_years("2024年的规定怎么说？")
     (['2026'], set())
     """
     return {a or b for a, b in _TARGET_YEAR.findall(question)}
@@ -83,9 +83,9 @@ ASKS_WHICH = re.compile(r"为准|哪个适用|适用哪|哪个优先|优先适�
 
 
 def asks_which(question: str) -> bool:
-    """Whether a question asks which of two rules applies ("现在以哪个为准？").
+    """Whether a question asks which of two rules applies ("两个规定冲突时听谁的？").
 
-    >>> asks_which("新规定和旧办法不一致时以哪个为准？"), asks_which("申报情形有哪些？")
+    >>> asks_which("新旧两个规定冲突时听谁的？"), asks_which("申报情形有哪些？")
     (True, False)
     """
     return bool(ASKS_WHICH.search(question))

@@ -5,15 +5,15 @@ Retrieval ranks clauses against the whole question, so for "一般项目和清�
 word the other one has, adds nothing new. Asked on its own, each part finds its own clause. The
 split follows the question's surface:
 
-* two questions in one ("…怎么处罚？如果情节严重呢？") are two parts; a part that leans on the
+* two questions in one ("…怎么罚？那情节严重的呢？") are two parts; a part that leans on the
   first ("如果…呢", or one too short to stand alone) keeps the first as its context;
 * in a question that says it wants each of several things (分别, 各自, 相比, 区别…):
   "A，和B相比，P" compares A with B, and the parts are "A，P" and "B，P"; otherwise the first
   phrase that coordinates items ("A、B和C", split at 和/与/以及/、/跟 where jieba reads them as
   words, never inside a document title) gives one part per item, with the rest of the question
-  kept around it and what is asked after the last item ("…分别是多久") given to each; a head the
+  kept around it and what is asked after the last item ("…分别要多长时间") given to each; a head the
   first item shares with the others ("数据出境的安全评估、标准合同") is given to each too;
-* a list of asks after what they are about ("…规定了哪项禁止行为、由谁处罚、罚多少") is one part
+* a list of asks after what they are about ("…禁止做什么、谁来查处、怎么罚") is one part
   per ask.
 
 >>> from index.tokenize import JiebaTokenizer
@@ -37,7 +37,7 @@ _ASK_END = re.compile(r"[？?]+")
 _CLAUSE = re.compile(r"[^，,：:；;]+[，,：:；;]?")
 _COMPARED = re.compile(r"^(?:和|与|跟|同)(.+?)(?:相比|比较|对比|比)[，,：:；;]?$")
 _LEANS = re.compile(r"^(?:如果|若|那|那么|而|还|另外|同时|此外|再)")
-CONJUNCTIONS = frozenset({"和", "与", "以及", "、", "跟"})  # not 及: "研发及产业化项目" is one item
+CONJUNCTIONS = frozenset({"和", "与", "以及", "、", "跟"})  # not 及: "检测及认证服务" is one item
 # where the last item ends and what is asked of every item begins: "…和B分别要达到多少"
 _TAIL = re.compile(r"分别|各自|都|均|各是|各有|有什么|有何|是什么|是多少|多少|怎么|如何")
 _WH = re.compile(r"哪|谁|什么|多少|怎么|如何|几")
@@ -94,7 +94,7 @@ def _items(clause: str, words: Words, keep: Sequence[str]) -> list[str]:
 
 
 def _asks(question: str) -> list[str]:
-    """The asks of "…规定了哪项禁止行为、由谁处罚、罚多少": the question up to its first ask, then
+    """The asks of "…禁止做什么、谁来查处、怎么罚": the question up to its first ask, then
     each ask listed after it, each one a question word's phrase; [] for any other question."""
     head, sep, tail = question.rpartition("，")
     items = [i for i in re.split(r"[、，]", tail) if i.strip()]
@@ -128,7 +128,7 @@ def _split_one(question: str, words: Words, keep: Sequence[str]) -> list[str]:
 @dataclass(frozen=True)
 class Part:
     """One thing a question asks. ``follow_up``: a question of its own after the first
-    ("…怎么处罚？如果情节严重呢？"), which asks about the same subject."""
+    ("…怎么罚？那情节严重的呢？"), which asks about the same subject."""
 
     text: str
     follow_up: bool = False

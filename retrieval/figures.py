@@ -5,11 +5,11 @@ text that states an amount, a share, a date or a duration. When no retrieved cla
 the corpus has no basis for the answer, however close the clauses are in subject — the most
 common way a retrieval system makes up an answer.
 
->>> expected_figure("重庆市行动方案提出到2025年数据交易额要达到多少亿元？")
+>>> expected_figure("某市规划里2026年算力板块产值目标多少亿元？")
 'amount'
 >>> states_figure("到2025年，数据要素市场规模达到2000亿元", "amount"), states_figure("力争到2025年基本建成", "amount")
 (True, False)
->>> expected_figure("个人信息保护法第二十八条是怎么规定的？") is None
+>>> expected_figure("数据安全法第三十条讲了什么？") is None
 True
 """
 

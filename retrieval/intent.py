@@ -1,11 +1,11 @@
 """What a question asks for, as far as retrieval needs to know.
 
-A compliance question ("我们要把会员数据转给收购方，要做什么？") is answered by a rule — a law,
+A compliance question ("我司打算把会员消费记录拿去做联合营销，合规不？") is answered by a rule — a law,
 regulation or normative document — not by a report or a news item that discusses the subject.
 :func:`asks_for_rule` recognises such a question: someone who acts (我们, 一家公司, 平台, 处理者)
 and an ask about what they must, may or may not do (需要…吗, 能不能, 合规吗, 怎么处罚).
 
->>> asks_for_rule("我们App想把用户通讯录上传到服务器，需要再问用户吗？")
+>>> asks_for_rule("我们公司想在官网上公开员工的手机号，合规吗？")
 True
 >>> asks_for_rule("全国数据资源调查报告显示2022年数据产量是多少？")
 False

@@ -1,8 +1,8 @@
 """The corpus' document titles, and the documents and the article a question names by them.
 
-A question names a document by its title or by most of it ("广东省数字政府通用人工智能方案" for
-《广东省加快数字政府领域通用人工智能应用工作方案》), and an article by a title and 第N条
-("个人信息保护法第二十八条", "第六十六条第二款").
+A question names a document by its title or by most of it ("数据要素三年行动计划" for
+《“数据要素×”三年行动计划（2024—2026年）》), and an article by a title and 第N条
+("个人信息保护法第二十八条", "第三十条第二款").
 """
 
 from __future__ import annotations

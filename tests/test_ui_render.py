@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import shared_dir
-from ui import render
+from ui import render, render_library
 from ui.export import answer_docx, answer_markdown
 from ui.feedback import FeedbackLog, feedback_record
 from ui.forms import filter_choices, make_filters, parse_date
@@ -23,7 +23,7 @@ QUESTION = "数据出境安全评估的申报情形有哪些？"
 NO_ANSWER = "员工年终奖应该按什么比例缴纳个人所得税？"
 
 
-@pytest.mark.parametrize("name", ["ui.uploads", "ui.export", "ui.forms", "ui.render", "qa.conversation"])
+@pytest.mark.parametrize("name", ["ui.uploads", "ui.export", "ui.forms", "ui.render_library", "qa.conversation"])
 def test_docstring_examples(name):
     result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
@@ -128,7 +128,7 @@ def test_follow_up_note_shows_the_question_as_asked(answer):
 # -- documents -------------------------------------------------------------------------------
 def test_document_tree_holds_every_article_once_under_its_chapter(view, slice_engine):
     doc = next(d for d in view.documents if "个人信息保护法" in d.title)
-    out = render.render_document(doc, view)
+    out = render_library.render_document(doc, view)
     articles = [c for c in doc.clauses if c.level == "条"]
     assert out.count("data-level='条'") == len(articles) > 70
     chapters = [c for c in doc.clauses if c.level == "章"]
@@ -145,12 +145,12 @@ def test_document_tree_holds_every_article_once_under_its_chapter(view, slice_en
 
 
 def test_search_documents_and_rows(view):
-    hits = render.search_documents(view.documents, "数据出境")
+    hits = render_library.search_documents(view.documents, "数据出境")
     assert hits and all("数据出境" in d.title or "数据出境" in d.source for d in hits)
-    assert render.search_documents(view.documents, "") == view.documents
-    assert render.search_documents(view.documents, "不存在的文件名xyz") == []
-    row = render.document_row(hits[0])
-    assert len(row) == len(render.DOC_COLUMNS) and row[0] == hits[0].title
+    assert render_library.search_documents(view.documents, "") == view.documents
+    assert render_library.search_documents(view.documents, "不存在的文件名xyz") == []
+    row = render_library.document_row(hits[0])
+    assert len(row) == len(render_library.DOC_COLUMNS) and row[0] == hits[0].title
 
 
 def test_pdf_citation_view_names_the_page(tmp_path):
@@ -306,7 +306,7 @@ def test_feedback_file_is_json_lines(tmp_path, answer):
 
 
 def test_update_reports():
-    added = render.render_update({"added": [{"id": "a", "title": "<某办法>"}], "chunks_added": 12, "chunks_removed": 0,
+    added = render_library.render_update({"added": [{"id": "a", "title": "<某办法>"}], "chunks_added": 12, "chunks_removed": 0,
                                   "seconds": 1.25, "documents": 6,
                                   "problems": [{"source": "x.pdf", "reason": "no text", "fix": "OCR it"}],
                                   "rejected": [{"file": "y.exe", "reason": "不支持的文件类型"}]})
@@ -314,9 +314,9 @@ def test_update_reports():
     assert "已添加 1 份文件：《<某办法>》" in text and "&lt;某办法&gt;" in added
     assert "x.pdf：无法读取——no text（OCR it）" in text and "y.exe：不支持的文件类型" in text
     assert "片段 +12 / -0 · 用时 1.2 秒 · 现有 6 份文件" in text
-    failed = _text(render.render_update({"error": "索引未更新：格式太旧", "documents": 5}))
+    failed = _text(render_library.render_update({"error": "索引未更新：格式太旧", "documents": 5}))
     assert "索引未更新：格式太旧" in failed and "没有变化" not in failed
-    assert "没有变化" in _text(render.render_update({}))
+    assert "没有变化" in _text(render_library.render_update({}))
 
 
 # -- cross-reference context and the way into 文件库 ------------------------------------------------
@@ -428,9 +428,9 @@ def test_a_document_opened_at_a_span_highlights_the_clause_holding_it(view):
     t13 = next(c for c in doc.clauses if c.level == "条" and c.number == "第十三条")
     item = next(c for c in doc.clauses if c.level == "项" and c.id.startswith(t13.id + "."))
     text = view.sources[doc.source].text
-    plain = render.render_document(doc, view)
+    plain = render_library.render_document(doc, view)
     assert "pq-focus" not in plain and "<mark>" not in plain and "data-request" not in plain
-    out = render.render_document(doc, view, (item.start, item.end), request="tok1")
+    out = render_library.render_document(doc, view, (item.start, item.end), request="tok1")
     assert "data-request='tok1'" in out
     focus = re.findall(r"class='(?:pq-article|pq-node) pq-focus' data-focus='1' id='([^']+)'", out)
     assert focus == ["pq-clause-" + t13.id.replace(":", "-").replace(".", "-")]  # the 条, not its 项
@@ -442,7 +442,7 @@ def test_a_document_opened_at_a_span_highlights_the_clause_holding_it(view):
 def test_in_an_outline_the_deepest_item_holding_the_span_is_the_focus(view):
     doc = next(d for d in view.documents if d.title.startswith("关于《中华人民共和国个人信息保护法"))
     inner = next(c for c in doc.clauses if c.level == "outline2")
-    out = render.render_document(doc, view, (inner.start, inner.start + 10))
+    out = render_library.render_document(doc, view, (inner.start, inner.start + 10))
     focus = re.findall(r"pq-focus' data-focus='1' id='([^']+)'", out)
     assert focus == ["pq-clause-" + inner.id.replace(":", "-").replace(".", "-")]
 

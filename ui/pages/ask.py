@@ -44,7 +44,7 @@ def layout(web: WebApp, choices: dict[str, list[tuple[str, str]]]) -> AskView:
         with gr.Column(scale=6, min_width=440):
             with gr.Row():
                 question = gr.Textbox(show_label=False, lines=1, max_lines=3, scale=8, autofocus=True,
-                                      placeholder="输入问题，按回车提问。例如：我们要把客服数据传到境外，需要申报安全评估吗？",
+                                      placeholder="输入问题，按回车提问。例如：我们要把用户数据传给境外的母公司，要走什么手续？",
                                       elem_id="question")
                 ask_btn = gr.Button("提问", variant="primary", scale=1, min_width=72, elem_id="ask")
                 new_btn = gr.Button("新对话", scale=1, min_width=72, elem_id="new-conversation")

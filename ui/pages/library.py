@@ -14,7 +14,7 @@ from typing import Any
 
 import gradio as gr
 
-from .. import render
+from .. import render, render_library
 from ..forms import filter_choices
 from ..state import UPDATE_ERRORS, WebApp, report_dict
 from ..uploads import ALLOWED
@@ -59,11 +59,11 @@ def layout(web: WebApp, rows: list[list[str]]) -> LibraryView:
                 add_report = gr.HTML("", elem_id="add-report", min_height=24)
             search = gr.Textbox(show_label=False, placeholder="搜索标题、发布机关、文号、类型、地区…（回车）",
                                 elem_id="corpus-search")
-            table = gr.Dataframe(value=rows, headers=render.DOC_COLUMNS, interactive=False, wrap=True,
-                                 column_widths=render.DOC_COLUMN_WIDTHS, max_height=560,
+            table = gr.Dataframe(value=rows, headers=render_library.DOC_COLUMNS, interactive=False, wrap=True,
+                                 column_widths=render_library.DOC_COLUMN_WIDTHS, max_height=560,
                                  elem_id="corpus-table")
         with gr.Column(scale=6, min_width=440):
-            doc_html = gr.HTML(render.render_document(None, web.view), elem_id="document")
+            doc_html = gr.HTML(render_library.render_document(None, web.view), elem_id="document")
             open_doc = gr.Textbox(visible=False, elem_id="open-doc-id")
             remove_btn = gr.Button("从索引中删除这份文件", variant="stop", size="sm", visible=False,
                                    elem_id="remove")
@@ -81,7 +81,7 @@ def layout(web: WebApp, rows: list[list[str]]) -> LibraryView:
 def api_search_corpus(web: WebApp, query: str = "") -> list[dict]:
     """Documents whose title, issuer, 文号, type, region or source contain every word of query
     (all documents for an empty query), each with id, title, source, kind, clauses and metadata."""
-    return [render.document_summary(d) for d in render.search_documents(web.view.documents, query)]
+    return [render_library.document_summary(d) for d in render_library.search_documents(web.view.documents, query)]
 
 
 def api_document(web: WebApp, doc_id: str) -> dict:
@@ -89,7 +89,7 @@ def api_document(web: WebApp, doc_id: str) -> dict:
     doc = web.view.docs.get(doc_id)
     if doc is None:
         raise gr.Error(f"没有这份文件：{doc_id}")
-    return render.document_detail(doc, web.view)
+    return render_library.document_detail(doc, web.view)
 
 
 def api_add_documents(web: WebApp, files, progress=gr.Progress()):
@@ -105,7 +105,7 @@ def api_add_documents(web: WebApp, files, progress=gr.Progress()):
     progress(0.0, desc="检查文件…")
 
     def step(fraction: float, message: str = "") -> None:
-        progress(max(0.0, min(1.0, float(fraction))), desc=render.progress_zh(message) or "索引中…")
+        progress(max(0.0, min(1.0, float(fraction))), desc=render_library.progress_zh(message) or "索引中…")
 
     try:
         report, rejected, names = web.add(pairs, progress=step)
@@ -128,8 +128,8 @@ def api_remove_document(web: WebApp, doc_id: str) -> dict:
 # -- page handlers ---------------------------------------------------------------------------------
 def corpus_rows(web: WebApp, query: str = "") -> tuple[list[list[str]], list[str]]:
     """The table rows of the documents matching ``query`` (all for an empty one), and their ids."""
-    docs = render.search_documents(web.view.documents, query or "")
-    return [render.document_row(d) for d in docs], [d.id for d in docs]
+    docs = render_library.search_documents(web.view.documents, query or "")
+    return [render_library.document_row(d) for d in docs], [d.id for d in docs]
 
 
 def on_search(web: WebApp, query: str) -> tuple[Any, list[str]]:
@@ -141,7 +141,7 @@ def on_search(web: WebApp, query: str) -> tuple[Any, list[str]]:
 def opened(web: WebApp, doc_id: str, span: tuple[int, int] | None = None, request: str = "") -> tuple[Any, ...]:
     """A document shown in 文件库: its tree, its id, the remove button; no pending confirmation."""
     doc = web.view.docs.get(doc_id)
-    html = render.render_document(doc, web.view, span, request) if doc is not None else \
+    html = render_library.render_document(doc, web.view, span, request) if doc is not None else \
         "<div class='pq-doc pq-empty'><p>这份文件已不在索引中（可能已被删除）。</p></div>"
     return html, doc_id if doc else "", gr.update(visible=doc is not None), gr.update(visible=False)
 
@@ -183,7 +183,7 @@ def on_remove_cancel() -> tuple[Any, ...]:
 
 def show_report(web: WebApp, result: dict, query: str) -> tuple[Any, ...]:
     """After an add: its report, the table, the header's count and the filters' choices refreshed."""
-    html = render.render_update(result or {})
+    html = render_library.render_update(result or {})
     rows, ids = corpus_rows(web, query)
     choices = filter_choices(web.view.documents)
     return (html, gr.update(value=rows), ids, header_html(len(web.view.documents)),
@@ -196,4 +196,4 @@ def after_remove(web: WebApp, result: dict, query: str, doc_id: str) -> tuple[An
     out = show_report(web, result, query)
     if doc_id in web.view.docs:  # not removed (the index could not take the update): it stays open
         return (*out, gr.update(), doc_id, gr.update(visible=True), gr.update(visible=False))
-    return (*out, render.render_document(None, web.view), "", gr.update(visible=False), gr.update(visible=False))
+    return (*out, render_library.render_document(None, web.view), "", gr.update(visible=False), gr.update(visible=False))
