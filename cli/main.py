@@ -109,6 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--questions", required=True, help="JSONL question file")
     e.add_argument("--out", required=True, help="output directory for metrics.json, results.jsonl, report.md")
     e.add_argument("--baseline", choices=["naive"], help="also run a baseline")
+    e.add_argument("--split", help="the questions of this split only (default: the file's dev split when it has "
+                                   "one, else all; 'all' for every question)")
     common(e)
     rerank_flag(e)
     e.set_defaults(func=cmd_eval)

@@ -30,6 +30,8 @@ FIGURES = (
     "latency_ms_p50", "latency_ms_p95",
 )
 RATE_METRICS = FIGURES[2:10]
+# figures that only some question sets have (a set of rewordings): reported and thresholded when present
+EXTRA_FIGURES = ("consistency", "n_groups")
 MAX_K = 10
 # Thresholds on these are maxima; on every other metric they are minima.
 MAXIMUM_SUFFIXES = ("false_abstention_rate", "latency_ms_p95", "latency_ms_p50")
@@ -203,6 +205,9 @@ class QuestionResult:
     citations_ok: list[bool] = field(default_factory=list)
     abstained: bool = False
     latency_ms: float = 0.0
+    group: str | None = None  # questions that reword one question share a group (eval/paraphrases.jsonl)
+    # what the answer decided: its decisive citation (or that it abstained) and the key facts it lacks
+    outcome: tuple[str, frozenset[str]] | None = None
 
     @property
     def answerable(self) -> bool:
@@ -239,12 +244,38 @@ def type_order(types: Iterable[str]) -> list[str]:
     return [t for t in TYPE_ORDER if t in present] + sorted(present - set(TYPE_ORDER))
 
 
+def consistency(results: Sequence[QuestionResult]) -> tuple[float | None, int]:
+    """Share of groups (two or more rewordings of one question) whose answers all have the same
+    outcome — the same decisive citation, or all abstain, and the same key facts missing — and the
+    number of groups.
+
+    >>> same, other = ("《甲法》第一条", frozenset()), ("《乙法》第二条", frozenset())
+    >>> rs = [QuestionResult("a1", "clause", group="a", outcome=same), QuestionResult("a2", "clause", group="a", outcome=same),
+    ...       QuestionResult("b1", "clause", group="b", outcome=same), QuestionResult("b2", "clause", group="b", outcome=other)]
+    >>> consistency(rs)
+    (0.5, 2)
+    """
+    groups: dict[str, list[QuestionResult]] = {}
+    for r in results:
+        if r.group is not None:
+            groups.setdefault(r.group, []).append(r)
+    groups = {g: rs for g, rs in groups.items() if len(rs) >= 2}
+    if not groups:
+        return None, 0
+    same = sum(len({r.outcome for r in rs}) == 1 for rs in groups.values())
+    return _round(same / len(groups), 4), len(groups)
+
+
 def summarise(results: Sequence[QuestionResult]) -> dict[str, Any]:
-    """Overall figures, ``by_type`` and the recall@k curve (k = 1..10)."""
+    """Overall figures, ``by_type``, the recall@k curve (k = 1..10) and, for a set of rewordings,
+    ``consistency`` over its groups."""
     out = figures(results)
     out["by_type"] = {t: figures([r for r in results if r.type == t]) for t in type_order(r.type for r in results)}
     ranks = [r.first_rank for r in results if r.answerable]
     out["evidence_recall_curve"] = [_round(recall_at_k(ranks, k), 4) for k in range(1, MAX_K + 1)]
+    share, n_groups = consistency(results)
+    if n_groups:
+        out["consistency"], out["n_groups"] = share, n_groups
     return out
 
 
@@ -261,8 +292,8 @@ def check_thresholds(metrics: Mapping[str, Any], thresholds: Mapping[str, float]
     """
     failures = []
     for name, limit in thresholds.items():
-        if name not in FIGURES:
-            raise ValueError(f"unknown metric {name!r} in thresholds; known: {', '.join(FIGURES)}")
+        if name not in FIGURES and name not in EXTRA_FIGURES:
+            raise ValueError(f"unknown metric {name!r} in thresholds; known: {', '.join(FIGURES + EXTRA_FIGURES)}")
         value = metrics.get(name)
         if value is None:
             failures.append(f"{name} was not measured (threshold {limit})")

@@ -64,6 +64,25 @@ class EngineSystem:
         return self.engine.ask(question)
 
 
+def select_split(questions: list[dict[str, Any]], split: str | None) -> tuple[list[dict[str, Any]], str]:
+    """The questions of ``split`` and its name: by default the file's ``dev`` split when it has one
+    (the split parameters are tuned on), else all; ``"all"`` takes every question.
+
+    >>> qs = [{"id": "a", "split": "dev"}, {"id": "b", "split": "test"}]
+    >>> [q["id"] for q in select_split(qs, None)[0]], select_split(qs, "all")[1], select_split(qs[1:], None)[1]
+    (['a'], 'all', 'all')
+    """
+    splits = {q.get("split") for q in questions}
+    if split is None:
+        split = "dev" if "dev" in splits else "all"
+    if split == "all":
+        return list(questions), "all"
+    chosen = [q for q in questions if q.get("split") == split]
+    if not chosen:
+        raise ValueError(f"no question has split {split!r} (the file has: {', '.join(sorted(map(str, splits)))})")
+    return chosen, split
+
+
 def load_questions(path: str | Path) -> list[dict[str, Any]]:
     """The questions of a JSONL file; raises ValueError naming the line of a malformed one."""
     questions = []
@@ -106,10 +125,12 @@ def evaluate(system: System, questions: Sequence[dict[str, Any]], locator: Evide
         rank = first_hit_rank(flags) if answerable else None
         missing = missing_key_facts(answer.answer, q["key_facts"]) if answerable else []
         cit_flags = [citation_ok(c.quote, evidence) for c in answer.citations]
+        decisive = "无法回答" if answer.abstained or not answer.citations else \
+            f"{answer.citations[0].doc_title}|{answer.citations[0].clause}"
         res = QuestionResult(id=q["id"], type=q["type"], first_rank=rank,
                              key_facts_ok=(not missing) if answerable else None,
                              citations_ok=cit_flags if answerable else [], abstained=answer.abstained,
-                             latency_ms=latency)
+                             latency_ms=latency, group=q.get("group"), outcome=(decisive, frozenset(missing)))
         results.append(res)
         rows.append(_row(q, answer, retrieved, flags, res, missing, cit_flags))
         if i % 25 == 0 or i == len(questions):
@@ -131,7 +152,7 @@ def _row(q: dict[str, Any], answer: Answer, retrieved: list[Retrieved], flags: l
         "abstention_accuracy": answer.abstained if not answerable else None,
         "false_abstention_rate": (not answer.abstained) if answerable else None,
     }
-    extra = {k: q[k] for k in ("split", "source") if k in q}
+    extra = {k: q[k] for k in ("split", "source", "group", "kind") if k in q}
     return {
         "id": q["id"], "type": q["type"], **extra, "question": q["question"],
         "answer": answer.answer, "abstained": answer.abstained, "latency_ms": round(res.latency_ms, 1),
@@ -153,13 +174,14 @@ def questions_label(path: str | Path) -> str:
     return Path(rel).as_posix() if not rel.startswith(os.path.join("..", "..")) else str(Path(path).resolve())
 
 
-def threshold_keys(path: str | Path) -> list[str]:
-    """Section names a thresholds file may use for a question file, most specific first."""
+def threshold_keys(path: str | Path, split: str = "all") -> list[str]:
+    """Section names a thresholds file may use for a question file (and split), most specific first."""
     p = Path(path).resolve()
-    return [f"{p.parent.name}/{p.stem}", p.stem]
+    keys = [f"{p.parent.name}/{p.stem}", p.stem]
+    return [f"{k}:{split}" for k in keys] + keys if split != "all" else keys
 
 
-def load_thresholds(thresholds_path: str | Path, questions_path: str | Path) -> dict[str, float]:
+def load_thresholds(thresholds_path: str | Path, questions_path: str | Path, split: str = "all") -> dict[str, float]:
     """The ``{metric: limit}`` that apply to ``questions_path`` (see eval/README.md for the format)."""
     data = json.loads(Path(thresholds_path).read_text("utf-8"))
     if not isinstance(data, dict):
@@ -167,12 +189,12 @@ def load_thresholds(thresholds_path: str | Path, questions_path: str | Path) -> 
     data = {k: v for k, v in data.items() if not k.startswith("_")}
     if all(isinstance(v, (int, float)) for v in data.values()):
         return {k: float(v) for k, v in data.items()}
-    for key in threshold_keys(questions_path):
+    for key in threshold_keys(questions_path, split):
         section = data.get(key)
         if isinstance(section, dict):
             return {k: float(v) for k, v in section.items() if not k.startswith("_")}
     raise ValueError(f"{thresholds_path} has no section for {questions_path} "
-                     f"(looked for {', '.join(map(repr, threshold_keys(questions_path)))})")
+                     f"(looked for {', '.join(map(repr, threshold_keys(questions_path, split)))})")
 
 
 def git_commit() -> str:
@@ -228,9 +250,9 @@ def main(args: argparse.Namespace, settings: Settings, engine=None) -> int:
 
     t_start = time.perf_counter()
     questions_path = Path(args.questions)
-    questions = load_questions(questions_path)
+    questions, split = select_split(load_questions(questions_path), getattr(args, "split", None))
     thresholds_path = os.environ.get(THRESHOLDS_ENV)
-    thresholds = load_thresholds(thresholds_path, questions_path) if thresholds_path else None
+    thresholds = load_thresholds(thresholds_path, questions_path, split) if thresholds_path else None
     out_dir = Path(args.out)
     out_dir.mkdir(parents=True, exist_ok=True)
     engine = engine or PolicyQA.open(settings=settings)
@@ -240,13 +262,14 @@ def main(args: argparse.Namespace, settings: Settings, engine=None) -> int:
     if unlocated:
         log.warning("%d of %d evidence strings are not in the indexed sources (e.g. %r): "
                     "their questions cannot reach full recall", len(unlocated), len(evidence), unlocated[0][:40])
-    log.info("evaluating %d questions from %s on %s", len(questions), questions_path, engine.data.path)
+    log.info("evaluating %d questions (split: %s) from %s on %s", len(questions), split, questions_path,
+             engine.data.path)
 
     metrics, rows = run_system(EngineSystem(engine), questions, locator, "ours")
     date = time.strftime("%Y-%m-%dT%H:%M:%S")
     commit = git_commit()
-    label = questions_label(questions_path)
-    metrics["meta"] = {"questions": label, "index": str(engine.data.path), "embedder": engine.embedder.name,
+    label = questions_label(questions_path) + ("" if split == "all" else f":{split}")
+    metrics["meta"] = {"questions": label, "split": split, "index": str(engine.data.path), "embedder": engine.embedder.name,
                        "commit": commit, "date": date, "top_k": engine.settings.top_k,
                        "unlocated_evidence": len(unlocated)}
     _write_jsonl(out_dir / "results.jsonl", rows)
@@ -270,7 +293,9 @@ def main(args: argparse.Namespace, settings: Settings, engine=None) -> int:
         append_history(history_env, metrics, commit, date, label)
     history = Path(history_env) if history_env else DEFAULT_HISTORY
     report = write_report(out_dir, metrics, rows, baseline_rows, history if history.is_file() else None)
-    sys.stdout.write(format_table(metrics) + "\n")
+    sys.stdout.write(f"split: {split}, {len(questions)} questions\n" + format_table(metrics) + "\n")
+    if "consistency" in metrics:
+        sys.stdout.write(f"consistency: {metrics['consistency']} over {metrics['n_groups']} groups of rewordings\n")
     log.info("wrote %s, %s and %s", out_dir / "metrics.json", out_dir / "results.jsonl", report)
 
     if thresholds:

@@ -112,7 +112,7 @@ def main() -> None:
     p.add_argument("--index", required=True)
     p.add_argument("--cache", default=None)
     p.add_argument("--questions", default=str(Path(__file__).resolve().parents[1] / "eval" / "questions.jsonl"))
-    p.add_argument("--split", action="append", help="dev and/or test, repeatable (default: all questions)")
+    p.add_argument("--split", action="append", help="dev, test or all, repeatable (default: dev, the split parameters are tuned on)")
     p.add_argument("--reranker", default="", help="ce:<cross-encoder model directory>: add a '+ rerank' row per row")
     p.add_argument("--rerank-top-n", type=int, default=None, help="hits the reranker rescores (default: settings)")
     p.add_argument("--rerank-max-length", type=int, default=512, help="tokens per (query, clause) pair")
@@ -130,7 +130,7 @@ def main() -> None:
                                               max_length=args.rerank_max_length)
     all_qs = [json.loads(line) for line in open(args.questions, encoding="utf-8") if line.strip()]
     answerable = [q for q in all_qs if q["evidence"] and q.get("type") != UNANSWERABLE]
-    splits = args.split or ["all"]
+    splits = args.split or ["dev"]
     questions = {s: [q for q in answerable if s == "all" or q.get("split") == s] for s in splits}
     for s, qs in questions.items():
         if not qs:

@@ -155,9 +155,9 @@ def tiny_engine(tmp_path_factory):
     return PolicyQA.build([src], settings=settings)
 
 
-def _args(questions, out, baseline=None) -> argparse.Namespace:
+def _args(questions, out, baseline=None, split="all") -> argparse.Namespace:
     return argparse.Namespace(questions=str(questions), out=str(out), baseline=baseline, index=None,
-                              embedder=None, cache=None)
+                              embedder=None, cache=None, split=split)
 
 
 def test_eval_end_to_end_with_baseline(tiny_engine, tmp_path, monkeypatch, capsys) -> None:
@@ -228,3 +228,39 @@ def test_metrics_docstring_examples() -> None:
 
     result = doctest.testmod(eval.metrics, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_eval_runs_the_dev_split_by_default_and_says_so(tiny_engine, tmp_path, monkeypatch, capsys) -> None:
+    from eval.run import main
+
+    qfile = tmp_path / "tiny.jsonl"
+    qfile.write_text("".join(json.dumps(q, ensure_ascii=False) + "\n" for q in QUESTIONS), "utf-8")
+    monkeypatch.delenv("POLICYQA_EVAL_HISTORY", raising=False)
+    monkeypatch.delenv("POLICYQA_EVAL_THRESHOLDS", raising=False)
+    assert main(_args(qfile, tmp_path / "dev", split=None), tiny_engine.settings, engine=tiny_engine) == 0
+    metrics = json.loads((tmp_path / "dev" / "metrics.json").read_text("utf-8"))
+    dev = [q for q in QUESTIONS if q["split"] == "dev"]
+    assert metrics["n"] == len(dev) and metrics["meta"]["split"] == "dev"
+    assert metrics["meta"]["questions"].endswith(":dev")
+    assert "split: dev" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="no question has split 'blind'"):
+        main(_args(qfile, tmp_path / "x", split="blind"), tiny_engine.settings, engine=tiny_engine)
+
+
+def test_consistency_over_rewordings_of_one_question(tiny_engine, tmp_path, monkeypatch) -> None:
+    from eval.run import main
+
+    base = QUESTIONS[0]
+    rewordings = [dict(base, id=f"P1-{i}", group="P1", question=q) for i, q in enumerate(
+        [base["question"], base["question"] + "请说明", "完全无关的问题：今天午饭吃什么"], start=1)]
+    qfile = tmp_path / "para.jsonl"
+    qfile.write_text("".join(json.dumps(q, ensure_ascii=False) + "\n" for q in rewordings[:2]), "utf-8")
+    monkeypatch.delenv("POLICYQA_EVAL_HISTORY", raising=False)
+    monkeypatch.delenv("POLICYQA_EVAL_THRESHOLDS", raising=False)
+    assert main(_args(qfile, tmp_path / "a"), tiny_engine.settings, engine=tiny_engine) == 0
+    metrics = json.loads((tmp_path / "a" / "metrics.json").read_text("utf-8"))
+    assert metrics["n_groups"] == 1 and metrics["consistency"] == 1.0  # the same question twice
+    qfile.write_text("".join(json.dumps(q, ensure_ascii=False) + "\n" for q in rewordings), "utf-8")
+    assert main(_args(qfile, tmp_path / "b"), tiny_engine.settings, engine=tiny_engine) == 0
+    metrics = json.loads((tmp_path / "b" / "metrics.json").read_text("utf-8"))
+    assert metrics["consistency"] == 0.0  # an unrelated question in the group cannot get the same answer
