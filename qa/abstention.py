@@ -25,16 +25,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
 
 from ingest.text import char_bigrams
 from ingest.titles import title_key
 from ingest.types import Document
 from retrieval.figures import states_figure
 from retrieval.filters import Filters
+from retrieval.terms import covered, fold
 from retrieval.types import ArticleRef, Hit
 
 from . import wording
-from .selection import SENTENCE, covered, fold
+from .selection import SENTENCE
 
 # names of documents as people write them: 《…》, or words ending in a kind of document
 _QUOTED = re.compile(r"《([^》]{4,60})》")
@@ -138,3 +142,39 @@ def missing_article(ref: ArticleRef | None, hits: Sequence[Hit], docs: Mapping[s
     if not named or not all(counts) or max(counts) >= ref.article:
         return None  # not a numbered law, or the article may be missing from our copy
     return wording.no_such_article(named[0].title, max(counts), ref.article)
+
+
+# -- the learned decision ---------------------------------------------------------------------------
+ABSTAIN_FEATURES: tuple[str, ...] = (
+    "top_score", "score_margin", "dense", "dense_best3", "term_coverage", "weighted_coverage",
+    "unknown_terms", "n_terms", "has_content", "named", "article", "looked_up", "absent", "figure",
+    "figure_supported", "asks_rule", "top_authority", "top_rule",
+)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the answerer measures of the retrieved list before it answers: the features of the
+    learned abstention model (:data:`ABSTAIN_FEATURES`), in that order."""
+
+    top_score: float  # the learned ranker's probability for the first hit (its fused score without one)
+    score_margin: float  # first minus second
+    dense: float  # the question's cosine to the first hit
+    dense_best3: float
+    term_coverage: float  # share of the question's content tokens in the first hit
+    weighted_coverage: float  # best IDF-weighted coverage among the first three
+    unknown_terms: float  # share of the question's terms that no indexed text holds
+    n_terms: float  # content terms, a tenth each (capped at 1)
+    has_content: bool
+    named: bool  # names an indexed document
+    article: bool  # names an article
+    looked_up: bool  # the named article was found
+    absent: bool  # names a document the corpus lacks
+    figure: bool  # asks for a figure
+    figure_supported: bool  # … and a retrieved sentence states one about what is asked
+    asks_rule: bool
+    top_authority: float
+    top_rule: bool
+
+    def vector(self) -> np.ndarray:
+        return np.asarray([[float(getattr(self, n)) for n in ABSTAIN_FEATURES]], dtype=np.float64)

@@ -18,16 +18,18 @@ from dataclasses import replace
 
 from ingest.text import clean
 from ingest.types import Clause, Document, SourceText
+from retrieval.asks import defines
 from retrieval.figures import stated_figures, states_figure
 from retrieval.filters import Filters
 from retrieval.query import Query
 from retrieval.retriever import Retriever
+from retrieval.terms import TermWeights, coverage, covered
 from retrieval.types import Hit
 
 from .abstention import figure_support
 from .conditions import Condition, matching, parse_conditions, scenario_quantity
 from .quoting import Quoter
-from .selection import SelectionParams, TermWeights, coverage, covered, defines
+from .selection import SelectionParams
 
 _HEADING = re.compile(r"[^。；：:！？!?\n]{1,40}")  # a title line with no sentence of its own
 

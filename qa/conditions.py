@@ -29,7 +29,7 @@ _SCENARIO_COUNT = re.compile(r"(?<![几数上成])" + _NUMBER + r"\s*(万|千|�
 _ITEM_MARK = re.compile(r"^[（(][一二三四五六七八九十]+[)）]")  # "（四）" before an item's words
 _UNIT = {"万": 10_000, "千": 1_000, "百": 100, None: 1, "": 1}
 _SENSITIVE = re.compile(r"(?<!不含)(?<!不包括)敏感个人信息")
-_SENSITIVE_SCENARIO = re.compile(r"(?<!不含)(?<!不包括)(?<!不是)(?<!非)敏感|病历|检查报告|健康|医疗|生物识别|人脸|指纹|"
+_SENSITIVE_SCENARIO = re.compile(r"(?<!不含)(?<!不包括)(?<!不是)(?<!非)敏感|病历|健康|医疗|生物识别|人脸|指纹|"
                                  r"宗教|特定身份|金融账户|行踪|未成年|不满十四周岁")
 
 

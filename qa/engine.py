@@ -19,18 +19,21 @@ from index.builder import BuildReport, build_index
 from index.cache import EmbeddingCache
 from index.embedders import Embedder, make_embedder
 from index.faiss_index import DenseParams
-from retrieval.filters import Filters
-from retrieval.rerank import Reranker, make_reranker
-from retrieval.retriever import Retriever
-from retrieval.types import Retrieval
 from index.store import IndexData, load_index
 from index.tokenize import JiebaTokenizer
 from index.update import Progress, UpdateReport, add_documents, remove_documents
 from ingest.chunking import ChunkParams
 from ingest.types import Document
+from retrieval.features import FEATURES
+from retrieval.filters import Filters
+from retrieval.learned import resolve_model
+from retrieval.rerank import Reranker, make_reranker
+from retrieval.retriever import Retriever
+from retrieval.types import Retrieval
+from settings import Settings
 
 from . import precedence
-from settings import Settings
+from .abstention import ABSTAIN_FEATURES
 from .context import ContextFinder, verify_context
 from .extractive import AnswerParams, ExtractiveAnswerer
 from .generative import GenerativeAnswerer
@@ -58,11 +61,13 @@ class PolicyQA:
         self.reranker = reranker if reranker is not None else make_reranker(settings.reranker,
                                                                             blend=settings.rerank_blend)
         self.retriever = Retriever(data, self.embedder, JiebaTokenizer(), reranker=self.reranker,
-                                   rerank_top_n=settings.rerank_top_n)
+                                   rerank_top_n=settings.rerank_top_n,
+                                   ranker=resolve_model(settings.learned_ranker, "retrieval", "data/ranker.json", FEATURES))
         self.answerer = ExtractiveAnswerer(
             self.retriever,
             AnswerParams(min_dense_score=settings.min_dense_score, min_term_coverage=settings.min_term_coverage,
                          off_topic_dense=settings.off_topic_dense, off_topic_coverage=settings.off_topic_coverage),
+            abstainer=resolve_model(settings.abstention_model, "qa", "data/abstain.json", ABSTAIN_FEATURES),
         )
         self.context = ContextFinder(data.documents, data.sources)  # the clauses cited clauses refer to
         self.report: BuildReport | None = None

@@ -11,21 +11,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 
 from ingest.text import clean
 from ingest.types import Clause, Document
 from retrieval.filters import Filters
+from retrieval.learned import LinearModel, load_model
 from retrieval.query import Query
 from retrieval.retriever import Retriever
+from retrieval.terms import TermWeights, coverage
 from retrieval.types import Hit
 
 from . import precedence, wording
-from .abstention import absent_document, absent_source, figure_support, missing_article, term_coverage
+from .abstention import (ABSTAIN_FEATURES, Evidence, absent_document, absent_source, figure_support, missing_article,
+                         term_coverage)
 from .choice import Chooser
 from .conditions import Condition
 from .quoting import Quoter
-from .selection import SelectionParams, TermWeights, coverage, has_content
+from .selection import SelectionParams, has_content
 from .types import Answer, Citation, Related
 from .verify import VerificationError, cite_clause, verify_citation  # the first and last re-exported (moved to qa.verify)
 
@@ -46,34 +48,102 @@ class AnswerParams:
     selection: SelectionParams = SelectionParams()
 
 
+@dataclass(frozen=True)
+class Assessment:
+    """The answerer's reading of a retrieved list (:meth:`ExtractiveAnswerer.assess`)."""
+
+    looked_up: bool  # the first hit is the article the question names
+    weights: dict[str, float]  # the question's term weights
+    named: list[str]  # documents it names (none when it named an article that was found)
+    asked: dict[str, float] | None  # with the thesaurus' words, for a figure question
+    absent: str | None  # a document it names that the corpus lacks
+    figure_supported: bool
+    evidence: Evidence
+
+
 class ExtractiveAnswerer:
     """Compose a cited answer from retrieval hits.
 
     >>> ExtractiveAnswerer(retriever).answer("数据出境安全评估的申报情形有哪些？")   # doctest: +SKIP
     """
 
-    def __init__(self, retriever: Retriever, params: AnswerParams | None = None) -> None:
+    def __init__(self, retriever: Retriever, params: AnswerParams | None = None,
+                 abstainer: LinearModel | None | str = "shipped") -> None:
+        """``abstainer``: the learned abstention model (``"shipped"``: the one in the package, if any;
+        None: the fixed gates of ``params``)."""
         self.retriever = retriever
+        self.abstainer = (load_model(package="qa", name="data/abstain.json", expect=ABSTAIN_FEATURES)
+                          if abstainer == "shipped" else abstainer)
         self.params = params or AnswerParams()
         data = retriever.data
         self.sources = data.sources
         self.docs: dict[str, Document] = {d.id: d for d in data.documents}
-        self._terms: TermWeights | None = None
         self.quoter = Quoter(data.sources, data.documents, self.params.selection)
         self.chooser = Chooser(retriever, self.quoter, lambda: self.terms, self.params.selection,
                                self.params.min_figure_share)
 
     @property
     def terms(self) -> TermWeights:
-        """Question-term weights over the indexed chunks (built on first use)."""
-        if self._terms is None:
-            self._terms = TermWeights(c.text for c in self.retriever.data.chunks)
-        return self._terms
+        """Question-term weights over the indexed chunks (the retriever's, built on first use)."""
+        return self.retriever.terms
 
-    def _dense_score(self, hit: Hit, qv: np.ndarray) -> float:
-        row = self.retriever.data.chunk_row[hit.chunk.id]
-        vec = self.retriever.data.faiss_index.reconstruct(int(row))
-        return float(np.dot(vec, qv))
+    # -- evidence strength ----------------------------------------------------------------------
+    def assess(self, query: Query, hits: list[Hit]) -> Assessment:
+        """What the retrieved list holds for ``query``, before anything is chosen: a document it
+        names that the corpus lacks, whether a sentence states the asked-for figure, the strength
+        of the evidence (:class:`~qa.abstention.Evidence`)."""
+        q = query.text
+        looked_up = "lookup" in hits[0].ranks
+        weights = self.terms.weights(query.tokens)
+        figure = query.figure
+        titles = self.retriever.titles.titles
+        absent = None if looked_up else (absent_document(q, titles) if figure is not None else absent_source(q, titles))
+        named = [] if looked_up else list(query.named)
+        # the query's term weights with the thesaurus' legal words added ("生效" is asked, "施行" is
+        # what the law says): for finding the sentence that states an asked-for figure
+        asked = self.terms.weights(query.expanded_tokens) if figure is not None else None
+        figure_ok = True
+        if figure is not None and not looked_up:
+            # a question asking for an amount, share, date or duration needs a sentence that states one
+            # about what it asks, in the documents it names when it names any, else in those of the
+            # places it names ("江苏…多少亿元" is not answered by a 山东 plan)
+            scope = ([h for h in hits if h.chunk.doc_id in named]
+                     or [h for h in hits if self.chooser.region(h.chunk.doc_id) in query.places] or hits)
+            figure_ok = figure_support([(h.chunk.text, h.chunk.doc_title) for h in scope[:self.params.figure_depth]],
+                                       figure, asked, self.params.min_figure_share, query.years)
+        return Assessment(looked_up, weights, named, asked, absent, figure_ok,
+                          self.measure(query, hits, weights, absent is not None, figure_ok))
+
+    def measure(self, query: Query, hits: list[Hit], weights: dict[str, float], absent: bool,
+                figure_supported: bool) -> Evidence:
+        """The retrieved list's strength as :class:`qa.abstention.Evidence`."""
+        r = self.retriever
+        top = hits[0]
+        dense = [r.cosine(query, h) for h in hits[:3]]
+        return Evidence(
+            top_score=top.score, score_margin=top.score - (hits[1].score if len(hits) > 1 else 0.0),
+            dense=dense[0], dense_best3=max(dense),
+            term_coverage=term_coverage(list(query.tokens), clean(top.chunk.index_text)),
+            weighted_coverage=max(coverage(weights, clean(h.chunk.index_text)) for h in hits[:3]),
+            unknown_terms=(sum(1 for t in weights if self.terms.df(t) == 0) / len(weights)) if weights else 1.0,
+            n_terms=min(len(weights), 10) / 10, has_content=has_content(weights), named=bool(query.named),
+            article=query.article is not None, looked_up="lookup" in top.ranks, absent=absent,
+            figure=query.figure is not None, figure_supported=figure_supported, asks_rule=query.asks_rule,
+            top_authority=r.facts.authority(top.chunk.doc_id), top_rule=r.is_rule(top.chunk.doc_id))
+
+    def strong(self, ev: Evidence) -> bool:
+        """Whether the evidence is strong enough to answer: by the learned abstention model when one
+        is shipped (:data:`qa.abstention.ABSTAIN_FEATURES`), else by the fixed gates of
+        :class:`AnswerParams`. A named article that was found is always answered."""
+        if ev.looked_up:
+            return True
+        if not ev.has_content:
+            return False  # "分别", "和相比" ask about nothing
+        if self.abstainer is not None:
+            return float(self.abstainer.scores(ev.vector())[0]) < self.abstainer.threshold
+        p = self.params
+        return ((ev.dense >= p.min_dense_score or ev.term_coverage >= p.min_term_coverage)
+                and (ev.dense >= p.off_topic_dense or ev.weighted_coverage >= p.off_topic_coverage))
 
     # -- the answer ------------------------------------------------------------------------
     def answer(self, question: Query | str, k: int = 5, filters: Filters | None = None) -> Answer:
@@ -91,45 +161,21 @@ class ExtractiveAnswerer:
         if missing:
             return Answer(question=asked_text, answer=f"{NO_BASIS}{missing}", abstained=True,
                           related=[self._related(h) for h in hits[:k]], query=query)
-        q = query.text
-        qv = self.retriever.rankers.query_vector(q)
-        top = hits[0]
-        dense = self._dense_score(top, qv)
-        term_cov = term_coverage(list(query.tokens), clean(top.chunk.index_text))
-        looked_up = "lookup" in top.ranks
-        weights = self.terms.weights(query.tokens)
-        p = self.params
-        best_weighted = max(coverage(weights, clean(h.chunk.index_text)) for h in hits[:3])
-        strong = looked_up or ((dense >= p.min_dense_score or term_cov >= p.min_term_coverage)
-                               and (dense >= p.off_topic_dense or best_weighted >= p.off_topic_coverage)
-                               and has_content(weights))  # "分别", "和相比" ask about nothing
+        a = self.assess(query, hits)
+        looked_up, weights, figure, named, asked = a.looked_up, a.weights, query.figure, a.named, a.asked
         related = [self._related(h) for h in hits[:k]]
-        figure = query.figure
-        titles = self.retriever.titles.titles
-        absent = None if looked_up else (absent_document(q, titles) if figure is not None else absent_source(q, titles))
-        if absent:
-            return Answer(question=asked_text, answer=wording.absent_document(absent), abstained=True,
+        if a.absent:
+            return Answer(question=asked_text, answer=wording.absent_document(a.absent), abstained=True,
                           related=related, query=query)
-        if not strong:
+        if not self.strong(a.evidence):
             return Answer(question=asked_text, answer=NO_BASIS, abstained=True, related=related, query=query)
         decisive = self.chooser.condition_match(query, hits[:k])
         if decisive is not None:
             return self._threshold_answer(query, decisive, related)
         pool = hits[:self.params.selection.candidates]
-        named = [] if looked_up else list(query.named)
-        # the query's term weights with the thesaurus' legal words added ("生效" is asked, "施行" is
-        # what the law says): for finding the sentence that states an asked-for figure
-        asked = self.terms.weights(query.expanded_tokens) if figure is not None else None
-        if figure is not None and not looked_up:
-            # a question asking for an amount, share, date or duration needs a sentence that states one
-            # about what it asks, in the documents it names when it names any, else in those of the
-            # places it names ("江苏…多少亿元" is not answered by a 山东 plan)
-            scope = ([h for h in hits if h.chunk.doc_id in named]
-                     or [h for h in hits if self.chooser.region(h.chunk.doc_id) in query.places] or hits)
-            if not figure_support([(h.chunk.text, h.chunk.doc_title) for h in scope[:self.params.figure_depth]],
-                                  figure, asked, self.params.min_figure_share, query.years):
-                return Answer(question=asked_text, answer=wording.figure_not_stated(figure), abstained=True,
-                              related=related, query=query)
+        if not a.figure_supported:
+            return Answer(question=asked_text, answer=wording.figure_not_stated(figure), abstained=True,
+                          related=related, query=query)
         chosen = self.chooser.choose(query, pool, weights, looked_up, asked, named)
         if not looked_up and query.several:
             chosen = self.chooser.parts(query, chosen, named, filters)

@@ -14,9 +14,10 @@ from ingest.text import clean
 from ingest.types import Clause, Document, SourceText
 from retrieval.figures import states_figure
 from retrieval.query import Query
+from retrieval.terms import covered
 from retrieval.types import Hit
 
-from .selection import SENTENCE, SelectionParams, covered
+from .selection import SENTENCE, SelectionParams
 
 _NUM = re.compile(r"\d+(?:\.\d+)?")
 _CLAUSE_PART = re.compile(r"[^，,]+[，,]?")

@@ -89,3 +89,15 @@ def asks_which(question: str) -> bool:
     (True, False)
     """
     return bool(ASKS_WHICH.search(question))
+
+
+def defines(text: str, term: str) -> bool:
+    """Whether ``text`` defines ``term``: "本办法所称重要数据，是指…", "第二十八条 敏感个人信息是一旦…".
+
+    >>> defines("本办法所称重要数据，是指一旦遭到篡改…", "重要数据"), defines("重要数据的处理者应当…", "重要数据")
+    (True, False)
+    >>> defines("第二十八条　敏感个人信息是一旦泄露…的个人信息", "敏感个人信息")
+    True
+    """
+    t = re.escape(term)
+    return bool(re.search(rf"所称{t}|{t}[”\"]?\s*[，,]?\s*(?:是指|指)|(?:^|[。；：\s条])\s*{t}[”\"]?\s*是", text))

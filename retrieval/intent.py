@@ -20,9 +20,9 @@ from ingest.metadata import NORMATIVE
 # documents that bind: every normative kind, and a draft for comment (a rule that may come)
 RULE_KINDS = frozenset(NORMATIVE) | {"征求意见稿"}
 
-_ACTOR = re.compile(r"我们|我司|我是|本公司|一家|一位|某(?:公司|企业|平台|医院|银行)|公司|企业|平台|[Aa][Pp][Pp]|"
-                    r"医院|银行|机构|单位|课题组|实验室|运营者|处理者")
-_ASK = re.compile(r"吗|能不能|能否|可不可以|是否|要不要|需不需要|需要|必须|行不行|够不够|合规|违反|违法|允许|"
+_ACTOR = re.compile(r"我们|我司|本公司|一家|某(?:公司|企业|平台|医院|银行)|公司|企业|平台|[Aa][Pp][Pp]|"
+                    r"医院|银行|机构|单位|实验室|运营者|处理者")
+_ASK = re.compile(r"吗|能不能|能否|可不可以|是否|要不要|需不需要|需要|必须|行不行|合规|违反|违法|允许|"
                   r"怎么办|怎么处理|怎么解决|如何处理|要做|做什么|做些什么|手续|程序|承担|处罚|罚|走哪|哪条路|哪种")
 
 

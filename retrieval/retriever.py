@@ -20,11 +20,14 @@ from index.embedders import Embedder
 from index.store import IndexData
 from index.tokenize import JiebaTokenizer
 
+from .features import DocumentFacts, feature_matrix
 from .filters import Filters
 from .fusion import group_boost, reciprocal_rank_fusion, union_best, weighted_score_fusion
 from .normalise import load_synonyms
 from .query import Query, QueryParser
+from .learned import LinearModel, load_model
 from .rankers import Rankers
+from .terms import TermWeights
 from .titles import Titles
 from .types import Hit, Retrieval
 
@@ -50,10 +53,14 @@ class RetrievalParams:
     merge_max_chars: int = 900  # a hit covers its whole clause when the clause is at most this long
     fusion: str = "weighted"  # or "rrf"
     expand: bool = True  # add the thesaurus' legal words to the BM25 query
+    learned: bool = True  # reorder the best learned_top_n fused hits by the learned ranker (when dense ran)
+    learned_top_n: int = 20
+    source_first: bool = True  # a rule's own clause before a report or news item above it that quotes it
+    quote_chars: int = 30  # characters in a row two texts share when one quotes the other
 
     def __post_init__(self) -> None:
-        if self.candidates < 1 or self.rrf_k < 1 or self.doc_top_n < 1:
-            raise ValueError("candidates, rrf_k and doc_top_n must be positive")
+        if self.candidates < 1 or self.rrf_k < 1 or self.doc_top_n < 1 or self.learned_top_n < 1:
+            raise ValueError("candidates, rrf_k, doc_top_n and learned_top_n must be positive")
         if not 0.0 < self.title_min_overlap <= 1.0:
             raise ValueError("title_min_overlap must be in (0, 1]")
         if self.fusion not in ("weighted", "rrf"):
@@ -70,8 +77,10 @@ class Retriever:
 
     def __init__(self, data: IndexData, embedder: Embedder, tokenizer: JiebaTokenizer | None = None,
                  params: RetrievalParams | None = None, reranker: Reranker | None = None,
-                 rerank_top_n: int = 20) -> None:
-        """``reranker`` (optional, see :mod:`retrieval.rerank`) reorders the best ``rerank_top_n`` fused hits."""
+                 rerank_top_n: int = 20, ranker: LinearModel | None | str = "shipped") -> None:
+        """``ranker`` is the learned ranker (:mod:`retrieval.learned`): ``"shipped"`` (the model in
+        the package), a model, or None for none. ``reranker`` (optional, see :mod:`retrieval.rerank`)
+        reorders the best ``rerank_top_n`` hits after it."""
         if rerank_top_n < 1:
             raise ValueError("rerank_top_n must be at least 1")
         self.reranker = reranker
@@ -83,6 +92,28 @@ class Retriever:
         self.titles = Titles(data.documents, self.params.title_min_overlap)
         self.synonyms = load_synonyms()
         self.parser = QueryParser(self.titles, tokenizer or JiebaTokenizer(), self.synonyms)
+        self.ranker = load_model() if ranker == "shipped" else ranker
+        self.facts = DocumentFacts(data.documents)
+        self._terms: TermWeights | None = None
+
+    @property
+    def terms(self) -> TermWeights:
+        """Question-term weights over the indexed chunks (built on first use)."""
+        if self._terms is None:
+            self._terms = TermWeights(c.text for c in self.data.chunks)
+        return self._terms
+
+    def cosine(self, query: Query, hit: Hit) -> float:
+        """The query's dense similarity to ``hit``'s chunk (0 where the index cannot give the vector back)."""
+        try:
+            vec = self.data.faiss_index.reconstruct(int(self.data.chunk_row[hit.chunk.id]))
+        except (RuntimeError, KeyError):
+            return 0.0
+        return float(np.dot(vec, self.rankers.query_vector(query.text)))
+
+    def features(self, query: Query, hits: list[Hit]) -> np.ndarray:
+        """The learned ranker's features of ``hits`` for ``query`` (:func:`retrieval.features.feature_matrix`)."""
+        return feature_matrix(query, hits, self.facts, self.terms, lambda h: self.cosine(query, h))
 
     @property
     def tokenizer(self) -> JiebaTokenizer:
@@ -160,7 +191,8 @@ class Retriever:
         ranks = {nm: {row: i + 1 for i, (row, _) in enumerate(scored[nm])} for nm in names}
         candidates = {row for nm in names for row, _ in scored[nm]}
         hits: list[Hit] = []
-        depth = max(k, self.rerank_top_n) if self.reranker is not None else k
+        learned = self.ranker is not None and cfg.learned and "dense" in names
+        depth = max(k, self.rerank_top_n if self.reranker is not None else 0, cfg.learned_top_n if learned else 0)
         seen_clauses: set[str] = set()
         for row, score in fused:
             chunk = self.data.chunks[int(row)]
@@ -172,6 +204,52 @@ class Retriever:
                             ranks={nm: ranks[nm][row] for nm in names if row in ranks[nm]}))
             if len(hits) >= depth:
                 break
+        if learned:
+            hits = self._learned(query, hits, cfg.learned_top_n)
+        if cfg.source_first:
+            hits = sources_first(hits[:max(k, 10)], self.facts, cfg.quote_chars) + hits[max(k, 10):]
         if self.reranker is not None:
-            hits = self.reranker.rerank(q, hits, self.rerank_top_n)[:k]
-        return Retrieval(query, hits)
+            hits = self.reranker.rerank(q, hits[:max(k, self.rerank_top_n)], self.rerank_top_n)
+        return Retrieval(query, hits[:k])
+
+    def _learned(self, query: Query, hits: list[Hit], top_n: int) -> list[Hit]:
+        """The best ``top_n`` hits reordered by the learned ranker, its probability as their score;
+        each keeps its fused position as ``ranks["fused"]``. The article the question names (direct
+        lookup) stays first; the hits after ``top_n`` follow unchanged."""
+        window = hits[:top_n]
+        scores = self.ranker.scores(self.features(query, window))
+        order = sorted(range(len(window)), key=lambda i: ("lookup" not in window[i].ranks, -scores[i]))
+        out = []
+        for new, i in enumerate(order, start=1):
+            h = window[i]
+            out.append(Hit(chunk=h.chunk, score=float(scores[i]), rank=new, ranks={**h.ranks, "fused": i + 1}))
+        return out + [Hit(h.chunk, h.score, len(out) + j, h.ranks) for j, h in enumerate(hits[top_n:], start=1)]
+
+
+def _grams(text: str, n: int) -> set[str]:
+    t = "".join(text.split())
+    return {t[i:i + n] for i in range(len(t) - n + 1)}
+
+
+def sources_first(hits: list[Hit], facts: DocumentFacts, n: int = 16) -> list[Hit]:
+    """``hits`` with each binding document's clause moved just above the first report, news item or
+    commentary ranked above it that quotes it (shares ``n`` characters in a row with it): the law's
+    own text answers, not an article about it. Ranks are renumbered; scores are kept."""
+    rule = [facts.kind(h.chunk.doc_id) in ("law", "rule", "normative") for h in hits]
+    if all(rule) or not any(rule):
+        return hits
+    order = list(range(len(hits)))
+    grams = [_grams(h.chunk.text, n) for h in hits]
+    for j in range(len(hits)):
+        if not rule[j]:
+            continue
+        pos = order.index(j)
+        for above in order[:pos]:
+            if not rule[above] and grams[above] & grams[j]:
+                order.remove(j)
+                order.insert(order.index(above), j)
+                break
+    if order == list(range(len(hits))):
+        return hits
+    return [Hit(hits[i].chunk, hits[i].score, r, hits[i].ranks) for r, i in enumerate(order, start=1)]
+

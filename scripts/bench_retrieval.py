@@ -38,28 +38,34 @@ log = logging.getLogger("bench_retrieval")
 
 K = 10
 WARM_UP = "（预热）数据处理者应当履行哪些数据安全保护义务？"
-# row label → the weights it keeps (None: the retriever's parameters as shipped)
-ROWS: dict[str, frozenset[str] | None] = {
-    "BM25 only": frozenset({"bm25_weight"}),
-    "dense only": frozenset({"dense_weight"}),
-    "hybrid (BM25 + dense)": frozenset({"bm25_weight", "dense_weight"}),
-    "hybrid + direct lookup": frozenset({"bm25_weight", "dense_weight", "lookup_weight"}),
-    "+ named documents": frozenset({"bm25_weight", "dense_weight", "lookup_weight", "title_weight"}),
-    "+ rules for what-to-do questions, places": frozenset({"bm25_weight", "dense_weight", "lookup_weight",
-                                                          "title_weight", "rule_weight", "place_weight"}),
-    "shipped defaults": None,
+# row label → the weights it keeps (None: all of them) and the steps after fusion it runs
+_ALL = None
+_FUSED = {"learned": False, "source_first": False}
+ROWS: dict[str, tuple[frozenset[str] | None, dict[str, bool]]] = {
+    "BM25 only": (frozenset({"bm25_weight"}), _FUSED),
+    "dense only": (frozenset({"dense_weight"}), _FUSED),
+    "hybrid (BM25 + dense)": (frozenset({"bm25_weight", "dense_weight"}), _FUSED),
+    "hybrid + direct lookup": (frozenset({"bm25_weight", "dense_weight", "lookup_weight"}), _FUSED),
+    "+ named documents": (frozenset({"bm25_weight", "dense_weight", "lookup_weight", "title_weight"}), _FUSED),
+    "+ rules for what-to-do questions, places": (frozenset({"bm25_weight", "dense_weight", "lookup_weight",
+                                                           "title_weight", "rule_weight", "place_weight"}), _FUSED),
+    "+ document evidence (all fused signals)": (_ALL, _FUSED),
+    "+ learned ranker": (_ALL, {"learned": True, "source_first": False}),
+    "+ a rule's own text before quotes of it (shipped)": (_ALL, {}),
 }
 
 
-def row_params(base: RetrievalParams, keep: frozenset[str] | None) -> RetrievalParams:
-    """``base`` with every ``*_weight`` not in ``keep`` set to 0 (``keep=None``: ``base`` itself)."""
+def row_params(base: RetrievalParams, keep: frozenset[str] | None, steps: dict[str, bool] | None = None) -> RetrievalParams:
+    """``base`` with every ``*_weight`` not in ``keep`` set to 0 (``keep=None``: all kept) and the
+    steps after fusion as ``steps`` says (the rest as shipped)."""
+    steps = dict(steps or {})
     if keep is None:
-        return base
+        return replace(base, **steps)
     weights = [f.name for f in fields(base) if f.name.endswith("_weight")]
     missing = keep - set(weights)
     if missing:
         raise ValueError(f"RetrievalParams has no {', '.join(sorted(missing))}")
-    return replace(base, **{w: 0.0 for w in weights if w not in keep})
+    return replace(base, **{w: 0.0 for w in weights if w not in keep}, **steps)
 
 
 @dataclass
@@ -146,8 +152,8 @@ def main() -> None:
             p.error(f"unknown rows {unknown}; known: {list(ROWS)}")
         rows = {r: ROWS[r] for r in wanted}
     results: list[RowResult] = []
-    for label, keep in rows.items():
-        params = row_params(base.params, keep)
+    for label, (keep, steps) in rows.items():
+        params = row_params(base.params, keep, steps)
         for rr in ([None, reranker] if reranker is not None else [None]):
             r = Retriever(engine.data, engine.embedder, base.tokenizer, params, reranker=rr,
                           rerank_top_n=settings.rerank_top_n)

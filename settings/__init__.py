@@ -53,6 +53,9 @@ class Settings:
     reranker: str = ""
     rerank_top_n: int = 20
     rerank_blend: float = 1.0
+    # the learned models (training/README.md): "shipped" (the package's), "none", or a JSON file of one
+    learned_ranker: str = "shipped"
+    abstention_model: str = "shipped"
     # answers: "extractive" (default, no LLM) or "generative" (an OpenAI-compatible chat model at
     # llm_base_url; its key is read from the environment variable NAMED by llm_api_key_env, never stored)
     answer_mode: str = "extractive"

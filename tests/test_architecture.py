@@ -11,7 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 # files → documents → clauses → chunks → indexes → retrieval → answer → the surfaces over it
-STAGES = {"ingest": 0, "index": 1, "retrieval": 2, "qa": 3, "ui": 4, "eval": 4, "cli": 5}
+STAGES = {"ingest": 0, "index": 1, "retrieval": 2, "qa": 3, "ui": 4, "eval": 4, "training": 4, "cli": 5}
 NEUTRAL = {"settings"}  # read by every stage, imports none
 MAX_LINES = 400
 COHESIVE = {  # one thing each, longer than MAX_LINES (README, "Architecture")

@@ -60,9 +60,9 @@ def _clause_of(engine, title_part, article):
 
 def test_everyday_words_reach_the_clause_through_the_thesaurus(slice_engine):
     r = slice_engine.retriever
-    # 卖给 → 向其他个人信息处理者提供; 家里 → 家庭事务
+    # 卖给 → 向其他个人信息处理者提供; 孩子 → 不满十四周岁未成年人
     cases = [("我们想把客户名单卖给合作的公司用于电话推销，需要客户怎样的同意？", "第二十三条"),
-             ("为了家里的事情整理亲友的通讯录，要守这些规矩吗？", "第七十二条")]
+             ("孩子注册账号要家长同意吗？", "第三十一条")]
     plain = Retriever(r.data, r.embedder, r.tokenizer, replace(r.params, expand=False))
     for question, article in cases:
         target = _clause_of(slice_engine, "个人信息保护法", article)
@@ -73,8 +73,9 @@ def test_everyday_words_reach_the_clause_through_the_thesaurus(slice_engine):
 def test_document_evidence_lifts_the_document_with_several_good_hits(slice_engine):
     r = slice_engine.retriever
     question = "个人信息出境要满足哪些条件？"
-    flat = Retriever(r.data, r.embedder, r.tokenizer, replace(r.params, doc_weight=0.0)).search(question, k=10)
-    strong = Retriever(r.data, r.embedder, r.tokenizer, replace(r.params, doc_weight=5.0)).search(question, k=10)
+    fused = replace(r.params, learned=False, source_first=False)  # the fused order, before the steps after fusion
+    flat = Retriever(r.data, r.embedder, r.tokenizer, replace(fused, doc_weight=0.0)).search(question, k=10)
+    strong = Retriever(r.data, r.embedder, r.tokenizer, replace(fused, doc_weight=5.0)).search(question, k=10)
     # without it the documents' hits interleave; a dominant document-level term groups them
     def grouped(hits):
         docs = [h.chunk.doc_id for h in hits]
@@ -120,8 +121,9 @@ def test_a_question_about_what_to_do_favours_binding_documents(rule_and_news):
     r = rule_and_news.retriever
     kinds = {d.id: d.metadata.get("doc_type") for d in r.data.documents}
     assert sorted(kinds.values()) == ["新闻", "规范性文件"]
-    plain = r.search(QUESTION, k=2, params=replace(r.params, rule_weight=0.0))
-    lifted = r.search(QUESTION, k=2)
+    fused = replace(r.params, learned=False, source_first=False)  # the fused order, before the steps after fusion
+    plain = r.search(QUESTION, k=2, params=replace(fused, rule_weight=0.0))
+    lifted = r.search(QUESTION, k=2, params=fused)
     assert kinds[plain[0].chunk.doc_id] == "新闻", "on words alone the news item comes first"
     assert kinds[lifted[0].chunk.doc_id] == "规范性文件" and "rule" in lifted[0].ranks
     assert all("rule" not in h.ranks for h in lifted if kinds[h.chunk.doc_id] == "新闻")

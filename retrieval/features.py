@@ -1,0 +1,141 @@
+"""Features of a (question, candidate clause) pair, for the learned ranker (:mod:`retrieval.learned`).
+
+Each row describes one fused candidate: what the rankers said (its fused score and ranks, the
+dense cosine, a direct lookup, a named document), what the document is (its authority, kind,
+status, whether it is national or local and whether that is the place asked about), what the
+clause is (article, item, outline, preamble), and how it meets the question (the IDF-weighted
+share of the question's terms it holds, a defining clause for a definition question, a figure of
+the asked kind). None of them is a word list: they read the parsed question
+(:class:`~retrieval.query.Query`) and the documents' metadata.
+
+>>> FEATURES[:4]
+('fused', 'rank_inv', 'bm25_inv', 'dense_inv')
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from ingest.types import Document
+
+from .asks import defines
+from .figures import states_figure
+from .query import Query
+from .terms import TermWeights, coverage, covered
+from .types import Hit
+
+# documents by the force they carry: a law over a regulation or rule over a normative document
+# over a draft; commentary, news and reports carry none of their own
+AUTHORITY = {"法律": 1.0, "行政法规": 0.85, "部门规章": 0.7, "地方性法规": 0.65, "地方政府规章": 0.55,
+             "规范性文件": 0.4, "征求意见稿": 0.2, "解读": 0.1}
+KINDS = {"法律": "law", "行政法规": "rule", "部门规章": "rule", "地方性法规": "rule", "地方政府规章": "rule",
+         "规范性文件": "normative", "征求意见稿": "draft", "解读": "interp", "新闻": "news", "报告": "report",
+         "白皮书": "report"}
+KIND_NAMES = ("law", "rule", "normative", "draft", "interp", "news", "report", "unknown")
+NOT_LOCAL = (None, "", "national", "international")
+
+FEATURES: tuple[str, ...] = (
+    "fused", "rank_inv", "bm25_inv", "dense_inv", "dense_cos", "lookup", "title", "named_doc",
+    "rule_doc", "asks_rule_x_rule", "place_match", "place_other", "local_no_place", "authority",
+    *(f"kind_{k}" for k in KIND_NAMES), "superseded", "expired",
+    "level_article", "level_part", "level_outline", "level_para", "preamble",
+    "defines", "figure_match", "figure_missing", "coverage", "coverage_top_gap", "expanded_coverage",
+    "title_coverage", "doc_hits", "log_len",
+)
+
+
+class DocumentFacts:
+    """What the features need to know of each document and clause, read once per index."""
+
+    def __init__(self, documents: Sequence[Document]) -> None:
+        self.docs = {d.id: d for d in documents}
+        self.level = {c.id: c.level for d in documents for c in d.clauses}
+        self.structured = {d.id for d in documents if any(c.level != "para" for c in d.clauses)}
+
+    def kind(self, doc_id: str) -> str:
+        d = self.docs.get(doc_id)
+        return KINDS.get((d.metadata.get("doc_type") if d else None) or "", "unknown")
+
+    def authority(self, doc_id: str) -> float:
+        d = self.docs.get(doc_id)
+        return AUTHORITY.get((d.metadata.get("doc_type") if d else None) or "", 0.0)
+
+    def region(self, doc_id: str) -> str | None:
+        d = self.docs.get(doc_id)
+        return d.metadata.get("region") if d else None
+
+    def superseded(self, doc_id: str) -> bool:
+        d = self.docs.get(doc_id)
+        return bool(d and (d.metadata.get("superseded_by") or d.metadata.get("superseded_in_part_by")))
+
+    def expired(self, doc_id: str) -> bool:
+        d = self.docs.get(doc_id)
+        return bool(d and d.metadata.get("status") == "expired")
+
+
+def feature_matrix(query: Query, hits: Sequence[Hit], facts: DocumentFacts, terms: TermWeights,
+                   cosine: Callable[[Hit], float]) -> np.ndarray:
+    """One row of :data:`FEATURES` per hit (``cosine(hit)``: the query's dense similarity to it)."""
+    n = len(hits)
+    out = np.zeros((n, len(FEATURES)), dtype=np.float32)
+    if not n:
+        return out
+    weights = terms.weights(query.tokens)
+    expanded = terms.weights(query.expanded_tokens)
+    top = max(h.score for h in hits) or 1.0
+    per_doc = Counter(h.chunk.doc_id for h in hits)
+    covs = []
+    for h in hits:
+        title_terms = covered(weights, h.chunk.doc_title)
+        own = {t: w for t, w in weights.items() if t not in title_terms}
+        covs.append(coverage(own, h.chunk.text) if own else 0.0)
+    best_cov = max(covs)
+    col = {name: i for i, name in enumerate(FEATURES)}
+    for i, h in enumerate(hits):
+        c = h.chunk
+        row = out[i]
+        doc = c.doc_id
+        region = facts.region(doc)
+        kind = facts.kind(doc)
+        level = facts.level.get(c.clause_id, "")
+        rule = kind in ("law", "rule", "normative", "draft")
+        values = {
+            "fused": h.score / top,
+            "rank_inv": 1.0 / (i + 1),
+            "bm25_inv": 1.0 / h.ranks["bm25"] if "bm25" in h.ranks else 0.0,
+            "dense_inv": 1.0 / h.ranks["dense"] if "dense" in h.ranks else 0.0,
+            "dense_cos": cosine(h),
+            "lookup": float("lookup" in h.ranks),
+            "title": float("title" in h.ranks),
+            "named_doc": float(doc in query.named),
+            "rule_doc": float(rule),
+            "asks_rule_x_rule": float(query.asks_rule and rule),
+            "place_match": float(bool(query.places) and region in query.places),
+            "place_other": float(bool(query.places) and region not in query.places and region not in NOT_LOCAL),
+            "local_no_place": float(not query.places and region not in NOT_LOCAL),
+            "authority": facts.authority(doc),
+            f"kind_{kind}": 1.0,
+            "superseded": float(facts.superseded(doc)),
+            "expired": float(facts.expired(doc)),
+            "level_article": float(level == "条"),
+            "level_part": float(level in ("款", "项", "目")),
+            "level_outline": float(level.startswith("outline")),
+            "level_para": float(level == "para"),
+            "preamble": float(level == "para" and doc in facts.structured),
+            "defines": float(bool(query.defined) and defines(c.text, query.defined or "")),
+            "figure_match": float(bool(query.figure) and states_figure(c.text, query.figure or "")),
+            "figure_missing": float(bool(query.figure) and not states_figure(c.text, query.figure or "")),
+            "coverage": covs[i],
+            "coverage_top_gap": best_cov - covs[i],
+            "expanded_coverage": coverage(expanded, c.text),
+            "title_coverage": coverage(weights, c.doc_title),
+            "doc_hits": per_doc[doc] / n,
+            "log_len": math.log1p(len(c.text)) / 7.0,
+        }
+        for name, value in values.items():
+            row[col[name]] = value
+    return out

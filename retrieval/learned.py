@@ -1,0 +1,141 @@
+"""Learned models shipped as JSON and scored with NumPy: the ranker (a logistic model over
+:mod:`retrieval.features` that reorders the best fused candidates) and the abstention model
+(:mod:`qa.abstention`, gradient-boosted trees).
+
+Both are trained by ``python -m training.train`` (see training/README.md) on questions that are not
+evaluation questions, fitted with scikit-learn and written as plain JSON (feature names, the model's
+numbers, a version); no library beyond NumPy is needed at run time, and nothing is unpickled.
+
+>>> m = LinearModel(("a", "b"), np.zeros(2), np.ones(2), np.array([1.0, -1.0]), 0.0, "t")
+>>> m.scores(np.array([[1.0, 0.0], [0.0, 1.0]], dtype=np.float32)).round(3).tolist()
+[0.731, 0.269]
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from .features import FEATURES
+
+
+@dataclass(frozen=True)
+class LinearModel:
+    """``sigmoid(((x - mean) / scale) · coef + intercept)`` over the named features."""
+
+    names: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+    version: str
+    threshold: float = 0.5  # for a model that decides (abstention): act when the probability reaches it
+
+    def scores(self, x: np.ndarray) -> np.ndarray:
+        z = ((x - self.mean) / self.scale) @ self.coef + self.intercept
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def to_json(self) -> dict:
+        return {"names": list(self.names), "mean": self.mean.tolist(), "scale": self.scale.tolist(),
+                "coef": self.coef.tolist(), "intercept": self.intercept, "version": self.version,
+                "threshold": self.threshold}
+
+    @classmethod
+    def from_json(cls, data: dict, expect: tuple[str, ...] | None = None, source: str = "model") -> "LinearModel":
+        names = tuple(data["names"])
+        if expect is not None and names != expect:
+            raise ValueError(f"{source}: trained on features {names}, this code computes {expect}; "
+                             "retrain it with `python -m training.train`")
+        arrays = [np.asarray(data[k], dtype=np.float64) for k in ("mean", "scale", "coef")]
+        if any(a.shape != (len(names),) for a in arrays):
+            raise ValueError(f"{source}: mean, scale and coef must each have one value per feature")
+        return cls(names, *arrays, float(data["intercept"]), str(data["version"]), float(data.get("threshold", 0.5)))
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(json.dumps(self.to_json(), sort_keys=True).encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class TreeModel:
+    """Gradient-boosted binary trees: ``sigmoid(baseline + Σ leaf value)``. Each tree is parallel
+    arrays over its nodes: ``feature``, ``threshold`` (go left when ``x[feature] <= threshold``),
+    ``left``, ``right``, ``value`` and ``leaf``.
+
+    >>> t = {"feature": [0, 0, 0], "threshold": [0.5, 0, 0], "left": [1, 0, 0], "right": [2, 0, 0],
+    ...      "value": [0, -1.0, 1.0], "leaf": [False, True, True]}
+    >>> TreeModel(("a",), (t,), 0.0, "t").scores(np.array([[0.2], [0.9]])).round(3).tolist()
+    [0.269, 0.731]
+    """
+
+    names: tuple[str, ...]
+    trees: tuple[dict, ...]
+    baseline: float
+    version: str
+    threshold: float = 0.5
+
+    def scores(self, x: np.ndarray) -> np.ndarray:
+        raw = np.full(len(x), self.baseline, dtype=np.float64)
+        for t in self.trees:
+            feature, threshold, left, right, value, leaf = (t["feature"], t["threshold"], t["left"], t["right"],
+                                                             t["value"], t["leaf"])
+            for i, row in enumerate(x):
+                node = 0
+                while not leaf[node]:
+                    node = left[node] if row[feature[node]] <= threshold[node] else right[node]
+                raw[i] += value[node]
+        return 1.0 / (1.0 + np.exp(-raw))
+
+    def to_json(self) -> dict:
+        return {"kind": "trees", "names": list(self.names), "trees": list(self.trees), "baseline": self.baseline,
+                "version": self.version, "threshold": self.threshold}
+
+    @classmethod
+    def from_json(cls, data: dict, expect: tuple[str, ...] | None = None, source: str = "model") -> "TreeModel":
+        names = tuple(data["names"])
+        if expect is not None and names != expect:
+            raise ValueError(f"{source}: trained on features {names}, this code computes {expect}; "
+                             "retrain it with `python -m training.train`")
+        trees = tuple(data["trees"])
+        for t in trees:
+            if any(f >= len(names) for f, is_leaf in zip(t["feature"], t["leaf"]) if not is_leaf):
+                raise ValueError(f"{source}: a tree splits on a feature the model does not name")
+        return cls(names, trees, float(data["baseline"]), str(data["version"]), float(data.get("threshold", 0.5)))
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(json.dumps(self.to_json(), sort_keys=True).encode()).hexdigest()[:16]
+
+
+Model = LinearModel | TreeModel
+
+
+def model_from_json(data: dict, expect: tuple[str, ...] | None = None, source: str = "model") -> Model:
+    """A :class:`LinearModel` or (``"kind": "trees"``) a :class:`TreeModel`."""
+    kind = TreeModel if data.get("kind") == "trees" else LinearModel
+    return kind.from_json(data, expect, source)
+
+
+def load_model(path: str | Path | None = None, package: str = "retrieval", name: str = "data/ranker.json",
+               expect: tuple[str, ...] | None = FEATURES) -> Model | None:
+    """The model at ``path``, or the one shipped in ``package`` (None when none is shipped)."""
+    if path is not None:
+        return model_from_json(json.loads(Path(path).read_text("utf-8")), expect, str(path))
+    res = resources.files(package).joinpath(name)
+    if not res.is_file():
+        return None
+    return model_from_json(json.loads(res.read_text("utf-8")), expect, f"{package}/{name}")
+
+
+def resolve_model(spec: str, package: str, name: str, expect: tuple[str, ...]) -> Model | None:
+    """A model as settings name it: ``"shipped"`` (the package's, if any), ``"none"`` (or empty), or a path."""
+    if spec == "shipped":
+        return load_model(package=package, name=name, expect=expect)
+    if spec in ("", "none"):
+        return None
+    return load_model(spec, expect=expect)

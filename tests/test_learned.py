@@ -1,0 +1,107 @@
+"""The learned ranker and abstention model: their JSON form, their scores against scikit-learn's,
+and what they do inside retrieval and the answerer on a real index."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from qa.abstention import ABSTAIN_FEATURES
+from retrieval.features import FEATURES, DocumentFacts
+from retrieval.learned import LinearModel, TreeModel, load_model, model_from_json
+from retrieval.retriever import sources_first
+from retrieval.types import Hit
+
+
+def _linear(names, weights, threshold=0.5) -> LinearModel:
+    coef = np.asarray([weights.get(n, 0.0) for n in names], dtype=np.float64)
+    return LinearModel(tuple(names), np.zeros(len(names)), np.ones(len(names)), coef, 0.0, "test", threshold)
+
+
+def test_models_round_trip_through_json_and_refuse_other_features(tmp_path):
+    m = _linear(FEATURES, {"coverage": 2.0})
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps(m.to_json()), "utf-8")
+    again = load_model(path)
+    x = np.random.default_rng(0).random((5, len(FEATURES))).astype(np.float32)
+    assert np.allclose(again.scores(x), m.scores(x)) and again.sha256 == m.sha256
+    with pytest.raises(ValueError, match="retrain"):
+        load_model(path, expect=("a", "b"))
+    broken = {"kind": "trees", "names": ["a"], "baseline": 0.0, "version": "v",
+              "trees": [{"feature": [3, 0, 0], "threshold": [0, 0, 0], "left": [1, 0, 0], "right": [2, 0, 0],
+                         "value": [0, 0, 0], "leaf": [False, True, True]}]}
+    with pytest.raises(ValueError, match="does not name"):
+        model_from_json(broken)
+
+
+def test_exported_trees_score_as_scikit_learn_does():
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from training.train import export_trees
+
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(400, 3))
+    y = (x[:, 0] * x[:, 1] > 0.2).astype(int)  # an interaction a linear model cannot fit
+    sk = HistGradientBoostingClassifier(max_iter=40, max_leaf_nodes=7, random_state=0).fit(x, y)
+    ours = export_trees(sk, ("a", "b", "c"), "t")
+    assert np.allclose(ours.scores(x), sk.predict_proba(x)[:, 1], atol=1e-9)
+    assert isinstance(model_from_json(ours.to_json()), TreeModel)
+
+
+def test_the_shipped_models_load_and_read_the_features_this_code_computes():
+    ranker = load_model()
+    abstain = load_model(package="qa", name="data/abstain.json", expect=ABSTAIN_FEATURES)
+    assert ranker is not None and ranker.names == FEATURES
+    assert abstain is not None and abstain.names == ABSTAIN_FEATURES and 0.0 < abstain.threshold < 1.0
+
+
+def test_the_learned_ranker_decides_the_order_of_the_best_candidates(slice_engine):
+    r = slice_engine.retriever
+    question = "向境外提供个人信息之前要做哪些评估"
+    shipped = r.ranker
+    try:
+        r.ranker = _linear(FEATURES, {"log_len": 5.0})  # a model that only likes long chunks
+        longest_first = list(r.search(question, k=5))
+        lengths = [len(h.chunk.text) for h in longest_first]
+        assert lengths == sorted(lengths, reverse=True)
+        assert all("fused" in h.ranks for h in longest_first)
+        r.ranker = _linear(FEATURES, {"log_len": -5.0})
+        assert [len(h.chunk.text) for h in r.search(question, k=5)] != lengths
+    finally:
+        r.ranker = shipped
+
+
+def test_a_rules_own_text_goes_before_a_news_item_quoting_it(slice_engine):
+    docs = slice_engine.data.documents
+    law = next(d for d in docs if "个人信息保护法" in d.title)
+    clause = next(c for c in law.clauses if c.level == "条" and len(c.text) > 60)
+    news_doc = law.__class__(**{**law.__dict__, "id": "news", "title": "一篇新闻",
+                                "metadata": {"doc_type": "新闻"}, "clauses": []})
+    facts = DocumentFacts([law, news_doc])
+    chunk = next(ch for ch in slice_engine.data.chunks if ch.clause_id.startswith(clause.id))
+    quoting = chunk.__class__(**{**chunk.__dict__, "doc_id": "news", "id": "n1",
+                                 "text": "记者注意到，" + chunk.text[:40] + "，专家表示。"})
+    other = chunk.__class__(**{**chunk.__dict__, "doc_id": "news", "id": "n2", "text": "与此无关的报道内容" * 5})
+    hits = [Hit(quoting, 0.9, 1), Hit(other, 0.8, 2), Hit(chunk, 0.7, 3)]
+    moved = sources_first(hits, facts, n=16)
+    assert [h.chunk.id for h in moved] == [chunk.id, "n1", "n2"] and [h.rank for h in moved] == [1, 2, 3]
+    unquoted = [Hit(other, 0.9, 1), Hit(chunk, 0.7, 2)]
+    assert [h.chunk.id for h in sources_first(unquoted, facts, n=16)] == ["n2", chunk.id]
+
+
+def test_the_abstention_model_decides_when_the_evidence_is_weak(slice_engine):
+    answerer = slice_engine.answerer
+    shipped = answerer.abstainer
+    question = "个人信息处理者向境外提供个人信息应当取得个人的单独同意吗？"
+    try:
+        answerer.abstainer = _linear(ABSTAIN_FEATURES, {}, threshold=0.4)  # p = 0.5 everywhere: abstain
+        assert slice_engine.ask(question).abstained
+        answerer.abstainer = _linear(ABSTAIN_FEATURES, {}, threshold=0.6)  # never
+        assert not slice_engine.ask(question).abstained
+        # a named article that is found is answered whatever the model says
+        answerer.abstainer = _linear(ABSTAIN_FEATURES, {}, threshold=0.4)
+        assert not slice_engine.ask("个人信息保护法第三十九条").abstained
+    finally:
+        answerer.abstainer = shipped

@@ -1,0 +1,314 @@
+"""Train the learned ranker (and the abstention model) on questions that are not evaluation questions.
+
+    python -m training.train --index var/index [--generated 4000] [--out-ranker retrieval/data/ranker.json]
+
+The training questions are generated from the index's own clauses (:mod:`training.generate`) and
+read from ``training/data/*.jsonl`` (written for training by people who saw only the corpus; see
+training/README.md). For each question the retriever's best fused candidates (learned ranking off)
+become rows of :mod:`retrieval.features`, labelled by whether they hold the question's clause or
+evidence. A logistic regression (scikit-learn) is fitted, cross-validated by question (5 folds), and
+written as JSON that :mod:`retrieval.learned` scores with NumPy. The dev split of
+``eval/questions.jsonl`` is the only evaluation question set it looks at, to report R@1 before and after.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from eval.metrics import EvidenceLocator, Retrieved
+from eval.run import load_questions, select_split
+from qa.engine import PolicyQA
+from qa.abstention import ABSTAIN_FEATURES
+from retrieval.features import FEATURES
+from retrieval.filters import Filters
+from retrieval.learned import LinearModel, TreeModel
+from retrieval.query import Query
+from retrieval.retriever import Retriever
+from retrieval.types import Hit
+from settings import PROJECT_ROOT, Settings
+
+from .generate import Generated, generate, same_clause
+
+log = logging.getLogger(__name__)
+
+DATA = PROJECT_ROOT / "training" / "data"
+TOP_N = 20
+
+
+@dataclass
+class Example:
+    """One training question with its candidates' features and labels."""
+
+    question: str
+    origin: str  # generated kind, or the training file it came from
+    x: np.ndarray
+    y: np.ndarray
+    hits: list[Hit]
+    query: Query
+
+
+def candidates(retriever: Retriever, question: str, filters: Filters | None = None,
+               top_n: int = TOP_N) -> tuple[Query, list[Hit]]:
+    """The best ``top_n`` fused candidates for ``question``, learned ranking off."""
+    params = replace(retriever.params, learned=False)
+    found = retriever.search(question, k=top_n, filters=filters, params=params)
+    return found.query, list(found)
+
+
+def labelled(retriever: Retriever, question: str, origin: str, is_positive: Callable[[Hit], bool],
+             filters: Filters | None = None) -> Example:
+    query, hits = candidates(retriever, question, filters)
+    x = retriever.features(query, hits)
+    y = np.asarray([is_positive(h) for h in hits], dtype=np.int8)
+    return Example(question, origin, x, y, hits, query)
+
+
+def written_questions(paths: Sequence[Path]) -> list[dict]:
+    """Answerable training questions written for training: ``question``, ``evidence``."""
+    out = []
+    for path in paths:
+        for line in path.read_text("utf-8").splitlines():
+            if line.strip():
+                row = json.loads(line)
+                if row.get("evidence"):
+                    out.append({**row, "origin": path.stem})
+    return out
+
+
+def evidence_examples(engine: PolicyQA, questions: Sequence[dict]) -> list[Example]:
+    """Examples of questions with gold ``evidence`` strings: a candidate is positive when it holds one."""
+    locator = EvidenceLocator({p: s.text for p, s in engine.data.sources.items()})
+    out = []
+    for q in questions:
+        ev = list(q["evidence"])
+        out.append(labelled(engine.retriever, q["question"], q.get("origin", ""),
+                            lambda h, ev=ev: locator.matches(Retrieved(h.chunk.source, h.chunk.start, h.chunk.end,
+                                                                       h.chunk.text), ev)))
+    return out
+
+
+def build_examples(engine: PolicyQA, generated: Sequence[Generated], written: Sequence[dict]) -> list[Example]:
+    retriever = engine.retriever
+    out = []
+    t0 = time.perf_counter()
+    for i, g in enumerate(generated, start=1):
+        out.append(labelled(retriever, g.question, g.kind,
+                            lambda h, g=g: same_clause(g, h.chunk.source, h.chunk.start, h.chunk.end)))
+        if i % 500 == 0:
+            log.info("generated questions: %d/%d (%.0f s)", i, len(generated), time.perf_counter() - t0)
+    return out + evidence_examples(engine, written)
+
+
+def fit(examples: Sequence[Example], c: float = 1.0, version: str = "") -> LinearModel:
+    """A logistic model over the rows of the questions that have a positive candidate."""
+    from sklearn.linear_model import LogisticRegression
+
+    usable = [e for e in examples if e.y.any()]
+    x = np.concatenate([e.x for e in usable]).astype(np.float64)
+    y = np.concatenate([e.y for e in usable])
+    w = np.concatenate([np.full(len(e.y), 1.0 / len(e.y)) for e in usable])  # each question counts once
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    model = LogisticRegression(C=c, max_iter=2000)
+    model.fit((x - mean) / scale, y, sample_weight=w * len(usable))
+    return LinearModel(FEATURES, mean, scale, model.coef_[0].astype(np.float64), float(model.intercept_[0]),
+                       version)
+
+
+def top1(examples: Sequence[Example], model: LinearModel | None) -> float:
+    """Share of questions whose first candidate (fused order, or the model's) is a positive."""
+    if not examples:
+        return 0.0
+    hit = 0
+    for e in examples:
+        if not len(e.y):
+            continue
+        best = int(np.argmax(model.scores(e.x))) if model is not None else 0
+        hit += int(e.y[best])
+    return hit / len(examples)
+
+
+def cross_validate(examples: Sequence[Example], folds: int = 5, c: float = 1.0) -> tuple[float, float]:
+    """R@1 of the fused order and of the model, each question held out once (5 folds by question)."""
+    rng = np.random.default_rng(14)
+    order = rng.permutation(len(examples))
+    before = after = 0.0
+    for f in range(folds):
+        held = [examples[i] for i in order[f::folds]]
+        train = [examples[i] for j, i in enumerate(order) if j % folds != f]
+        m = fit(train, c)
+        before += top1(held, None) * len(held)
+        after += top1(held, m) * len(held)
+    return before / len(examples), after / len(examples)
+
+
+# -- abstention -------------------------------------------------------------------------------------
+def abstention_row(engine: PolicyQA, question: str, filters: Filters | None = None) -> np.ndarray | None:
+    """The answerer's :class:`~qa.abstention.Evidence` for ``question`` as one feature row (None when
+    nothing is retrieved or a named article decides it)."""
+    answerer = engine.answerer
+    query = engine.retriever.parse(question)
+    hits = list(engine.retriever.search(query, k=5, filters=filters))
+    if not hits:
+        return None
+    a = answerer.assess(query, hits)
+    return None if a.looked_up else a.evidence.vector()[0]
+
+
+def leave_document_out(engine: PolicyQA, generated: Sequence[Generated], n: int, seed: int = 14) -> list[tuple[str, Filters]]:
+    """Generated questions asked of the index without the document they were made from (and without
+    any other document that holds their clause's opening words): unanswerable by construction."""
+    rng = np.random.default_rng(seed)
+    docs = engine.data.documents
+    texts = {d.id: "".join(engine.data.sources[d.source].text[d.start:d.end].split()) for d in docs}
+    out = []
+    for i in rng.permutation(len(generated)):
+        g = generated[int(i)]
+        doc = next(d for d in docs if d.id == g.doc_id)
+        if any(ch in g.question for ch in ("《",)) or doc.title[:4] in g.question:
+            continue  # a question naming its document is not asked without it
+        opening = "".join(engine.data.sources[g.source].text[g.start:g.end].split())[:30]
+        holders = {d for d, t in texts.items() if opening and opening in t}
+        keep = frozenset(d.id for d in docs if d.id not in holders and d.id != g.doc_id)
+        out.append((g.question, Filters(doc_ids=keep)))
+        if len(out) >= n:
+            break
+    return out
+
+
+def export_trees(model, names: tuple[str, ...], version: str) -> TreeModel:
+    """A fitted binary ``HistGradientBoostingClassifier`` as a :class:`~retrieval.learned.TreeModel`."""
+    trees = []
+    for (tree,) in model._predictors:  # binary classification: one tree per boosting round
+        nodes = tree.nodes
+        trees.append({"feature": nodes["feature_idx"].tolist(), "threshold": nodes["num_threshold"].tolist(),
+                      "left": nodes["left"].tolist(), "right": nodes["right"].tolist(),
+                      "value": nodes["value"].tolist(), "leaf": nodes["is_leaf"].astype(bool).tolist()})
+    return TreeModel(names, tuple(trees), float(np.ravel(model._baseline_prediction)[0]), version)
+
+
+def fit_trees(x: np.ndarray, y: np.ndarray, names: tuple[str, ...], version: str = "") -> TreeModel:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    m = HistGradientBoostingClassifier(max_iter=200, learning_rate=0.05, max_leaf_nodes=15,
+                                       class_weight="balanced", random_state=14).fit(x, y)
+    return export_trees(m, names, version)
+
+
+def fit_abstention(x: np.ndarray, y: np.ndarray, calibrate: np.ndarray, max_false: float = 0.03,
+                   version: str = "") -> tuple[TreeModel, dict]:
+    """Gradient-boosted trees of "unanswerable"; the threshold is the lowest that abstains on at most
+    ``max_false`` of the answerable questions marked ``calibrate`` (the written ones: generated
+    questions are easier than people's), each held out once (5 folds)."""
+
+    def one(xs: np.ndarray, ys: np.ndarray) -> TreeModel:
+        return fit_trees(xs, ys, ABSTAIN_FEATURES, version)
+
+    order = np.random.default_rng(14).permutation(len(y))
+    held = np.zeros(len(y))
+    for f in range(5):
+        test = order[f::5]
+        train = np.setdiff1d(order, test)
+        held[test] = one(x[train], y[train]).scores(x[test])
+    answerable = np.sort(held[(y == 0) & calibrate])
+    threshold = float(answerable[int(np.ceil((1 - max_false) * len(answerable))) - 1]) + 1e-6
+    recall = float((held[y == 1] >= threshold).mean())
+    false = float((held[(y == 0) & calibrate] >= threshold).mean())
+    model = one(x, y)
+    model = replace(model, threshold=threshold)
+    return model, {"cv_abstention_recall": round(recall, 4), "cv_false_abstention": round(false, 4),
+                   "threshold": round(threshold, 4)}
+
+
+def dev_examples(engine: PolicyQA, path: Path) -> list[Example]:
+    """The dev split's answerable questions as examples (labels: the candidate holds gold evidence)."""
+    questions, _ = select_split(load_questions(path), "dev")
+    return evidence_examples(engine, [{**q, "origin": "dev"} for q in questions if q["type"] != "unanswerable"])
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--index", required=True)
+    p.add_argument("--cache")
+    p.add_argument("--generated", type=int, default=3000, help="how many questions to generate from the corpus")
+    p.add_argument("--ranker-generated", type=int, default=0,
+                   help="how many generated questions the ranker trains on beside the written ones (default 0: "
+                        "they lowered R@1 on held-out written questions and on dev, see training/README.md)")
+    p.add_argument("--c", type=float, default=0.1, help="inverse regularisation strength (set on dev)")
+    p.add_argument("--out-ranker", default=str(PROJECT_ROOT / "retrieval" / "data" / "ranker.json"))
+    p.add_argument("--out-abstain", default=str(PROJECT_ROOT / "qa" / "data" / "abstain.json"))
+    p.add_argument("--max-false-abstention", type=float, default=0.03,
+                   help="share of held-out written answerable questions the threshold may abstain on")
+    p.add_argument("--abstain-threshold", type=lambda v: None if v == "none" else float(v), default=0.9,
+                   help="the abstention model's threshold, overriding the calibrated one (set on dev: 0.9 keeps "
+                        "dev's false abstention at 0.03; 'none' for the calibrated one)")
+    p.add_argument("--dry-run", action="store_true", help="report, write nothing")
+    args = p.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    settings = Settings.from_env().override(index_dir=args.index, cache_dir=args.cache)
+    engine = PolicyQA.open(settings=settings)
+    engine.retriever.ranker = None
+    generated = generate(engine.data, args.generated, tokenizer=engine.retriever.tokenizer)
+    written = written_questions(sorted(DATA.glob("answerable*.jsonl")))
+    log.info("%d generated and %d written training questions", len(generated), len(written))
+    examples = build_examples(engine, generated[:args.ranker_generated], written)
+    usable = [e for e in examples if e.y.any()]
+    log.info("%d of %d have their clause among the first %d candidates", len(usable), len(examples), TOP_N)
+    before, after = cross_validate(usable, c=args.c)
+    log.info("ranker training questions, 5-fold by question: R@1 fused %.3f, learned %.3f", before, after)
+    version = time.strftime("%Y-%m-%d") + f"-n{len(usable)}"
+    model = fit(usable, args.c, version)
+    dev = dev_examples(engine, PROJECT_ROOT / "eval" / "questions.jsonl")
+    log.info("dev (%d answerable): R@1 fused %.3f, learned %.3f", len(dev), top1(dev, None), top1(dev, model))
+    for name, coef in sorted(zip(FEATURES, model.coef), key=lambda t: -abs(t[1]))[:12]:
+        log.info("  %-20s %+.3f", name, coef)
+    if not args.dry_run:
+        Path(args.out_ranker).write_text(json.dumps({**model.to_json(), "trained_on": {
+            "generated": args.ranker_generated, "written": len(written), "usable": len(usable),
+            "cv_r1_fused": round(before, 4), "cv_r1_learned": round(after, 4)}}, ensure_ascii=False, indent=1) + "\n",
+            "utf-8")
+        log.info("wrote %s (%s)", args.out_ranker, model.sha256)
+
+    # the abstention model reads the final ranked list: the ranker just trained ranks it
+    engine.retriever.ranker = model
+    engine.answerer.abstainer = None
+    unanswerable = [json.loads(line)["question"] for path in sorted(DATA.glob("unanswerable*.jsonl"))
+                    for line in path.read_text("utf-8").splitlines() if line.strip()]
+    left_out = leave_document_out(engine, generated, n=max(len(unanswerable), 600))
+    asked = ([(g.question, None, 0, False) for g in generated[:len(written)]]
+             + [(q["question"], None, 0, True) for q in written]
+             + [(q, None, 1, False) for q in unanswerable] + [(q, f, 1, False) for q, f in left_out])
+    rows, labels, calibrate = [], [], []
+    for question, filters, label, written_one in asked:
+        row = abstention_row(engine, question, filters)
+        if row is not None:
+            rows.append(row)
+            labels.append(label)
+            calibrate.append(written_one)
+    x, y = np.asarray(rows), np.asarray(labels)
+    abstain, report = fit_abstention(x, y, np.asarray(calibrate), args.max_false_abstention, version)
+    if args.abstain_threshold is not None:
+        abstain = replace(abstain, threshold=args.abstain_threshold)
+        report["threshold"] = args.abstain_threshold
+    log.info("abstention: %d answerable, %d unanswerable (%d written, %d left-document-out); %s",
+             int((y == 0).sum()), int(y.sum()), len(unanswerable), len(left_out), report)
+    if not args.dry_run:
+        Path(args.out_abstain).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out_abstain).write_text(json.dumps({**abstain.to_json(), "trained_on": {
+            "answerable": int((y == 0).sum()), "unanswerable_written": len(unanswerable),
+            "left_document_out": len(left_out), **report}}, ensure_ascii=False, indent=1) + "\n", "utf-8")
+        log.info("wrote %s (%s)", args.out_abstain, abstain.sha256)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
