@@ -24,6 +24,19 @@ import numpy as np
 from .features import FEATURES
 
 
+def _names(data: dict, expect: tuple[str, ...] | None, source: str) -> tuple[str, ...]:
+    """The features a model's JSON names, checked against those this code computes."""
+    names = tuple(data["names"])
+    if expect is not None and names != expect:
+        raise ValueError(f"{source}: trained on features {names}, this code computes {expect}; "
+                         "retrain it with `python -m training.train`")
+    return names
+
+
+def _sha256(data: dict) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+
+
 @dataclass(frozen=True)
 class LinearModel:
     """``sigmoid(((x - mean) / scale) · coef + intercept)`` over the named features."""
@@ -47,10 +60,7 @@ class LinearModel:
 
     @classmethod
     def from_json(cls, data: dict, expect: tuple[str, ...] | None = None, source: str = "model") -> "LinearModel":
-        names = tuple(data["names"])
-        if expect is not None and names != expect:
-            raise ValueError(f"{source}: trained on features {names}, this code computes {expect}; "
-                             "retrain it with `python -m training.train`")
+        names = _names(data, expect, source)
         arrays = [np.asarray(data[k], dtype=np.float64) for k in ("mean", "scale", "coef")]
         if any(a.shape != (len(names),) for a in arrays):
             raise ValueError(f"{source}: mean, scale and coef must each have one value per feature")
@@ -58,7 +68,7 @@ class LinearModel:
 
     @property
     def sha256(self) -> str:
-        return hashlib.sha256(json.dumps(self.to_json(), sort_keys=True).encode()).hexdigest()[:16]
+        return _sha256(self.to_json())
 
 
 @dataclass(frozen=True)
@@ -97,10 +107,7 @@ class TreeModel:
 
     @classmethod
     def from_json(cls, data: dict, expect: tuple[str, ...] | None = None, source: str = "model") -> "TreeModel":
-        names = tuple(data["names"])
-        if expect is not None and names != expect:
-            raise ValueError(f"{source}: trained on features {names}, this code computes {expect}; "
-                             "retrain it with `python -m training.train`")
+        names = _names(data, expect, source)
         trees = tuple(data["trees"])
         for t in trees:
             if any(f >= len(names) for f, is_leaf in zip(t["feature"], t["leaf"]) if not is_leaf):
@@ -109,7 +116,7 @@ class TreeModel:
 
     @property
     def sha256(self) -> str:
-        return hashlib.sha256(json.dumps(self.to_json(), sort_keys=True).encode()).hexdigest()[:16]
+        return _sha256(self.to_json())
 
 
 Model = LinearModel | TreeModel
