@@ -2,7 +2,8 @@
 
 ``query`` parses the question once (with ``normalise``, ``titles``, ``asks``, ``intent``,
 ``figures``, ``decompose``); ``filters`` restricts documents; ``rankers`` ranks by lookup, BM25
-and dense search; ``fusion`` fuses (pure functions); ``retriever`` runs it all; ``rerank`` is
-an optional cross-encoder; ``langchain`` adapts it to a LangChain retriever. ``types`` holds
-what it returns (``Hit``, ``Retrieval``).
+and dense search; ``fusion`` fuses (pure functions); ``features`` and ``learned`` reorder the best
+fused candidates by the learned ranker (``data/ranker.json``); ``terms`` weighs question terms by
+rarity; ``retriever`` runs it all; ``rerank`` is an optional cross-encoder; ``langchain`` adapts it
+to a LangChain retriever. ``types`` holds what it returns (``Hit``, ``Retrieval``).
 """
