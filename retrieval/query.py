@@ -17,6 +17,7 @@ work it out again.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from index.tokenize import JiebaTokenizer
@@ -28,6 +29,7 @@ from .intent import asks_for_rule
 from .normalise import expand_query, normalise_query, places_named
 from .titles import Titles
 from .types import ArticleRef
+from .vocabulary import Synonyms
 
 _NUM = re.compile(r"\d+(?:\.\d+)?")
 
@@ -67,19 +69,28 @@ class QueryPart:
 class QueryParser:
     """Parses questions against one corpus (its titles) with one tokenizer and thesaurus."""
 
-    def __init__(self, titles: Titles, tokenizer: JiebaTokenizer, synonyms: dict[str, str]) -> None:
+    def __init__(self, titles: Titles, tokenizer: JiebaTokenizer, synonyms: dict[str, str],
+                 general: Synonyms | None = None, known: Callable[[str], bool] | None = None) -> None:
+        """``general`` (with ``known``, whether the corpus uses a word) adds general synonyms of the
+        question's words the corpus does not use (:mod:`retrieval.vocabulary`)."""
         self.titles = titles
         self.tokenizer = tokenizer
         self.synonyms = synonyms
+        self.general = general
+        self.known = known
 
     def parse(self, question: str, *, split: bool = True) -> Query:
         """``question`` parsed; ``split`` parses the parts of a question that asks several things."""
         text = normalise_query(question)
         expanded = expand_query(text, self.synonyms)
+        tokens = self.tokenizer(text)
+        if self.general is not None and self.known is not None:
+            extra = self.general.expansions(tokens, self.known)
+            expanded = " ".join([expanded, *extra]) if extra else expanded
         several = asks_several(text)
         return Query(
             question=question, text=text, expanded=expanded,
-            tokens=tuple(self.tokenizer(text)),
+            tokens=tuple(tokens),
             expanded_tokens=tuple(self.tokenizer(expanded)),
             article=self.titles.article(text), named=tuple(self.titles.named(text)),
             places=frozenset(places_named(text)), asks_rule=asks_for_rule(text), asks_which=asks_which(question),

@@ -30,6 +30,7 @@ from .rankers import Rankers
 from .terms import TermWeights
 from .titles import Titles
 from .types import Hit, Retrieval
+from .vocabulary import Synonyms
 
 if TYPE_CHECKING:
     from .rerank import Reranker
@@ -53,6 +54,7 @@ class RetrievalParams:
     merge_max_chars: int = 900  # a hit covers its whole clause when the clause is at most this long
     fusion: str = "weighted"  # or "rrf"
     expand: bool = True  # add the thesaurus' legal words to the BM25 query
+    general_synonyms: bool = True  # … and 同义词词林 synonyms the corpus uses of words it does not (retrieval.vocabulary)
     learned: bool = True  # reorder the best learned_top_n fused hits by the learned ranker (when dense ran)
     learned_top_n: int = 20
     source_first: bool = True  # a rule's own clause before a report or news item above it that quotes it
@@ -91,7 +93,9 @@ class Retriever:
         self.params = params or RetrievalParams()
         self.titles = Titles(data.documents, self.params.title_min_overlap)
         self.synonyms = load_synonyms()
-        self.parser = QueryParser(self.titles, tokenizer or JiebaTokenizer(), self.synonyms)
+        vocab = data.bm25.vocab_dict
+        self.parser = QueryParser(self.titles, tokenizer or JiebaTokenizer(), self.synonyms,
+                                  Synonyms.shipped() if self.params.general_synonyms else None, vocab.__contains__)
         self.ranker = load_model() if ranker == "shipped" else ranker
         self.facts = DocumentFacts(data.documents)
         self._terms: TermWeights | None = None

@@ -8,7 +8,7 @@ import pytest
 MODULES = ["ingest.text", "ingest.types", "ingest.encoding", "ingest.formats", "ingest.pdf", "ingest.loaders",
            "ingest.documents", "ingest.titles", "index.tokenize", "index.faiss_index", "index.bm25_index",
            "retrieval.fusion", "retrieval.filters", "retrieval.rerank", "retrieval.normalise", "retrieval.figures",
-           "retrieval.asks", "retrieval.query", "retrieval.terms", "retrieval.decompose", "retrieval.intent",
+           "retrieval.asks", "retrieval.query", "retrieval.terms", "retrieval.vocabulary", "retrieval.decompose", "retrieval.intent",
            "settings", "eval.metrics", "eval.run", "qa.conditions", "qa.wording", "qa.context", "qa.precedence", "qa.selection", "qa.abstention"]
 
 

@@ -140,3 +140,17 @@ def test_the_decisive_clause_of_a_rule_question_is_a_rule(rule_and_news):
     a = ExtractiveAnswerer(words_only).answer(QUESTION)
     assert not a.abstained
     assert a.citations[0].clause == "《关于印发《科技伦理审查办法（试行）》的通知》第四条"
+
+
+def test_a_word_the_corpus_does_not_use_brings_synonyms_it_does(slice_engine):
+    r = slice_engine.retriever
+    vocab = r.data.bm25.vocab_dict
+    general = r.parser.general
+    # a word of a synonym group that no text of the slice uses, and a synonym of it that one does
+    word, synonym = next((w, s) for w, others in general.by_word.items() if w not in vocab and len(w) >= 2
+                         for s in others if s in vocab)
+    query = r.parse(f"关于{word}有什么规定？")
+    assert synonym in query.expanded.split() and synonym in query.expanded_tokens
+    # a word the corpus uses is left as it is: none of its group's words is added
+    used = next(w for w in general.by_word if w in vocab and len(w) >= 2 and set(general.by_word[w]) - set(vocab))
+    assert not set(general.by_word[used]) & set(r.parse(f"关于{used}有什么规定？").expanded.split())
