@@ -50,8 +50,7 @@ class Chooser:
         self.sources: Mapping[str, SourceText] = data.sources
         self.docs: dict[str, Document] = {d.id: d for d in data.documents}
         self.clauses: dict[str, Clause] = {c.id: c for d in data.documents for c in d.clauses}
-        # documents with articles or an outline: their unnumbered paragraphs are notices and preambles
-        self._structured = {d.id for d in data.documents if any(c.level != "para" for c in d.clauses)}
+        self.facts = retriever.facts  # what the retriever's features know of each document, read once
 
     def choose(self, query: Query, pool: list[Hit], weights: dict[str, float], looked_up: bool,
                asked: dict[str, float] | None = None, named: Sequence[str] = ()) -> Chosen:
@@ -205,10 +204,10 @@ class Chooser:
         """Whether ``hit`` is an unnumbered paragraph of a document with articles or an outline
         (its notice, preamble or cover text): never cited beside the decisive clause."""
         clause = self.clauses.get(hit.chunk.clause_id)
-        return clause is not None and clause.level == "para" and hit.chunk.doc_id in self._structured
+        return clause is not None and clause.level == "para" and hit.chunk.doc_id in self.facts.structured
 
     def region(self, doc_id: str) -> str:
-        return (self.docs[doc_id].metadata.get("region") or "") if doc_id in self.docs else ""
+        return self.facts.region(doc_id) or ""
 
     def _elsewhere(self, query: Query, doc_id: str) -> bool:
         """Whether ``query`` names a place other than the region of document ``doc_id``."""

@@ -54,6 +54,7 @@ class DocumentFacts:
     def __init__(self, documents: Sequence[Document]) -> None:
         self.docs = {d.id: d for d in documents}
         self.level = {c.id: c.level for d in documents for c in d.clauses}
+        # documents with articles or an outline: their unnumbered paragraphs are notices and preambles
         self.structured = {d.id for d in documents if any(c.level != "para" for c in d.clauses)}
 
     def kind(self, doc_id: str) -> str:

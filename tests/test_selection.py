@@ -78,7 +78,7 @@ def test_a_notice_paragraph_is_never_cited_beside_the_decisive_clause(slice_engi
     notice = [h for h in hits if answerer.chooser.clauses[h.chunk.clause_id].level == "para"]
     article = [h for h in hits if answerer.chooser.clauses[h.chunk.clause_id].level == "条"]
     assert notice and article
-    assert all(answerer.chooser.preamble(h) for h in notice if h.chunk.doc_id in answerer.chooser._structured)
+    assert all(answerer.chooser.preamble(h) for h in notice if h.chunk.doc_id in answerer.chooser.facts.structured)
     assert not any(answerer.chooser.preamble(h) for h in article)
     a = slice_engine.ask("数据出境安全评估办法和促进和规范数据跨境流动规定分别是哪天公布、什么时候施行的？")
     assert not any(answerer.chooser.clauses[c.clause_id].level == "para" for c in a.citations[1:] if c.clause_id in answerer.chooser.clauses)
