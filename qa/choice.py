@@ -108,6 +108,11 @@ class Chooser:
             first = max(eligible, key=lambda h: 1.0 - pool.index(h) / len(pool) + p.coverage_weight * share(found(h)))
         chosen = [first]
         have = found(first)
+        older = next((h for h in pool if h.chunk.id == first.prevails_over), None)
+        if older is not None:
+            # the rule that prevails answers; the older rule's clause on the same matter follows it
+            chosen.append(older)
+            have |= found(older)
         several = query.several
         if several and not looked_up:
             # "A办法和B规定分别…": each document the question names answers for itself

@@ -25,6 +25,7 @@ from . import precedence, wording
 from .abstention import (ABSTAIN_FEATURES, Evidence, absent_document, absent_source, figure_support, missing_article,
                          term_coverage)
 from .choice import Chooser
+from .conclusion import decide
 from .conditions import Condition
 from .quoting import Quoter
 from .selection import SelectionParams, has_content
@@ -45,6 +46,13 @@ class AnswerParams:
     off_topic_coverage: float = 0.15
     min_figure_share: float = 0.1  # of the question's terms, in the sentence stating an asked-for figure (set on dev)
     figure_depth: int = 5  # hits looked at for that sentence
+    # a yes-or-no question's first line concludes from the phrase with a modal verb that holds at
+    # least this share of the weight of what the question asks may be done (qa.conclusion); 1.1: never
+    conclusion_share: float = 0.5
+    # the one 项 of the decisive article that holds this share of the question's weight, and
+    # item_dominance times any other item's, is quoted with its list's lead-in, not the whole article
+    item_share: float = 0.1
+    item_dominance: float = 2.0
     selection: SelectionParams = SelectionParams()
 
 
@@ -179,6 +187,14 @@ class ExtractiveAnswerer:
         chosen = self.chooser.choose(query, pool, weights, looked_up, asked, named)
         if not looked_up and query.several:
             chosen = self.chooser.parts(query, chosen, named, filters)
+        # the decisive article's one deciding item, quoted with its list's lead-in
+        lead_in = False
+        if not (looked_up or query.several or query.count or query.form == "list"):
+            h, span = chosen[0]
+            item = self.quoter.deciding_item(h, span, weights, self.params.item_share, self.params.item_dominance)
+            if item is not None:
+                chosen = [(h, item[0]), (h, item[1]), *chosen[1:]]
+                lead_in = True
         citations: list[Citation] = []
         lines: list[str] = []
         for marker, (h, (s, e)) in enumerate(chosen, start=1):
@@ -189,7 +205,9 @@ class ExtractiveAnswerer:
                            clause_id=clause_id or h.chunk.clause_id, doc_id=h.chunk.doc_id)
             verify_citation(cit, self.sources)
             citations.append(cit)
-            lines.append(wording.cited_line(marker, label, cit.quote))
+            lines.append(wording.lead_in_line(cit.quote, marker) if lead_in and marker == 2
+                         else wording.cited_line(marker, label, cit.quote))
+        lines = self._concluded(query, citations, lines)
         warnings = self.warnings_for([c.doc_id for c in citations])
         cited = {c.clause_id for c in citations}
         return Answer(question=asked_text, answer="\n".join(lines), abstained=False, citations=citations,
@@ -213,6 +231,7 @@ class ExtractiveAnswerer:
             cits.append(self._citation(2, doc, article, article.start, article.start + lead_end + 1, h.score))
             lines.append(wording.lead_in_line(cits[1].quote))
         lines.append(wording.condition_met_line(cond.text))
+        lines = self._concluded(query, cits, lines)
         if doc.id != h.chunk.doc_id:
             rule = precedence.precedence_clause(doc, h.chunk.doc_title)
             if rule is not None:
@@ -226,6 +245,17 @@ class ExtractiveAnswerer:
         return Answer(question=query.question, answer="\n".join(lines), abstained=False, citations=cits,
                       related=[r for r in related if r.clause_id not in cited],
                       warnings=self.warnings_for([c.doc_id for c in cits] + [h.chunk.doc_id]), query=query)
+
+    def _concluded(self, query: Query, citations: list[Citation],
+                   lines: list[str]) -> list[str]:
+        """``lines`` led by a conclusion when the question asks yes or no and a cited quote decides
+        it (:func:`qa.conclusion.decide`)."""
+        if query.form != "yes_no" or not citations or not query.action:
+            return lines
+        # the decision must be about what the question asks may be done, not about its setting
+        action = self.terms.weights(query.action)
+        d = decide([(c.marker, c.quote) for c in citations], action, self.params.conclusion_share)
+        return lines if d is None else [wording.conclusion_line(d.kind, d.words, d.marker), *lines]
 
     def _citation(self, marker: int, doc: Document, clause: Clause, start: int, end: int, score: float) -> Citation:
         """A citation of ``source[start:end]`` (trailing space trimmed) labelled with ``clause``."""

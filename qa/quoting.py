@@ -108,6 +108,39 @@ class Quoter:
                   and start <= cl.start and (end is None or cl.end <= end)]
         return sorted(inside, key=lambda cl: -len(cl.id))
 
+    def deciding_item(self, hit: Hit, span: tuple[int, int], weights: dict[str, float],
+                      min_share: float, dominance: float) -> tuple[tuple[int, int], tuple[int, int]] | None:
+        """The one 项 of the quoted stretch that decides the question, with its list's lead-in
+        ("…符合下列条件之一的，应当…："): the spans of both, or None when no item stands out.
+
+        An item stands out when it holds at least ``min_share`` of the question's term weight
+        (less its document title's terms, which every item shares) and ``dominance`` times as much
+        as any other item of the stretch. The lead-in is what its parent clause says before its
+        first item, ending in a colon."""
+        c = hit.chunk
+        s, e = span
+        items = [cl for cl in self._by_doc.get(c.doc_id, []) if cl.level == "项" and s <= cl.start and cl.end <= e]
+        if len(items) < 2:
+            return None
+        own = {t: w for t, w in weights.items() if t not in covered(weights, c.doc_title)}
+        total = sum(weights.values()) or 1.0
+        shares = sorted(((sum(own[t] for t in covered(own, cl.text)) / total, i) for i, cl in enumerate(items)),
+                        reverse=True)
+        (best, i), (second, _) = shares[0], shares[1]
+        if best < min_share or best < dominance * second:
+            return None
+        item = items[i]
+        text = self.sources[c.source].text
+        first = min((cl for cl in items if cl.parent == item.parent), key=lambda cl: cl.start)
+        parent = next((cl for cl in self._by_doc[c.doc_id] if cl.id == item.parent), None)
+        if parent is None:
+            return None
+        lead = text[parent.start:first.start].rstrip()
+        if not lead.endswith(("：", ":")):
+            return None
+        item_text = text[item.start:item.end].rstrip()
+        return (item.start, item.start + len(item_text)), (parent.start, parent.start + len(lead))
+
     def named_part(self, query: Query, hit: Hit) -> Clause | None:
         """The 款 or 项 a query names ("第三十条第二款"), when the hit holds it."""
         ref = query.article

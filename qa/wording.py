@@ -88,9 +88,19 @@ def threshold_line(label: str, quote: str) -> str:
     return f"适用{label}：{one_line(quote)}[1]"
 
 
-def lead_in_line(quote: str) -> str:
+def lead_in_line(quote: str, marker: int = 2) -> str:
     """The lead-in of the item's article: what follows from the condition."""
-    return f"该条规定：{quote_line(quote)}[2]"
+    return f"该条规定：{quote_line(quote)}[{marker}]"
+
+
+# what a yes-or-no question is told first, by the kind of the deciding clause's modal verb
+VERDICTS = {"required": "需要", "prohibited": "不可以", "exempt": "不需要", "allowed": "可以"}
+
+
+def conclusion_line(kind: str, words: str, marker: int) -> str:
+    """The answer's first line for a yes-or-no question: the verdict, then the clause's own words
+    that decide it ("结论：需要——应当…申报数据出境安全评估[2]")."""
+    return f"结论：{VERDICTS[kind]}——{one_line(words)}[{marker}]"
 
 
 def condition_met_line(condition: str) -> str:

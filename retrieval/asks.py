@@ -2,8 +2,8 @@
 
 How many things it asks for (:func:`asked_count`, "哪两份"), whether it asks several at once
 (:func:`asks_several`), the term it asks the definition of (:func:`defined_term`), the years it
-asks a figure for (:func:`target_years`), and whether it asks which of two rules applies
-(:func:`asks_which`). Each is read once, when the question is parsed (:mod:`retrieval.query`).
+asks a figure for (:func:`target_years`), whether it asks which of two rules applies
+(:func:`asks_which`), and the form of answer it wants (:func:`answer_form`: yes or no, or a list). Each is read once, when the question is parsed (:mod:`retrieval.query`).
 """
 
 from __future__ import annotations
@@ -101,3 +101,45 @@ def defines(text: str, term: str) -> bool:
     """
     t = re.escape(term)
     return bool(re.search(rf"所称{t}|{t}[”\"]?\s*[，,]?\s*(?:是指|指)|(?:^|[。；：\s条])\s*{t}[”\"]?\s*是", text))
+
+
+# the forms of a question, by its grammar: a list of cases or items ("哪些情形", "什么情况下") ...
+_LIST = re.compile(r"哪些|哪几|什么情况|什么情形|何种情形|哪种情况|哪种情形|什么条件|哪些条件|情形有|条件有|包括什么|有什么要求")
+# ... or a yes or no ("需要…吗", "能不能", "是否")
+_YES_NO = re.compile(r"吗[？?。！!\s]*$|是否|能否|可否|要不要|能不能|可不可以|需不需要|用不用|必须不必须|有没有必要|行不行|可以不可以")
+
+
+def answer_form(question: str) -> str | None:
+    """The form of answer a question wants: ``"list"`` (every case or item: "有哪些情形",
+    "什么情况下…"), ``"yes_no"`` ("需要申报吗", "能不能…", "是否…"), or None (a fact, a figure, a
+    definition). A list is asked before a yes or no ("哪些情况下需要…吗" wants the cases).
+
+    >>> answer_form("什么情况下需要申报？"), answer_form("我们需要申报吗？"), answer_form("罚款是多少？")
+    ('list', 'yes_no', None)
+    """
+    if _LIST.search(question):
+        return "list"
+    if _YES_NO.search(question):
+        return "yes_no"
+    return None
+
+
+# where a yes-or-no question turns to what it asks may be done ("…需要签标准合同吗", "…能否转委托")
+_ASKING_VERB = re.compile(r"需不需要|要不要|能不能|可不可以|用不用|能否|可否|是否|需要|必须|应当|应该|允许|可以|还能|能|要|得")
+_ASKED_END = re.compile(r"吗?[？?。！!\s]*$")
+
+
+def asked_action(question: str) -> str:
+    """What a yes-or-no question asks whether one must or may do: its words after the last asking
+    verb ("需要", "能否", "是否"…), without the final 吗; "" when it has none.
+
+    >>> asked_action("我们有8万名用户，需要签标准合同吗？"), asked_action("外包商能否把活再转包给别人？")
+    ('签标准合同', '把活再转包给别人')
+    >>> asked_action("这样可以吗？")
+    ''
+    """
+    head = _ASKED_END.sub("", question.strip())
+    last = None
+    for m in _ASKING_VERB.finditer(head):
+        last = m
+    return head[last.end():].strip("，, ") if last else ""

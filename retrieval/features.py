@@ -56,6 +56,12 @@ class DocumentFacts:
         self.level = {c.id: c.level for d in documents for c in d.clauses}
         # documents with articles or an outline: their unnumbered paragraphs are notices and preambles
         self.structured = {d.id for d in documents if any(c.level != "para" for c in d.clauses)}
+        by_title = {d.title: d.id for d in documents}
+        # the documents that prevail over each one: they repeal it or say they prevail where they differ
+        self.prevailed_by = {d.id: [by_title[t] for t in [*(d.metadata.get("superseded_by") or []),
+                                                          *(d.metadata.get("superseded_in_part_by") or [])]
+                                    if t in by_title]
+                             for d in documents}
 
     def kind(self, doc_id: str) -> str:
         d = self.docs.get(doc_id)
@@ -72,6 +78,14 @@ class DocumentFacts:
     def superseded(self, doc_id: str) -> bool:
         d = self.docs.get(doc_id)
         return bool(d and (d.metadata.get("superseded_by") or d.metadata.get("superseded_in_part_by")))
+
+    def binding(self, doc_id: str) -> bool:
+        """A law, regulation, rule or normative document (not a draft, report or news item)."""
+        return self.kind(doc_id) in ("law", "rule", "normative")
+
+    def local(self, doc_id: str) -> bool:
+        """A document of one province, city or region rather than the whole country."""
+        return self.region(doc_id) not in NOT_LOCAL
 
     def expired(self, doc_id: str) -> bool:
         d = self.docs.get(doc_id)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from index.tokenize import JiebaTokenizer
 
-from .asks import asked_count, asks_several, asks_which, defined_term, target_years
+from .asks import answer_form, asked_action, asked_count, asks_several, asks_which, defined_term, target_years
 from .decompose import Part, parts
 from .figures import expected_figure
 from .intent import asks_for_rule
@@ -55,6 +55,8 @@ class Query:
     defined: str | None  # the term it asks the definition of
     years: frozenset[str]  # years it asks a figure for
     numbers: frozenset[str]  # the numbers it states
+    form: str | None = None  # the answer it wants: "yes_no", "list" or None (retrieval.asks.answer_form)
+    action: tuple[str, ...] = ()  # a yes-or-no question's tokens of what it asks may be done (asks.asked_action)
     parts: tuple["QueryPart", ...] = ()  # for a question that asks several things: each part, parsed
 
 
@@ -95,7 +97,8 @@ class QueryParser:
             article=self.titles.article(text), named=tuple(self.titles.named(text)),
             places=frozenset(places_named(text)), asks_rule=asks_for_rule(text), asks_which=asks_which(question),
             figure=expected_figure(text), several=several, count=asked_count(text), defined=defined_term(text),
-            years=frozenset(target_years(text)), numbers=frozenset(_NUM.findall(text)),
+            years=frozenset(target_years(text)), numbers=frozenset(_NUM.findall(text)), form=answer_form(text),
+            action=tuple(self.tokenizer(asked_action(text))) if answer_form(text) == "yes_no" else (),
             parts=self._parts(text) if several and split else (),
         )
 

@@ -20,6 +20,7 @@ from index.embedders import Embedder
 from index.store import IndexData
 from index.tokenize import JiebaTokenizer
 
+from .authority import national_first, prevailing_first, sources_first
 from .features import DocumentFacts, feature_matrix
 from .filters import Filters
 from .fusion import group_boost, reciprocal_rank_fusion, union_best, weighted_score_fusion
@@ -59,6 +60,11 @@ class RetrievalParams:
     learned_top_n: int = 20
     source_first: bool = True  # a rule's own clause before a report or news item above it that quotes it
     quote_chars: int = 30  # characters in a row two texts share when one quotes the other
+    national_first: bool = True  # with no place or document named, a national rule before a local one (retrieval.authority)
+    national_window: int = 3
+    prevailing_first: bool = True  # the prevailing rule's clause on the same matter before a superseded one's
+    prevailing_window: int = 3
+    prevailing_similarity: float = 0.95  # dense cosine of two clauses "on the same matter" (set on dev)
 
     def __post_init__(self) -> None:
         if self.candidates < 1 or self.rrf_k < 1 or self.doc_top_n < 1 or self.learned_top_n < 1:
@@ -109,11 +115,20 @@ class Retriever:
 
     def cosine(self, query: Query, hit: Hit) -> float:
         """The query's dense similarity to ``hit``'s chunk (0 where the index cannot give the vector back)."""
+        vec = self.vector(hit)
+        return 0.0 if vec is None else float(np.dot(vec, self.rankers.query_vector(query.text)))
+
+    def vector(self, hit: Hit) -> np.ndarray | None:
+        """``hit``'s chunk vector as indexed (None where the index cannot give it back)."""
         try:
-            vec = self.data.faiss_index.reconstruct(int(self.data.chunk_row[hit.chunk.id]))
+            return self.data.faiss_index.reconstruct(int(self.data.chunk_row[hit.chunk.id]))
         except (RuntimeError, KeyError):
-            return 0.0
-        return float(np.dot(vec, self.rankers.query_vector(query.text)))
+            return None
+
+    def similarity(self, a: Hit, b: Hit) -> float:
+        """The dense similarity of two hits' chunks (0 where a vector is missing)."""
+        va, vb = self.vector(a), self.vector(b)
+        return 0.0 if va is None or vb is None else float(np.dot(va, vb))
 
     def features(self, query: Query, hits: list[Hit]) -> np.ndarray:
         """The learned ranker's features of ``hits`` for ``query`` (:func:`retrieval.features.feature_matrix`)."""
@@ -212,6 +227,11 @@ class Retriever:
             hits = self._learned(query, hits, cfg.learned_top_n)
         if cfg.source_first:
             hits = sources_first(hits[:max(k, 10)], self.facts, cfg.quote_chars) + hits[max(k, 10):]
+        if cfg.national_first:
+            hits = national_first(hits, self.facts, query, cfg.national_window)
+        if cfg.prevailing_first:
+            hits = prevailing_first(hits, self.facts, query, self.similarity, cfg.prevailing_similarity,
+                                    cfg.prevailing_window)
         if self.reranker is not None:
             hits = self.reranker.rerank(q, hits[:max(k, self.rerank_top_n)], self.rerank_top_n)
         return Retrieval(query, hits[:k])
@@ -228,32 +248,3 @@ class Retriever:
             h = window[i]
             out.append(Hit(chunk=h.chunk, score=float(scores[i]), rank=new, ranks={**h.ranks, "fused": i + 1}))
         return out + [Hit(h.chunk, h.score, len(out) + j, h.ranks) for j, h in enumerate(hits[top_n:], start=1)]
-
-
-def _grams(text: str, n: int) -> set[str]:
-    t = "".join(text.split())
-    return {t[i:i + n] for i in range(len(t) - n + 1)}
-
-
-def sources_first(hits: list[Hit], facts: DocumentFacts, n: int = 16) -> list[Hit]:
-    """``hits`` with each binding document's clause moved just above the first report, news item or
-    commentary ranked above it that quotes it (shares ``n`` characters in a row with it): the law's
-    own text answers, not an article about it. Ranks are renumbered; scores are kept."""
-    rule = [facts.kind(h.chunk.doc_id) in ("law", "rule", "normative") for h in hits]
-    if all(rule) or not any(rule):
-        return hits
-    order = list(range(len(hits)))
-    grams = [_grams(h.chunk.text, n) for h in hits]
-    for j in range(len(hits)):
-        if not rule[j]:
-            continue
-        pos = order.index(j)
-        for above in order[:pos]:
-            if not rule[above] and grams[above] & grams[j]:
-                order.remove(j)
-                order.insert(order.index(above), j)
-                break
-    if order == list(range(len(hits))):
-        return hits
-    return [Hit(hits[i].chunk, hits[i].score, r, hits[i].ranks) for r, i in enumerate(order, start=1)]
-

@@ -22,7 +22,7 @@ class Hit:
     score: float
     rank: int
     ranks: dict[str, int] = field(default_factory=dict)
-
+    prevails_over: str | None = None  # the chunk id of an older rule's clause this one was moved above
 
 
 @dataclass(frozen=True)
