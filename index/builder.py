@@ -73,10 +73,12 @@ def build_index(
     progress: bool = True,
     ingested: IngestResult | None = None,
     dense_params: DenseParams | None = None,
+    models: dict[str, str] | None = None,
 ) -> BuildReport:
     """Ingest ``paths`` and write a complete new index version to ``index_dir``.
 
-    ``dense_params`` choose the FAISS index (default: exact up to 50,000 chunks, IVF above).
+    ``dense_params`` choose the FAISS index (default: exact up to 50,000 chunks, IVF above);
+    ``models`` (name → version) are recorded in the manifest: the learned models the index is served with.
     """
     tokenizer = tokenizer or JiebaTokenizer()
     chunk_params = chunk_params or ChunkParams()
@@ -112,6 +114,8 @@ def build_index(
                    "duplicates": result.duplicates, "chunks": len(result.chunks),
                    "clauses": sum(len(d.clauses) for d in result.documents)},
         "problems": [{"source": p.source, "reason": p.reason, "fix": p.fix} for p in result.problems],
+        # the learned models (ranker, abstention) the index is served with, by version and checksum
+        "models": dict(models or {}),
     }
     t3 = time.perf_counter()
     data = IndexData(manifest=manifest, chunks=result.chunks, documents=result.documents,

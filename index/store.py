@@ -6,7 +6,7 @@ Layout::
       CURRENT                   name of the live version (replaced atomically)
       v20261123T150102123456-ab12c3/
                                 one complete version (a build or an update):
-        manifest.json           format, embedder, tokenizer, parameters, dense index, corpus checksums, counts
+        manifest.json           format, embedder, tokenizer, parameters, dense index, corpus checksums, counts, models
         chunks.jsonl            one chunk a line, with its stable vector id ("vid")
         tokens.npz              the BM25 tokens of each chunk (updates re-index BM25 from them)
         documents.json          documents with metadata, clauses and aliases

@@ -57,9 +57,9 @@ def decide(quotes: list[tuple[int, str]], weights: dict[str, float], min_share: 
     what is asked.
 
     >>> w = {"申报": 2.0, "安全评估": 3.0, "罚款": 2.0}
-    >>> decide([(1, "符合下列条件之一的，应当申报安全评估：")], w, 0.3)
+    >>> decide([(1, "满足以下情形时应当申报安全评估：")], w, 0.3)
     Decision(kind='required', words='应当申报安全评估', marker=1)
-    >>> decide([(1, "数据处理者可以自行决定，处以罚款")], w, 0.3) is None
+    >>> decide([(1, "主管部门可以另作安排，处以罚款")], w, 0.3) is None
     True
     """
     total = sum(weights.values()) or 1.0

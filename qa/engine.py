@@ -49,6 +49,18 @@ def dense_params(settings: Settings) -> DenseParams:
                        ef_search=settings.faiss_ef_search, nprobe=settings.faiss_nprobe)
 
 
+def _models(settings: Settings) -> tuple[object, object]:
+    """The learned ranker and abstention model ``settings`` name (None where "none")."""
+    return (resolve_model(settings.learned_ranker, "retrieval", "data/ranker.json", FEATURES),
+            resolve_model(settings.abstention_model, "qa", "data/abstain.json", ABSTAIN_FEATURES))
+
+
+def model_versions(ranker: object, abstainer: object) -> dict[str, str]:
+    """What an index manifest records of the learned models: each one's version and checksum."""
+    return {name: (f"{m.version} sha256:{m.sha256}" if m is not None else "none")  # type: ignore[attr-defined]
+            for name, m in (("ranker", ranker), ("abstention", abstainer))}
+
+
 class PolicyQA:
     """Ask questions of one index. Construct with :meth:`open` or :meth:`build`."""
 
@@ -60,15 +72,21 @@ class PolicyQA:
         self.embedder = embedder or make_embedder(settings.embedder)
         self.reranker = reranker if reranker is not None else make_reranker(settings.reranker,
                                                                             blend=settings.rerank_blend)
+        ranker, abstainer = _models(settings)
         self.retriever = Retriever(data, self.embedder, JiebaTokenizer(), reranker=self.reranker,
-                                   rerank_top_n=settings.rerank_top_n,
-                                   ranker=resolve_model(settings.learned_ranker, "retrieval", "data/ranker.json", FEATURES))
+                                   rerank_top_n=settings.rerank_top_n, ranker=ranker)
         self.answerer = ExtractiveAnswerer(
             self.retriever,
             AnswerParams(min_dense_score=settings.min_dense_score, min_term_coverage=settings.min_term_coverage,
                          off_topic_dense=settings.off_topic_dense, off_topic_coverage=settings.off_topic_coverage),
-            abstainer=resolve_model(settings.abstention_model, "qa", "data/abstain.json", ABSTAIN_FEATURES),
+            abstainer=abstainer,
         )
+        self.models = model_versions(ranker, abstainer)
+        built = data.manifest.get("models")
+        if built and built != self.models:
+            # the models read features of this index; a model trained for another build may rank worse
+            log.warning("index %s was built with the models %s; serving %s — rebuild to record these",
+                        data.path.name if data.path else "?", built, self.models)
         self.context = ContextFinder(data.documents, data.sources)  # the clauses cited clauses refer to
         self.report: BuildReport | None = None
         # built here when configured, so a missing URL or model name fails at start-up, not at the first question
@@ -100,7 +118,8 @@ class PolicyQA:
         try:
             report = build_index(paths, settings.index_dir, embedder, cache,
                                  chunk_params=ChunkParams(max_chars=settings.chunk_max_chars),
-                                 progress=settings.progress, dense_params=dense_params(settings))
+                                 progress=settings.progress, dense_params=dense_params(settings),
+                                 models=model_versions(*_models(settings)))
         finally:
             cache.close()
         engine = cls.open(settings.index_dir, settings, embedder)

@@ -179,7 +179,7 @@ class ExtractiveAnswerer:
             return Answer(question=asked_text, answer=NO_BASIS, abstained=True, related=related, query=query)
         decisive = self.chooser.condition_match(query, hits[:k])
         if decisive is not None:
-            return self._threshold_answer(query, decisive, related)
+            return self._threshold_answer(query, decisive, related, hits[:k])
         pool = hits[:self.params.selection.candidates]
         if not a.figure_supported:
             return Answer(question=asked_text, answer=wording.figure_not_stated(figure), abstained=True,
@@ -214,7 +214,7 @@ class ExtractiveAnswerer:
                       related=[r for r in related if r.clause_id not in cited], warnings=warnings, query=query)
 
     def _threshold_answer(self, query: Query, decisive: tuple[Hit, Clause, Condition],
-                          related: list[Related]) -> Answer:
+                          related: list[Related], hits: list[Hit]) -> Answer:
         """Lead with the item whose condition the scenario meets, quoted with its article's lead-in;
         when it comes from a rule that prevails over the retrieved one, cite that precedence clause too."""
         h, item, cond = decisive
@@ -232,7 +232,11 @@ class ExtractiveAnswerer:
             lines.append(wording.lead_in_line(cits[1].quote))
         lines.append(wording.condition_met_line(cond.text))
         lines = self._concluded(query, cits, lines)
-        if doc.id != h.chunk.doc_id:
+        # an older rule retrieved beside it, on the same matter, yields to it: say so, citing why
+        older = h if doc.id != h.chunk.doc_id else next(
+            (x for x in hits if doc.id in self.retriever.facts.prevailed_by.get(x.chunk.doc_id, ())), None)
+        if older is not None:
+            h = older
             rule = precedence.precedence_clause(doc, h.chunk.doc_title)
             if rule is not None:
                 n = len(cits) + 1

@@ -114,7 +114,7 @@ def answer_form(question: str) -> str | None:
     "什么情况下…"), ``"yes_no"`` ("需要申报吗", "能不能…", "是否…"), or None (a fact, a figure, a
     definition). A list is asked before a yes or no ("哪些情况下需要…吗" wants the cases).
 
-    >>> answer_form("什么情况下需要申报？"), answer_form("我们需要申报吗？"), answer_form("罚款是多少？")
+    >>> answer_form("什么情况下需要申报？"), answer_form("我们需要申报吗？"), answer_form("备案期限有多长？")
     ('list', 'yes_no', None)
     """
     if _LIST.search(question):
@@ -124,8 +124,9 @@ def answer_form(question: str) -> str | None:
     return None
 
 
-# where a yes-or-no question turns to what it asks may be done ("…需要签标准合同吗", "…能否转委托")
-_ASKING_VERB = re.compile(r"需不需要|要不要|能不能|可不可以|用不用|能否|可否|是否|需要|必须|应当|应该|允许|可以|还能|能|要|得")
+# where a yes-or-no question turns to what it asks may be done ("…需要先备案吗", "…能否转委托")
+_ASKING_VERB = re.compile(r"需不需要|要不要|能不能|可不可以|用不用|能否|可否|是否|需要|必须|应当|应该|允许|可以|还能|"
+                          r"(?<![功性可])能(?![力源够])|(?<![重主纲摘])要(?![求素点件])")
 _ASKED_END = re.compile(r"吗?[？?。！!\s]*$")
 
 
@@ -133,8 +134,8 @@ def asked_action(question: str) -> str:
     """What a yes-or-no question asks whether one must or may do: its words after the last asking
     verb ("需要", "能否", "是否"…), without the final 吗; "" when it has none.
 
-    >>> asked_action("我们有8万名用户，需要签标准合同吗？"), asked_action("外包商能否把活再转包给别人？")
-    ('签标准合同', '把活再转包给别人')
+    >>> asked_action("小区物业装了门禁，必须先征得业主书面同意吗？"), asked_action("网店能否把买家电话交给快递？")
+    ('先征得业主书面同意', '把买家电话交给快递')
     >>> asked_action("这样可以吗？")
     ''
     """

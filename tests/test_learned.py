@@ -88,3 +88,23 @@ def test_the_abstention_model_decides_when_the_evidence_is_weak(slice_engine):
         assert not slice_engine.ask("个人信息保护法第三十九条").abstained
     finally:
         answerer.abstainer = shipped
+
+
+def test_the_index_manifest_records_the_models_it_is_served_with(slice_engine, caplog):
+    from dataclasses import replace as swap
+
+    from qa import PolicyQA
+
+    recorded = slice_engine.data.manifest["models"]
+    assert recorded == slice_engine.models
+    assert recorded["ranker"].startswith(slice_engine.retriever.ranker.version)
+    assert recorded["abstention"].endswith(slice_engine.answerer.abstainer.sha256)
+    # served with other models than it was built with: said at start-up
+    other = swap(slice_engine.data, manifest={**slice_engine.data.manifest, "models": {"ranker": "old", "abstention": "old"}})
+    with caplog.at_level("WARNING", logger="qa.engine"):
+        PolicyQA(other, slice_engine.settings, slice_engine.embedder)
+    assert any("built with the models" in r.message for r in caplog.records)
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="qa.engine"):
+        PolicyQA(slice_engine.data, slice_engine.settings, slice_engine.embedder)
+    assert not any("built with the models" in r.message for r in caplog.records)

@@ -42,11 +42,11 @@ def test_ask_returns_the_answer_contract_with_spans_that_quote_the_source(client
     _, engine = app
     r = client.predict(QUESTION, api_name="/ask")
     assert not r["abstained"] and "[1]" in r["answer"]
-    assert r["citations"][0]["clause"].startswith("《数据出境安全评估办法》第四条")
+    assert r["citations"][0]["clause"].startswith("《促进和规范数据跨境流动规定》第七条")
     for c in r["citations"]:
         assert engine.data.sources[c["source"]].text[c["start"]:c["end"]] == c["quote"]
     assert r["asked"] == QUESTION and r["follow_up"] is False and r["filters"] == {}
-    assert r["turn"]["doc_titles"] == ["数据出境安全评估办法"]
+    assert r["turn"]["doc_titles"] == ["促进和规范数据跨境流动规定", "数据出境安全评估办法"]
 
 
 def test_filters_and_bad_dates(client, app):
@@ -87,7 +87,7 @@ def test_corpus_search_and_document(client, app):
 def test_export_markdown_and_feedback(client, app):
     _, engine = app
     md = client.predict(QUESTION, api_name="/export_markdown")
-    assert md.startswith("### 问题") and "1. **《数据出境安全评估办法》第四条" in md
+    assert md.startswith("### 问题") and "1. **《促进和规范数据跨境流动规定》第七条" in md
     r = client.predict(QUESTION, api_name="/ask")
     rec = client.predict(r, "down", "应同时引用第七条", api_name="/feedback")
     assert rec["feedback"]["rating"] == "down" and rec["note"] == "应同时引用第七条"
