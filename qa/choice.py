@@ -6,6 +6,8 @@
   what the question asks and the cited quotes lack;
 * :meth:`Chooser.parts` — for a question that asks several things, the clause each part finds
   when asked on its own (:attr:`retrieval.query.Query.parts`);
+* :meth:`Chooser.gather` — for a question that asks for every case ("哪些情形"), the other articles
+  of the decisive document that say the same thing must (or may not…) be done;
 * :meth:`Chooser.condition_match` — for a scenario that states a count of persons, the item
   whose threshold condition it meets (from a later rule that prevails, when there is one).
 """
@@ -27,9 +29,10 @@ from retrieval.terms import TermWeights, coverage, covered
 from retrieval.types import Hit
 
 from .abstention import figure_support
+from .conclusion import modal
 from .conditions import Condition, matching, parse_conditions, scenario_quantity
 from .quoting import Quoter
-from .selection import SelectionParams
+from .selection import SENTENCE, SelectionParams
 
 _HEADING = re.compile(r"[^。；：:！？!?\n]{1,40}")  # a title line with no sentence of its own
 
@@ -51,6 +54,9 @@ class Chooser:
         self.docs: dict[str, Document] = {d.id: d for d in data.documents}
         self.clauses: dict[str, Clause] = {c.id: c for d in data.documents for c in d.clauses}
         self.facts = retriever.facts  # what the retriever's features know of each document, read once
+        self._chunks: dict[str, list] = {}
+        for c in data.chunks:
+            self._chunks.setdefault(c.doc_id, []).append(c)
 
     def choose(self, query: Query, pool: list[Hit], weights: dict[str, float], looked_up: bool,
                asked: dict[str, float] | None = None, named: Sequence[str] = ()) -> Chosen:
@@ -203,6 +209,49 @@ class Chooser:
                     out.append((h, span))
                     cited.add(h.chunk.clause_id)
                 break
+        return out
+
+    def gather(self, query: Query, chosen: Chosen, weights: dict[str, float]) -> Chosen:
+        """``chosen`` and, for a question that asks for every case ("哪些情形", "什么情况下…"), the
+        decisive document's other articles that say the same thing is to be done: a sentence with a
+        modal verb of the kind the decisive quote's (:func:`qa.conclusion.modal`) holding at least
+        ``gather_share`` of the question terms its modal sentence holds (its document title's terms
+        aside). Each is quoted at that sentence, in document order, up to ``max_list_citations``."""
+        p = self.params
+        if query.form != "list" or not chosen or len(chosen) >= p.max_list_citations:
+            return chosen
+        first, (s, e) = chosen[0]
+        text = self.sources[first.chunk.source].text
+        own = {t: w for t, w in weights.items() if t not in covered(weights, first.chunk.doc_title)}
+        best: tuple[float, str, set[str]] | None = None
+        for m in SENTENCE.finditer(text, s, e):
+            kind = modal(m.group())
+            terms = covered(own, m.group())
+            weight = sum(own[t] for t in terms)
+            if kind and terms and (best is None or weight > best[0]):
+                best = weight, kind[0], terms
+        if best is None:
+            return chosen
+        need, kind, terms = best
+        out = list(chosen)
+        taken = [span for h, span in out if h.chunk.source == first.chunk.source]
+        for cl in self.docs[first.chunk.doc_id].clauses:
+            if len(out) >= p.max_list_citations:
+                break
+            if cl.level != "条" or any(a < cl.end and cl.start < b for a, b in taken):
+                continue
+            for m in SENTENCE.finditer(cl.text):
+                found = modal(m.group())
+                have = covered(own, m.group()) & terms
+                if found and found[0] == kind and sum(own[t] for t in have) >= p.gather_share * need:
+                    start = cl.start + m.start()
+                    span = (start, start + len(m.group().rstrip()))
+                    chunk = next((c for c in self._chunks.get(cl.doc_id, [])
+                                  if c.source == first.chunk.source and c.start <= span[0] and span[1] <= c.end), None)
+                    if chunk is not None:
+                        out.append((Hit(chunk, 0.0, 0, {"gathered": 1}), span))
+                        taken.append((cl.start, cl.end))
+                    break
         return out
 
     def preamble(self, hit: Hit) -> bool:

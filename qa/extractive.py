@@ -187,6 +187,8 @@ class ExtractiveAnswerer:
         chosen = self.chooser.choose(query, pool, weights, looked_up, asked, named)
         if not looked_up and query.several:
             chosen = self.chooser.parts(query, chosen, named, filters)
+        elif not looked_up:
+            chosen = self.chooser.gather(query, chosen, weights)
         # the decisive article's one deciding item, quoted with its list's lead-in
         lead_in = False
         if not (looked_up or query.several or query.count or query.form == "list"):

@@ -42,6 +42,10 @@ class SelectionParams:
     max_quote_chars: int = 360
     several_quote_chars: int = 540  # for a question that asks several things (asks_several)
     count_ratio: float = 0.8  # "哪两份…": each further clause of the decisive document covers this share of it
+    # "哪些情形…": a further article of the decisive document says the same thing is to be done when its
+    # modal sentence holds this share of what the decisive one's holds of the question (Chooser.gather); >1: never
+    gather_share: float = 1.0
+    max_list_citations: int = 6  # citations of such a question, the gathered ones included
 
     def __post_init__(self) -> None:
         if self.candidates < 1 or self.max_citations < 1 or self.max_quote_chars < 20:

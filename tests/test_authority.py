@@ -130,3 +130,19 @@ def test_the_deciding_item_is_quoted_with_its_lists_lead_in(slice_engine):
     assert text[ls:le].endswith("：") and "符合下列条件之一" in text[ls:le]
     # two items hold the question alike: none decides
     assert quoter.deciding_item(hit, (chunk.start, chunk.end), {"个人信息": 1.0}, 0.1, 2.0) is None
+
+
+def test_a_question_asking_for_every_case_gathers_each_article_that_says_so(slice_engine):
+    answer = slice_engine.ask("哪些情形下处理个人信息应当取得个人的单独同意？")
+    labels = [c.clause for c in answer.citations]
+    gathered = [c for c in answer.citations if "单独同意" in c.quote]
+    assert len(gathered) >= 3, labels  # 第二十三条, 第二十五条, 第二十九条 … of the law each say so
+    assert len({c.clause_id for c in answer.citations}) == len(answer.citations)  # none twice
+    law = next(d for d in slice_engine.documents if d.title == "中华人民共和国个人信息保护法")
+    order = [next(i for i, cl in enumerate(law.clauses) if cl.id == c.clause_id or c.clause_id.startswith(cl.id + ":"))
+             for c in gathered[1:]]
+    assert order == sorted(order)  # after the decisive one, in the law's order
+    for c in answer.citations:
+        assert slice_engine.data.sources[c.source].text[c.start:c.end] == c.quote
+    # asked for one thing, not every case: one clause
+    assert len(slice_engine.ask("处理敏感个人信息要取得单独同意吗？").citations) < len(answer.citations)
