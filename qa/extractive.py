@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from ingest.text import clean
 from ingest.types import Clause, Document
+from retrieval.authority import prevailing_first
 from retrieval.filters import Filters
 from retrieval.learned import LinearModel, load_model
 from retrieval.query import Query
@@ -53,6 +54,13 @@ class AnswerParams:
     # item_dominance times any other item's, is quoted with its list's lead-in, not the whole article
     item_share: float = 0.1
     item_dominance: float = 2.0
+    # the decisive clause: where a later rule prevails over the retrieved one's document, that rule's
+    # clause on the same matter (dense cosine at least prevailing_similarity, set on dev) among the
+    # first search_depth hits answers first, for a hit among the first prevailing_window
+    prevailing_first: bool = True
+    prevailing_window: int = 3
+    prevailing_similarity: float = 0.95
+    search_depth: int = 10
     selection: SelectionParams = SelectionParams()
 
 
@@ -162,7 +170,7 @@ class ExtractiveAnswerer:
             question = self.retriever.parse(question)
         query = question
         asked_text = query.question
-        hits = self.retriever.search(query, k=max(k, 5), filters=filters)
+        hits = self.retriever.search(query, k=max(k, self.params.search_depth), filters=filters)
         if not hits:
             return Answer(question=asked_text, answer=NO_BASIS, abstained=True, query=query)
         missing = missing_article(query.article, hits, self.docs, filters)
@@ -177,6 +185,10 @@ class ExtractiveAnswerer:
                           related=related, query=query)
         if not self.strong(a.evidence):
             return Answer(question=asked_text, answer=NO_BASIS, abstained=True, related=related, query=query)
+        if self.params.prevailing_first:
+            # retrieval ranks by relevance; what applies is the rule in force (retrieval.authority)
+            hits = prevailing_first(hits, self.retriever.facts, query, self.retriever.similarity,
+                                    self.params.prevailing_similarity, self.params.prevailing_window)
         decisive = self.chooser.condition_match(query, hits[:k])
         if decisive is not None:
             return self._threshold_answer(query, decisive, related, hits[:k])

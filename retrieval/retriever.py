@@ -20,7 +20,7 @@ from index.embedders import Embedder
 from index.store import IndexData
 from index.tokenize import JiebaTokenizer
 
-from .authority import national_first, prevailing_first, sources_first
+from .authority import national_first, sources_first
 from .features import DocumentFacts, feature_matrix
 from .filters import Filters
 from .fusion import group_boost, reciprocal_rank_fusion, union_best, weighted_score_fusion
@@ -62,9 +62,6 @@ class RetrievalParams:
     quote_chars: int = 30  # characters in a row two texts share when one quotes the other
     national_first: bool = True  # with no place or document named, a national rule before a local one (retrieval.authority)
     national_window: int = 3
-    prevailing_first: bool = True  # the prevailing rule's clause on the same matter before a superseded one's
-    prevailing_window: int = 3
-    prevailing_similarity: float = 0.95  # dense cosine of two clauses "on the same matter" (set on dev)
 
     def __post_init__(self) -> None:
         if self.candidates < 1 or self.rrf_k < 1 or self.doc_top_n < 1 or self.learned_top_n < 1:
@@ -229,9 +226,6 @@ class Retriever:
             hits = sources_first(hits[:max(k, 10)], self.facts, cfg.quote_chars) + hits[max(k, 10):]
         if cfg.national_first:
             hits = national_first(hits, self.facts, query, cfg.national_window)
-        if cfg.prevailing_first:
-            hits = prevailing_first(hits, self.facts, query, self.similarity, cfg.prevailing_similarity,
-                                    cfg.prevailing_window)
         if self.reranker is not None:
             hits = self.reranker.rerank(q, hits[:max(k, self.rerank_top_n)], self.rerank_top_n)
         return Retrieval(query, hits[:k])

@@ -40,7 +40,7 @@ K = 10
 WARM_UP = "（预热）数据处理者应当履行哪些数据安全保护义务？"
 # row label → the weights it keeps (None: all of them) and the steps after fusion it runs
 _ALL = None
-_FUSED = {"learned": False, "source_first": False, "national_first": False, "prevailing_first": False}
+_FUSED = {"learned": False, "source_first": False, "national_first": False}
 ROWS: dict[str, tuple[frozenset[str] | None, dict[str, bool]]] = {
     "BM25 only": (frozenset({"bm25_weight"}), _FUSED),
     "dense only": (frozenset({"dense_weight"}), _FUSED),
@@ -51,9 +51,8 @@ ROWS: dict[str, tuple[frozenset[str] | None, dict[str, bool]]] = {
                                                            "title_weight", "rule_weight", "place_weight"}), _FUSED),
     "+ document evidence (all fused signals)": (_ALL, _FUSED),
     "+ learned ranker": (_ALL, {**_FUSED, "learned": True}),
-    "+ a rule's own text before quotes of it": (_ALL, {"national_first": False, "prevailing_first": False}),
-    "+ a national rule before a local one": (_ALL, {"prevailing_first": False}),
-    "+ the prevailing rule's clause first (shipped)": (_ALL, {}),
+    "+ a rule's own text before quotes of it": (_ALL, {"national_first": False}),
+    "+ a national rule before a local one (shipped)": (_ALL, {}),
 }
 
 

@@ -32,7 +32,7 @@ def test_documents_carry_label_title_and_exact_span(slice_engine):
     docs = retriever.invoke(QUESTION)
     hits = slice_engine.search(QUESTION, k=4)
     assert len(docs) == 4 and [d.metadata["chunk_id"] for d in docs] == [h.chunk.id for h in hits]
-    assert docs[0].metadata["clause"] == "《促进和规范数据跨境流动规定》第七条" and "100万人以上" in docs[0].page_content
+    assert docs[0].metadata["clause"] == "《数据出境安全评估办法》第四条" and "100万人以上" in docs[0].page_content
     assert [d.metadata["rank"] for d in docs] == [h.rank for h in hits]
     for d in docs:
         _assert_exact(slice_engine, d)
@@ -41,7 +41,7 @@ def test_documents_carry_label_title_and_exact_span(slice_engine):
 def test_retriever_piped_into_a_runnable_lambda(slice_engine):
     chain = PolicyQARetriever(engine=slice_engine, k=3) | RunnableLambda(format_docs)
     text = chain.invoke(QUESTION)
-    assert text.startswith("[1] 《促进和规范数据跨境流动规定》第七条\n") and "[3] " in text and "[4] " not in text
+    assert text.startswith("[1] 《数据出境安全评估办法》第四条\n") and "[3] " in text and "[4] " not in text
     assert chain.batch([QUESTION, "个人信息保护法第二十八条是怎么规定的？"])[1].startswith(
         "[1] 《中华人民共和国个人信息保护法》第二十八条")
 

@@ -62,7 +62,7 @@ def test_the_learned_ranker_decides_the_order_of_the_best_candidates(slice_engin
     shipped, params = r.ranker, r.params
     try:
         # the learned order alone, without the authority steps after it (retrieval.authority)
-        r.params = replace(params, source_first=False, national_first=False, prevailing_first=False)
+        r.params = replace(params, source_first=False, national_first=False)
         r.ranker = _linear(FEATURES, {"log_len": 5.0})  # a model that only likes long chunks
         longest_first = list(r.search(question, k=5))
         lengths = [len(h.chunk.text) for h in longest_first]
