@@ -23,6 +23,8 @@ True
 
 from __future__ import annotations
 
+from math import fsum
+
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -114,7 +116,7 @@ def figure_support(texts: Sequence[tuple[str, str]], figure: str, weights: dict[
         rest = {t: w for t, w in weights.items() if t not in in_title}
         total = sum(rest.values())
         for sentence in figure_sentences(text, figure):
-            if not total or sum(rest[t] for t in covered(rest, sentence)) / total >= min_share:
+            if not total or fsum(rest[t] for t in covered(rest, sentence)) / total >= min_share:
                 return True
     return False
 

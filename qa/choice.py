@@ -14,6 +14,8 @@
 
 from __future__ import annotations
 
+from math import fsum
+
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
@@ -91,7 +93,7 @@ class Chooser:
             return covered(weights, quote(h)) - covered(weights, h.chunk.doc_title)
 
         def share(terms: set[str]) -> float:
-            return sum(weights[t] for t in terms) / (sum(weights.values()) or 1.0)
+            return fsum(weights[t] for t in terms) / (sum(weights.values()) or 1.0)
 
         if looked_up:
             first = pool[0]
@@ -227,7 +229,7 @@ class Chooser:
         for m in SENTENCE.finditer(text, s, e):
             kind = modal(m.group())
             terms = covered(own, m.group())
-            weight = sum(own[t] for t in terms)
+            weight = fsum(own[t] for t in terms)
             if kind and terms and (best is None or weight > best[0]):
                 best = weight, kind[0], terms
         if best is None:
@@ -243,7 +245,7 @@ class Chooser:
             for m in SENTENCE.finditer(cl.text):
                 found = modal(m.group())
                 have = covered(own, m.group()) & terms
-                if found and found[0] == kind and sum(own[t] for t in have) >= p.gather_share * need:
+                if found and found[0] == kind and fsum(own[t] for t in have) >= p.gather_share * need:
                     start = cl.start + m.start()
                     span = (start, start + len(m.group().rstrip()))
                     chunk = next((c for c in self._chunks.get(cl.doc_id, [])
@@ -275,7 +277,7 @@ class Chooser:
             return True
         total = sum(weights.values()) or 1.0
         new = covered(weights, quote) - covered(weights, have)
-        return sum(weights[t] for t in new) / total >= self.params.min_gain
+        return fsum(weights[t] for t in new) / total >= self.params.min_gain
 
     # -- threshold conditions -------------------------------------------------------------------
     def _first_match(self, qty, clauses: list[Clause]) -> tuple[Clause, Condition] | None:

@@ -10,6 +10,8 @@ only the grammar of obligation.
 
 from __future__ import annotations
 
+from math import fsum
+
 import re
 from dataclasses import dataclass
 
@@ -70,7 +72,7 @@ def decide(quotes: list[tuple[int, str]], weights: dict[str, float], min_share: 
             found = modal(piece)
             if found is None:
                 continue
-            share = sum(weights[t] for t in covered(weights, piece)) / total
+            share = fsum(weights[t] for t in covered(weights, piece)) / total
             if share >= min_share and (best is None or share > best[0]):
                 kind, at = found
                 best = share, Decision(kind, piece[at:].strip(), marker)

@@ -7,6 +7,8 @@ question's terms best — its numbers and the asked-for kind of figure count ext
 
 from __future__ import annotations
 
+from math import fsum
+
 import re
 from collections.abc import Mapping
 
@@ -87,7 +89,7 @@ class Quoter:
                 terms |= t
                 nums |= n
                 fig = fig or f
-                sc = (sum(weights[x] for x in terms) / total + 0.3 * len(nums) + (0.5 if fig else 0.0)
+                sc = (fsum(weights[x] for x in terms) / total + 0.3 * len(nums) + (0.5 if fig else 0.0)
                       - 0.01 * (j - i))
                 if sc > best_score:
                     best, best_score = (sents[i][0], sents[j][1]), sc
@@ -124,7 +126,7 @@ class Quoter:
             return None
         own = {t: w for t, w in weights.items() if t not in covered(weights, c.doc_title)}
         total = sum(weights.values()) or 1.0
-        shares = sorted(((sum(own[t] for t in covered(own, cl.text)) / total, i) for i, cl in enumerate(items)),
+        shares = sorted(((fsum(own[t] for t in covered(own, cl.text)) / total, i) for i, cl in enumerate(items)),
                         reverse=True)
         (best, i), (second, _) = shares[0], shares[1]
         if best < min_share or best < dominance * second:

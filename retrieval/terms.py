@@ -78,4 +78,4 @@ def coverage(weights: dict[str, float], text: str, among: Iterable[str] | None =
     found = covered(weights, text)
     if among is not None:
         found &= set(among)
-    return sum(weights[t] for t in found) / total
+    return math.fsum(weights[t] for t in found) / total
