@@ -4,7 +4,7 @@
 >>> engine = PolicyQA.open("var/index")                        # doctest: +SKIP
 >>> answer = engine.ask("数据出境安全评估的申报情形有哪些？")   # doctest: +SKIP
 >>> answer.citations[0].clause                                 # doctest: +SKIP
-'《数据出境安全评估办法》第四条'
+'《促进和规范数据跨境流动规定》第七条'
 """
 
 from __future__ import annotations
