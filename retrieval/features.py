@@ -25,7 +25,7 @@ from ingest.types import Document
 from .asks import defines
 from .figures import states_figure
 from .query import Query
-from .terms import TermWeights, coverage, covered
+from .terms import TermWeights, coverage, covered, fold
 from .types import Hit
 
 # documents by the force they carry: a law over a regulation or rule over a normative document
@@ -103,11 +103,14 @@ def feature_matrix(query: Query, hits: Sequence[Hit], facts: DocumentFacts, term
     expanded = terms.weights(query.expanded_tokens)
     top = max(h.score for h in hits) or 1.0
     per_doc = Counter(h.chunk.doc_id for h in hits)
+    # each text folded once (coverage and covered fold what they are given otherwise)
+    texts = [fold(h.chunk.text) for h in hits]
+    titles = {h.chunk.doc_title: fold(h.chunk.doc_title) for h in hits}
     covs = []
-    for h in hits:
-        title_terms = covered(weights, h.chunk.doc_title)
+    for h, text in zip(hits, texts):
+        title_terms = covered(weights, titles[h.chunk.doc_title], folded=True)
         own = {t: w for t, w in weights.items() if t not in title_terms}
-        covs.append(coverage(own, h.chunk.text) if own else 0.0)
+        covs.append(coverage(own, text, folded=True) if own else 0.0)
     best_cov = max(covs)
     col = {name: i for i, name in enumerate(FEATURES)}
     for i, h in enumerate(hits):
@@ -118,6 +121,7 @@ def feature_matrix(query: Query, hits: Sequence[Hit], facts: DocumentFacts, term
         kind = facts.kind(doc)
         level = facts.level.get(c.clause_id, "")
         rule = kind in ("law", "rule", "normative", "draft")
+        states = bool(query.figure) and states_figure(c.text, query.figure or "")
         values = {
             "fused": h.score / top,
             "rank_inv": 1.0 / (i + 1),
@@ -142,12 +146,12 @@ def feature_matrix(query: Query, hits: Sequence[Hit], facts: DocumentFacts, term
             "level_para": float(level == "para"),
             "preamble": float(level == "para" and doc in facts.structured),
             "defines": float(bool(query.defined) and defines(c.text, query.defined or "")),
-            "figure_match": float(bool(query.figure) and states_figure(c.text, query.figure or "")),
-            "figure_missing": float(bool(query.figure) and not states_figure(c.text, query.figure or "")),
+            "figure_match": float(bool(query.figure) and states),
+            "figure_missing": float(bool(query.figure) and not states),
             "coverage": covs[i],
             "coverage_top_gap": best_cov - covs[i],
-            "expanded_coverage": coverage(expanded, c.text),
-            "title_coverage": coverage(weights, c.doc_title),
+            "expanded_coverage": coverage(expanded, texts[i], folded=True),
+            "title_coverage": coverage(weights, titles[c.doc_title], folded=True),
             "doc_hits": per_doc[doc] / n,
             "log_len": math.log1p(len(c.text)) / 7.0,
         }

@@ -63,19 +63,20 @@ class TermWeights:
         return {t: self._idf(t) for t in terms}
 
 
-def covered(weights: dict[str, float], text: str) -> set[str]:
-    """The weighted terms that occur in ``text``."""
-    t = fold(text)
+def covered(weights: dict[str, float], text: str, folded: bool = False) -> set[str]:
+    """The weighted terms that occur in ``text`` (``folded``: already :func:`fold`-ed)."""
+    t = text if folded else fold(text)
     return {term for term in weights if term in t}
 
 
-def coverage(weights: dict[str, float], text: str, among: Iterable[str] | None = None) -> float:
+def coverage(weights: dict[str, float], text: str, among: Iterable[str] | None = None,
+             folded: bool = False) -> float:
     """Share of the question's term weight found in ``text`` (0 for a question without terms);
-    with ``among``, only those terms count in the numerator."""
+    with ``among``, only those terms count in the numerator; ``folded``: ``text`` is already folded."""
     total = sum(weights.values())
     if not total:
         return 0.0
-    found = covered(weights, text)
+    found = covered(weights, text, folded)
     if among is not None:
         found &= set(among)
     return math.fsum(weights[t] for t in found) / total
