@@ -151,6 +151,7 @@ ABSTAIN_FEATURES: tuple[str, ...] = (
     "top_score", "score_margin", "dense", "dense_best3", "term_coverage", "weighted_coverage",
     "unknown_terms", "n_terms", "has_content", "named", "article", "looked_up", "absent", "figure",
     "figure_supported", "asks_rule", "top_authority", "top_rule",
+    "agree", "top_bm25_inv", "top_dense_inv", "length", "yes_no", "list_form",
 )
 
 
@@ -177,6 +178,12 @@ class Evidence:
     asks_rule: bool
     top_authority: float
     top_rule: bool
+    agree: bool  # BM25 and dense both rank the first hit first
+    top_bm25_inv: float  # 1 / the first hit's BM25 rank (0 when BM25 did not find it)
+    top_dense_inv: float
+    length: float  # the question's characters, a hundredth each (capped at 1): a scenario is long
+    yes_no: bool  # asks yes or no (retrieval.asks.answer_form)
+    list_form: bool  # asks for every case
 
     def vector(self) -> np.ndarray:
         return np.asarray([[float(getattr(self, n)) for n in ABSTAIN_FEATURES]], dtype=np.float64)

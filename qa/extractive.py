@@ -145,7 +145,11 @@ class ExtractiveAnswerer:
             n_terms=min(len(weights), 10) / 10, has_content=has_content(weights), named=bool(query.named),
             article=query.article is not None, looked_up="lookup" in top.ranks, absent=absent,
             figure=query.figure is not None, figure_supported=figure_supported, asks_rule=query.asks_rule,
-            top_authority=r.facts.authority(top.chunk.doc_id), top_rule=r.is_rule(top.chunk.doc_id))
+            top_authority=r.facts.authority(top.chunk.doc_id), top_rule=r.is_rule(top.chunk.doc_id),
+            agree=top.ranks.get("bm25") == 1 and top.ranks.get("dense") == 1,
+            top_bm25_inv=1.0 / top.ranks["bm25"] if "bm25" in top.ranks else 0.0,
+            top_dense_inv=1.0 / top.ranks["dense"] if "dense" in top.ranks else 0.0,
+            length=min(len(query.text), 100) / 100, yes_no=query.form == "yes_no", list_form=query.form == "list")
 
     def strong(self, ev: Evidence) -> bool:
         """Whether the evidence is strong enough to answer: by the learned abstention model when one

@@ -251,15 +251,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--abstain-threshold", type=lambda v: None if v == "none" else float(v), default=0.9,
                    help="the abstention model's threshold, overriding the calibrated one (set on dev: 0.9 keeps "
                         "dev's false abstention at 0.03; 'none' for the calibrated one)")
+    p.add_argument("--ranker", choices=("train", "shipped"), default="train",
+                   help="train the ranker, or keep the shipped one and train the abstention model only")
     p.add_argument("--dry-run", action="store_true", help="report, write nothing")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    settings = Settings.from_env().override(index_dir=args.index, cache_dir=args.cache)
+    # the abstention model is retrained here: the shipped one may read other features
+    settings = Settings.from_env().override(index_dir=args.index, cache_dir=args.cache, abstention_model="none")
     engine = PolicyQA.open(settings=settings)
+    shipped_ranker = engine.retriever.ranker
     engine.retriever.ranker = None
     generated = generate(engine.data, args.generated, tokenizer=engine.retriever.tokenizer)
     written = written_questions(sorted(DATA.glob("answerable*.jsonl")))
     log.info("%d generated and %d written training questions", len(generated), len(written))
+    if args.ranker == "shipped":
+        engine.retriever.ranker = model = shipped_ranker
+        version = time.strftime("%Y-%m-%d") + f"-n{len(written)}"
+        log.info("ranker: the shipped one (%s), not retrained", model.version if model else None)
+        return _abstention(engine, args, generated, written, version)
     examples = build_examples(engine, generated[:args.ranker_generated], written)
     usable = [e for e in examples if e.y.any()]
     log.info("%d of %d have their clause among the first %d candidates", len(usable), len(examples), TOP_N)
@@ -280,6 +289,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     # the abstention model reads the final ranked list: the ranker just trained ranks it
     engine.retriever.ranker = model
+    return _abstention(engine, args, generated, written, version)
+
+
+def _abstention(engine, args, generated, written, version: str) -> int:
+    """Train (or, with ``--dry-run``, only report) the abstention model on the lists the engine's ranker ranks."""
     engine.answerer.abstainer = None
     unanswerable = [json.loads(line)["question"] for path in sorted(DATA.glob("unanswerable*.jsonl"))
                     for line in path.read_text("utf-8").splitlines() if line.strip()]
