@@ -23,11 +23,10 @@ True
 
 from __future__ import annotations
 
-from math import fsum
-
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from math import fsum
 
 import numpy as np
 

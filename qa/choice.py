@@ -14,11 +14,10 @@
 
 from __future__ import annotations
 
-from math import fsum
-
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
+from math import fsum
 
 from ingest.text import clean
 from ingest.types import Clause, Document, SourceText

@@ -10,10 +10,9 @@ only the grammar of obligation.
 
 from __future__ import annotations
 
-from math import fsum
-
 import re
 from dataclasses import dataclass
+from math import fsum
 
 from retrieval.terms import covered
 

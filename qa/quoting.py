@@ -7,10 +7,9 @@ question's terms best — its numbers and the asked-for kind of figure count ext
 
 from __future__ import annotations
 
-from math import fsum
-
 import re
 from collections.abc import Mapping
+from math import fsum
 
 from ingest.text import clean
 from ingest.types import Clause, Document, SourceText
