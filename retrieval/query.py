@@ -29,7 +29,7 @@ from .intent import asks_for_rule
 from .normalise import expand_query, normalise_query, places_named
 from .titles import Titles
 from .types import ArticleRef
-from .vocabulary import Synonyms
+from .vocabulary import Expansions, Synonyms
 
 _NUM = re.compile(r"\d+(?:\.\d+)?")
 
@@ -72,13 +72,15 @@ class QueryParser:
     """Parses questions against one corpus (its titles) with one tokenizer and thesaurus."""
 
     def __init__(self, titles: Titles, tokenizer: JiebaTokenizer, synonyms: dict[str, str],
-                 general: Synonyms | None = None, known: Callable[[str], bool] | None = None) -> None:
+                 general: Synonyms | None = None, known: Callable[[str], bool] | None = None,
+                 learned: Expansions | None = None) -> None:
         """``general`` (with ``known``, whether the corpus uses a word) adds general synonyms of the
         question's words the corpus does not use (:mod:`retrieval.vocabulary`)."""
         self.titles = titles
         self.tokenizer = tokenizer
         self.synonyms = synonyms
         self.general = general
+        self.learned = learned  # learned expansions (retrieval.vocabulary.Expansions), after the synonyms
         self.known = known
 
     def parse(self, question: str, *, split: bool = True) -> Query:
@@ -89,11 +91,16 @@ class QueryParser:
         if self.general is not None and self.known is not None:
             extra = self.general.expansions(tokens, self.known)
             expanded = " ".join([expanded, *extra]) if extra else expanded
+        expanded_tokens = tuple(self.tokenizer(expanded))
+        if self.learned is not None:
+            learned = self.learned.expansions(tokens, have=expanded_tokens)
+            if learned:
+                expanded, expanded_tokens = " ".join([expanded, *learned]), expanded_tokens + tuple(learned)
         several = asks_several(text)
         return Query(
             question=question, text=text, expanded=expanded,
             tokens=tuple(tokens),
-            expanded_tokens=tuple(self.tokenizer(expanded)),
+            expanded_tokens=expanded_tokens,
             article=self.titles.article(text), named=tuple(self.titles.named(text)),
             places=frozenset(places_named(text)), asks_rule=asks_for_rule(text), asks_which=asks_which(question),
             figure=expected_figure(text), several=several, count=asked_count(text), defined=defined_term(text),

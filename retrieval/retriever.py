@@ -31,7 +31,7 @@ from .rankers import Rankers
 from .terms import TermWeights
 from .titles import Titles
 from .types import Hit, Retrieval
-from .vocabulary import Synonyms
+from .vocabulary import Expansions, Synonyms
 
 if TYPE_CHECKING:
     from .rerank import Reranker
@@ -56,6 +56,7 @@ class RetrievalParams:
     fusion: str = "weighted"  # or "rrf"
     expand: bool = True  # add the thesaurus' legal words to the BM25 query
     general_synonyms: bool = True  # … and 同义词词林 synonyms the corpus uses of words it does not (retrieval.vocabulary)
+    learned_expansion: bool = True  # … and the law's words learned to go with the question's (training/expansion.py)
     learned: bool = True  # reorder the best learned_top_n fused hits by the learned ranker (when dense ran)
     learned_top_n: int = 20
     source_first: bool = True  # a rule's own clause before a report or news item above it that quotes it
@@ -98,7 +99,8 @@ class Retriever:
         self.synonyms = load_synonyms()
         vocab = data.bm25.vocab_dict
         self.parser = QueryParser(self.titles, tokenizer or JiebaTokenizer(), self.synonyms,
-                                  Synonyms.shipped() if self.params.general_synonyms else None, vocab.__contains__)
+                                  Synonyms.shipped() if self.params.general_synonyms else None, vocab.__contains__,
+                                  Expansions.shipped() if self.params.learned_expansion else None)
         self.ranker = load_model() if ranker == "shipped" else ranker
         self.facts = DocumentFacts(data.documents)
         self._terms: TermWeights | None = None

@@ -1,5 +1,10 @@
-"""General Chinese synonyms for words the corpus does not use: the tight groups of 同义词词林
-(``data/cilin.tsv``, see scripts/build_cilin.py), filtered by the corpus itself.
+"""Words a question does not say but its answer does.
+
+:class:`Synonyms`: general Chinese synonyms for words the corpus does not use: the tight groups of
+同义词词林 (``data/cilin.tsv``, see scripts/build_cilin.py), filtered by the corpus itself.
+:class:`Expansions`: the law's words that people's question words go with, learned from the
+questions written for training and the evidence that answers them (``data/expansions.tsv``, see
+training/expansion.py).
 
 A question's word that no indexed text uses adds the words of its synonym groups that the corpus
 does use (``known``), at most ``limit`` of them: 手机号码 finds nothing, 电话号码 might. A word the
@@ -43,3 +48,31 @@ class Synonyms:
                 continue
             out += [w for w in dict.fromkeys(self.by_word.get(t, ())) if known(w)][:limit]
         return list(dict.fromkeys(out))
+
+
+class Expansions:
+    """Learned expansions: question word → the words of the law that answer it."""
+
+    def __init__(self, table: Mapping[str, Sequence[str]]) -> None:
+        self.table = {w: list(ts) for w, ts in table.items()}
+
+    @classmethod
+    def shipped(cls) -> "Expansions":
+        text = resources.files("retrieval").joinpath("data/expansions.tsv").read_text("utf-8")
+        return cls({w: ts.split() for w, ts in (line.split("\t", 1) for line in text.splitlines()
+                                                if line and not line.startswith("#") and "\t" in line)})
+
+    def expansions(self, tokens: Iterable[str], have: Iterable[str] = (), limit: int = 6) -> list[str]:
+        """The learned words of ``tokens``, in their order, less those in ``have``, at most ``limit``.
+
+        >>> Expansions({"国内": ["境内"], "员工": ["劳动", "集体"]}).expansions(["员工", "国内", "数据"], have=["集体"])
+        ['劳动', '境内']
+        """
+        seen = set(have)
+        out: list[str] = []
+        for t in dict.fromkeys(tokens):
+            for w in self.table.get(t, ()):
+                if w not in seen:
+                    seen.add(w)
+                    out.append(w)
+        return out[:limit]

@@ -37,3 +37,36 @@ def test_leave_document_out_asks_without_the_source_document(slice_engine):
         for d in data.documents:
             if d.id in filters.doc_ids:
                 assert opening not in "".join(data.sources[d.source].text[d.start:d.end].split())
+
+
+def test_the_shipped_expansions_are_what_the_training_questions_give_over_the_corpus(corpus_ingest):
+    from index.tokenize import JiebaTokenizer
+    from retrieval.terms import TermWeights
+    from retrieval.vocabulary import Expansions
+    from training.expansion import DATA, ExpansionParams, learn, training_pairs
+
+    chunks = corpus_ingest.chunks
+    terms = TermWeights(c.text for c in chunks)
+    table = learn(training_pairs(sorted(DATA.glob("answerable*.jsonl"))), JiebaTokenizer(),
+                  lambda t: terms.df(t) / len(chunks), ExpansionParams())
+    shipped = Expansions.shipped().table
+    assert table == shipped  # python -m training.expansion rewrites it from the same data
+    for word, found in shipped.items():
+        assert word not in found and 1 <= len(found) <= ExpansionParams().top
+        # every expansion is a word of the corpus that few of its chunks use
+        assert all(0 < terms.df(t) <= 0.05 * len(chunks) for t in found)
+
+
+def test_learned_expansions_widen_the_lexical_query_only(slice_engine):
+    from dataclasses import replace
+
+    from retrieval.retriever import Retriever
+    from retrieval.vocabulary import Expansions
+
+    r = slice_engine.retriever
+    off = Retriever(slice_engine.data, slice_engine.embedder, r.tokenizer, replace(r.params, learned_expansion=False))
+    question = "公司的HR想把员工的档案发给总部，这样做要注意什么？"
+    q, plain = r.parse(question), off.parse(question)
+    found = Expansions.shipped().expansions(q.tokens, have=plain.expanded_tokens)
+    assert found and not set(found) & set(plain.expanded_tokens)  # words the question and thesaurus lack
+    assert q.tokens == plain.tokens and q.expanded_tokens == plain.expanded_tokens + tuple(found)
