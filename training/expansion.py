@@ -6,7 +6,8 @@ the question does not use. A pair is kept when ``t`` follows ``w`` often enough 
 coincidence: seen together in at least ``min_pairs`` questions, in at least ``min_share`` of the
 questions that use ``w``, ``min_lift`` times more often than ``t`` turns up in evidence at all, and
 ``t`` is a word of the corpus that at most ``max_df`` of its chunks use (a word every clause holds
-finds nothing). Each word keeps its ``top`` best by share × log(lift), none a fragment of another. A question "国内的服务器"
+finds nothing) and at least as many as use ``w`` (an expansion rarer than the word that brings it
+would outweigh it in BM25: 敏感 would search for the 不满十四周岁 of the definition it often comes with). Each word keeps its ``top`` best by share × log(lift), none a fragment of another. A question "国内的服务器"
 then also searches 境内; "员工" adds 劳动 words the corpus uses.
 
     python -m training.expansion --index var/index      # writes retrieval/data/expansions.tsv
@@ -58,6 +59,8 @@ def learn(pairs: Iterable[tuple[str, Sequence[str]]], tokenizer: Callable[[str],
     >>> pairs = [("国内 服务器", ["境内 存储"]), ("国内 机房", ["境内 网络"]), ("国内 数据", ["境内 处理"])]
     >>> learn(pairs, tok, lambda t: 0.01, ExpansionParams(min_pairs=3, min_lift=1.0))
     {'国内': ['境内']}
+    >>> learn(pairs, tok, lambda t: 0.001 if t == "境内" else 0.01, ExpansionParams(min_pairs=3, min_lift=1.0))
+    {}
     """
     asked: Counter[str] = Counter()
     answered: Counter[str] = Counter()
@@ -80,7 +83,10 @@ def learn(pairs: Iterable[tuple[str, Sequence[str]]], tokenizer: Callable[[str],
                 continue
             share = k / asked[w]
             lift = share / (answered[t] / n)
-            if share >= params.min_share and lift >= params.min_lift and 0 < df(t) <= params.max_df:
+            # and it is no rarer in the corpus than the word that brings it: an expansion must not
+            # outweigh its source in the lexical search
+            if share >= params.min_share and lift >= params.min_lift and 0 < df(t) <= params.max_df \
+                    and df(t) >= df(w):
                 scored.append((share * math.log(lift) if lift > 1 else share, t))
         kept: list[str] = []
         # best first, a longer word before its own fragments on a tie (jieba's search mode cuts 集成电路
