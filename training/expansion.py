@@ -19,7 +19,6 @@ chosen on the dev split of ``eval/questions.jsonl`` among five settings (see tra
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import math
 from collections import Counter, defaultdict
@@ -100,14 +99,10 @@ def learn(pairs: Iterable[tuple[str, Sequence[str]]], tokenizer: Callable[[str],
 
 
 def training_pairs(paths: Sequence[Path]) -> list[tuple[str, list[str]]]:
-    out = []
-    for path in paths:
-        for line in path.read_text("utf-8").splitlines():
-            if line.strip():
-                row = json.loads(line)
-                if row.get("evidence"):
-                    out.append((row["question"], list(row["evidence"])))
-    return out
+    """(question, evidence strings) of the written answerable training questions in ``paths``."""
+    from .train import written_questions
+
+    return [(q["question"], list(q["evidence"])) for q in written_questions(paths)]
 
 
 def write(table: dict[str, list[str]], path: Path, params: ExpansionParams, n: int) -> None:
