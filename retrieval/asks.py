@@ -3,7 +3,9 @@
 How many things it asks for (:func:`asked_count`, "哪两份"), whether it asks several at once
 (:func:`asks_several`), the term it asks the definition of (:func:`defined_term`), the years it
 asks a figure for (:func:`target_years`), whether it asks which of two rules applies
-(:func:`asks_which`), and the form of answer it wants (:func:`answer_form`: yes or no, or a list). Each is read once, when the question is parsed (:mod:`retrieval.query`).
+(:func:`asks_which`), the form of answer it wants (:func:`answer_form`: yes or no, or a list) and,
+for a yes or no, what it asks may be done (:func:`asked_action`). Each is read once, when the
+question is parsed (:mod:`retrieval.query`).
 """
 
 from __future__ import annotations

@@ -75,7 +75,8 @@ class QueryParser:
                  general: Synonyms | None = None, known: Callable[[str], bool] | None = None,
                  learned: Expansions | None = None) -> None:
         """``general`` (with ``known``, whether the corpus uses a word) adds general synonyms of the
-        question's words the corpus does not use (:mod:`retrieval.vocabulary`)."""
+        question's words the corpus does not use; ``learned``, the law's words learned to go with the
+        question's (:mod:`retrieval.vocabulary`). Both widen only the lexical query (``expanded``)."""
         self.titles = titles
         self.tokenizer = tokenizer
         self.synonyms = synonyms
@@ -97,6 +98,7 @@ class QueryParser:
             if learned:
                 expanded, expanded_tokens = " ".join([expanded, *learned]), expanded_tokens + tuple(learned)
         several = asks_several(text)
+        form = answer_form(text)
         return Query(
             question=question, text=text, expanded=expanded,
             tokens=tuple(tokens),
@@ -104,8 +106,8 @@ class QueryParser:
             article=self.titles.article(text), named=tuple(self.titles.named(text)),
             places=frozenset(places_named(text)), asks_rule=asks_for_rule(text), asks_which=asks_which(question),
             figure=expected_figure(text), several=several, count=asked_count(text), defined=defined_term(text),
-            years=frozenset(target_years(text)), numbers=frozenset(_NUM.findall(text)), form=answer_form(text),
-            action=tuple(self.tokenizer(asked_action(text))) if answer_form(text) == "yes_no" else (),
+            years=frozenset(target_years(text)), numbers=frozenset(_NUM.findall(text)), form=form,
+            action=tuple(self.tokenizer(asked_action(text))) if form == "yes_no" else (),
             parts=self._parts(text) if several and split else (),
         )
 

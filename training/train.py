@@ -249,8 +249,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--max-false-abstention", type=float, default=0.03,
                    help="share of held-out written answerable questions the threshold may abstain on")
     p.add_argument("--abstain-threshold", type=lambda v: None if v == "none" else float(v), default=0.9,
-                   help="the abstention model's threshold, overriding the calibrated one (set on dev: 0.9 keeps "
-                        "dev's false abstention at 0.03; 'none' for the calibrated one)")
+                   help="the abstention model's threshold, overriding the calibrated one (default 0.9; "
+                        "'none' for the calibrated one, which the shipped model uses: see training/README.md)")
     p.add_argument("--ranker", choices=("train", "shipped"), default="train",
                    help="train the ranker, or keep the shipped one and train the abstention model only")
     p.add_argument("--dry-run", action="store_true", help="report, write nothing")
