@@ -26,7 +26,7 @@ from retrieval.figures import stated_figures, states_figure
 from retrieval.filters import Filters
 from retrieval.query import Query
 from retrieval.retriever import Retriever
-from retrieval.terms import TermWeights, coverage, covered
+from retrieval.terms import TermWeights, coverage, covered, outside
 from retrieval.types import Hit
 
 from .abstention import figure_support
@@ -55,9 +55,6 @@ class Chooser:
         self.docs: dict[str, Document] = {d.id: d for d in data.documents}
         self.clauses: dict[str, Clause] = {c.id: c for d in data.documents for c in d.clauses}
         self.facts = retriever.facts  # what the retriever's features know of each document, read once
-        self._chunks: dict[str, list] = {}
-        for c in data.chunks:
-            self._chunks.setdefault(c.doc_id, []).append(c)
 
     def choose(self, query: Query, pool: list[Hit], weights: dict[str, float], looked_up: bool,
                asked: dict[str, float] | None = None, named: Sequence[str] = ()) -> Chosen:
@@ -223,7 +220,7 @@ class Chooser:
             return chosen
         first, (s, e) = chosen[0]
         text = self.sources[first.chunk.source].text
-        own = {t: w for t, w in weights.items() if t not in covered(weights, first.chunk.doc_title)}
+        own = outside(weights, first.chunk.doc_title)
         best: tuple[float, str, set[str]] | None = None
         for m in SENTENCE.finditer(text, s, e):
             kind = modal(m.group())
@@ -247,7 +244,9 @@ class Chooser:
                 if found and found[0] == kind and fsum(own[t] for t in have) >= p.gather_share * need:
                     start = cl.start + m.start()
                     span = (start, start + len(m.group().rstrip()))
-                    chunk = next((c for c in self._chunks.get(cl.doc_id, [])
+                    rows = self.retriever.rankers.doc_rows.get(cl.doc_id, ())
+                    chunks = (self.retriever.data.chunks[int(r)] for r in rows)
+                    chunk = next((c for c in chunks
                                   if c.source == first.chunk.source and c.start <= span[0] and span[1] <= c.end), None)
                     if chunk is not None:
                         out.append((Hit(chunk, 0.0, 0, {"gathered": 1}), span))

@@ -15,7 +15,7 @@ from ingest.text import clean
 from ingest.types import Clause, Document, SourceText
 from retrieval.figures import states_figure
 from retrieval.query import Query
-from retrieval.terms import covered
+from retrieval.terms import covered, outside
 from retrieval.types import Hit
 
 from .selection import SENTENCE, SelectionParams
@@ -123,7 +123,7 @@ class Quoter:
         items = [cl for cl in self._by_doc.get(c.doc_id, []) if cl.level == "项" and s <= cl.start and cl.end <= e]
         if len(items) < 2:
             return None
-        own = {t: w for t, w in weights.items() if t not in covered(weights, c.doc_title)}
+        own = outside(weights, c.doc_title)
         total = sum(weights.values()) or 1.0
         shares = sorted(((fsum(own[t] for t in covered(own, cl.text)) / total, i) for i, cl in enumerate(items)),
                         reverse=True)

@@ -47,7 +47,7 @@ def sources_first(hits: list[Hit], facts: DocumentFacts, n: int = 16) -> list[Hi
     """``hits`` with each binding document's clause moved just above the first report, news item or
     commentary ranked above it that quotes it (shares ``n`` characters in a row with it): the law's
     own text answers, not an article about it. Ranks are renumbered; scores are kept."""
-    rule = [facts.kind(h.chunk.doc_id) in ("law", "rule", "normative") for h in hits]
+    rule = [facts.binding(h.chunk.doc_id) for h in hits]
     if all(rule) or not any(rule):
         return hits
     order = list(range(len(hits)))

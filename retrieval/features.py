@@ -25,7 +25,7 @@ from ingest.types import Document
 from .asks import defines
 from .figures import states_figure
 from .query import Query
-from .terms import TermWeights, coverage, covered, fold
+from .terms import TermWeights, coverage, fold, outside
 from .types import Hit
 
 # documents by the force they carry: a law over a regulation or rule over a normative document
@@ -108,8 +108,7 @@ def feature_matrix(query: Query, hits: Sequence[Hit], facts: DocumentFacts, term
     titles = {h.chunk.doc_title: fold(h.chunk.doc_title) for h in hits}
     covs = []
     for h, text in zip(hits, texts):
-        title_terms = covered(weights, titles[h.chunk.doc_title], folded=True)
-        own = {t: w for t, w in weights.items() if t not in title_terms}
+        own = outside(weights, titles[h.chunk.doc_title], folded=True)
         covs.append(coverage(own, text, folded=True) if own else 0.0)
     best_cov = max(covs)
     col = {name: i for i, name in enumerate(FEATURES)}

@@ -69,6 +69,13 @@ def covered(weights: dict[str, float], text: str, folded: bool = False) -> set[s
     return {term for term in weights if term in t}
 
 
+def outside(weights: dict[str, float], text: str, folded: bool = False) -> dict[str, float]:
+    """``weights`` less the terms ``text`` holds: a clause's own terms, its document title's aside
+    (every clause of a document shares them)."""
+    held = covered(weights, text, folded)
+    return {t: w for t, w in weights.items() if t not in held}
+
+
 def coverage(weights: dict[str, float], text: str, among: Iterable[str] | None = None,
              folded: bool = False) -> float:
     """Share of the question's term weight found in ``text`` (0 for a question without terms);
