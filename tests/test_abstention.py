@@ -14,8 +14,8 @@ TITLES = ["中华人民共和国网络安全法", "深圳市算力基础设施�
 @pytest.mark.parametrize("question,absent", [
     ("未成年人网络保护条例规定的罚款幅度是多少？", "未成年人网络保护条例"),
     ("《互联网弹窗信息推送服务管理规定》要求多久做一次评估？", "互联网弹窗信息推送服务管理规定"),
-    ("深圳算力基础设施行动计划提出到2025年算力要达到多少？", None),  # a shortened title is still held
-    ("深圳的卫生健康数据管理办法允许把病历存到境外吗？", None),
+    ("深圳算力基础设施行动计划里智能算力的目标定在哪一年？", None),  # a shortened title is still held
+    ("按深圳卫生健康数据管理办法，病历能放在海外的云上吗？", None),
     ("数据出境安全评估的结果有效期是多久？", None),  # names no document
 ])
 def test_absent_document(question, absent):
@@ -45,12 +45,12 @@ def test_a_document_the_corpus_lacks_is_not_answered_from_another(slice_engine):
 
 def test_a_number_the_law_leaves_to_the_regulator_is_not_made_up(slice_engine):
     # 个人信息保护法第五十二条 says 达到国家网信部门规定数量 and states no count
-    a = slice_engine.ask("个人信息保护法要求处理多少人以上个人信息的处理者指定个人信息保护负责人？")
+    a = slice_engine.ask("个人信息保护法里，处理个人信息达到多少人就得设个人信息保护负责人？")
     assert a.abstained and not a.citations
 
 
 def test_a_figure_the_corpus_states_is_still_answered(slice_engine):
-    a = slice_engine.ask("数据出境安全评估结果的有效期是多久？")
+    a = slice_engine.ask("出境安全评估通过以后，结果能用几年？")
     assert not a.abstained
     assert any("有效期为" in c.quote for c in a.citations)
 

@@ -14,8 +14,8 @@ ART8 = ("关键信息基础设施运营者以外的数据处理者自当年1月1
 
 @pytest.mark.parametrize("question,persons,sensitive", [
     ("我们处理了120万人的个人信息，要传到新加坡总部", 1_200_000, False),
-    ("今年把约8万名用户的账号邮箱（不含敏感信息）同步到海外", 80_000, False),
-    ("给美国研发中心传了大约3万名患者的检查报告，这些算敏感个人信息", 30_000, True),
+    ("打算把约8万名会员的昵称和手机号（不含敏感信息）备份到国外机房", 80_000, False),
+    ("向德国的合作实验室发送了大约3万名就诊者的化验单，属于敏感个人信息", 30_000, True),
     ("三千名员工的人脸照片要传到境外", 3_000, True),
     ("约120万个用户的订单数据要发给日本的卖家", 1_200_000, False),
 ])
@@ -29,7 +29,7 @@ def test_no_or_ambiguous_count_gives_none():
     # a question quoting a rule's threshold states no count of its own
     assert scenario_quantity("处理一百万人以上个人信息的数据处理者赴国外上市，应当申报什么？") is None
     # "个" before a unit of time or a thing counts no persons
-    assert scenario_quantity("两部规定都提到“60个工作日”，分别指什么？") is None
+    assert scenario_quantity("两份规定里的“60个工作日”各指什么？") is None
     assert scenario_quantity("备案要在3个月内完成吗？") is None
 
 
@@ -63,9 +63,9 @@ def test_the_compliance_officers_question(slice_engine):
 
 
 @pytest.mark.parametrize("question,article,item", [
-    ("一家小型SaaS公司，今年只会把大约8万名用户的账号邮箱（不含敏感信息）同步到海外服务器，需要签标准合同吗？",
+    ("我们是做在线教育的小公司，今年预计把约8万名学员的姓名和邮箱（不含敏感信息）传到国外母公司，要签标准合同吗？",
      "第五条", "第（四）项"),
-    ("我们不是关基，今年给美国研发中心传了大约3万名患者的检查报告，这些算敏感个人信息，要走哪条路？",
+    ("我们不是关键信息基础设施运营者，今年向德国实验室发了大约3万名就诊者的化验单，属于敏感个人信息，该怎么办？",
      "第七条", "第（二）项"),
 ])
 def test_the_item_whose_condition_holds_is_cited_first(slice_engine, question, article, item):

@@ -61,7 +61,7 @@ def _clause_of(engine, title_part, article):
 def test_everyday_words_reach_the_clause_through_the_thesaurus(slice_engine):
     r = slice_engine.retriever
     # 卖给 → 向其他个人信息处理者提供; 孩子 → 不满十四周岁未成年人
-    cases = [("我们想把客户名单卖给合作的公司用于电话推销，需要客户怎样的同意？", "第二十三条"),
+    cases = [("公司要把用户名单卖给别的公司，得怎么取得用户同意？", "第二十三条"),
              ("孩子注册账号要家长同意吗？", "第三十一条")]
     plain = Retriever(r.data, r.embedder, r.tokenizer, replace(r.params, expand=False))
     for question, article in cases:
