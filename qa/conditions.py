@@ -18,19 +18,23 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import jieba
+
 from ingest.text import cn_to_int, one_line
 
 _NUMBER = r"(\d+(?:\.\d+)?|[一二两三四五六七八九十百千]+)"
 # one count of persons in a rule: "100万人", "1万人", "10万人"
 _RULE_COUNT = re.compile(_NUMBER + r"\s*(万|千|百)?\s*人")
-# "个" counts persons, not "60个工作日", "3个月", "5个试点"
-_SCENARIO_COUNT = re.compile(r"(?<![几数上成])" + _NUMBER + r"\s*(万|千|百)?\s*(?:多)?\s*"
-                             r"(?:名|位|人|个(?!\s*(?:工作日|月|小时|日|天|年|季度|星期|项|条|款|百分点|试点|城市|省|部门)))")
+# a count of persons: "120万人", "8万名", "300位"; "N个" only before a word for persons (_person_follows)
+_SCENARIO_COUNT = re.compile(r"(?<![几数上成])" + _NUMBER + r"\s*(万|千|百)?\s*(?:多)?\s*(名|位|人|个)")
+# words for persons end in an agent morpheme: 用户, 会员, 患者, 居民, 学生, 乘客, 职工, 个人
+_AGENT_MORPHEME = frozenset("人者员户民生工客友士师属")
 _ITEM_MARK = re.compile(r"^[（(][一二三四五六七八九十]+[)）]")  # "（四）" before an item's words
 _UNIT = {"万": 10_000, "千": 1_000, "百": 100, None: 1, "": 1}
 _SENSITIVE = re.compile(r"(?<!不含)(?<!不包括)敏感个人信息")
-_SENSITIVE_SCENARIO = re.compile(r"(?<!不含)(?<!不包括)(?<!不是)(?<!非)敏感|病历|健康|医疗|生物识别|人脸|指纹|"
-                                 r"宗教|特定身份|金融账户|行踪|未成年|不满十四周岁")
+_SENSITIVE_SCENARIO = re.compile(r"敏感|病历|健康|医疗|生物识别|人脸|指纹|宗教|特定身份|金融账户|行踪|未成年|不满十四周岁")
+# a scenario that says it holds none: "没有敏感信息", "不含敏感", "不涉及任何人脸", "非敏感"
+_NEGATED = re.compile(r"(?:不|没|无|未|非)(?:含|包括|包含|涉及|有|是|收集|处理)?(?:任何)?的?$")
 
 
 @dataclass(frozen=True)
@@ -98,11 +102,29 @@ def scenario_quantity(question: str) -> Quantity | None:
         before, after = question[max(0, m.start() - 3):m.start()], question[m.end():m.end() + 3]
         if re.search(r"不满|不足|超过|达到|少于$", before) or after.startswith(("以上", "以下", "以内", "及以上")):
             continue  # the question quotes a threshold ("处理一百万人以上…") rather than stating a count
+        if m.group(3) == "个" and not _person_follows(question[m.end():]):
+            continue  # "60个工作日", "两个文件", "5个试点城市" count no persons
         if (v := _value(m.group(1), m.group(2))):
             values.add(v)
     if len(values) != 1:
         return None
-    return Quantity(values.pop(), bool(_SENSITIVE_SCENARIO.search(question)))
+    return Quantity(values.pop(), _sensitive(question))
+
+
+def _person_follows(rest: str) -> bool:
+    """Whether one of the next two words (within the clause) names persons: "个用户", "个人信息"."""
+    clause = re.split(r"[，。；？！,;?!、的\s]", rest, maxsplit=1)[0][:12]
+    words = [w for w in jieba.lcut(clause) if w.strip()][:2]
+    return any(w[-1] in _AGENT_MORPHEME for w in words)
+
+
+def _sensitive(question: str) -> bool:
+    """Whether a scenario involves sensitive information: a sensitive word it does not negate."""
+    for m in _SENSITIVE_SCENARIO.finditer(question):
+        before = re.split(r"[，。；？！,;?!（）()]", question[max(0, m.start() - 8):m.start()])[-1]
+        if not _NEGATED.search(before):
+            return True
+    return False
 
 
 def matching(quantity: Quantity, conditions: list[Condition]) -> list[Condition]:

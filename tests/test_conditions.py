@@ -18,6 +18,11 @@ ART8 = ("关键信息基础设施运营者以外的数据处理者自当年1月1
     ("向德国的合作实验室发送了大约3万名就诊者的化验单，属于敏感个人信息", 30_000, True),
     ("三千名员工的人脸照片要传到境外", 3_000, True),
     ("约120万个用户的订单数据要发给日本的卖家", 1_200_000, False),
+    ("一共15万个人的简历，没有敏感信息，能传给海外猎头吗", 150_000, False),
+    ("约2万个患者的病历，不涉及任何生物识别数据", 20_000, True),
+    ("约2万个患者的住址，不涉及任何生物识别数据", 20_000, False),
+    ("系统里有40万个客户，其中包括非敏感的地址", 400_000, False),
+    ("未经同意把6万个会员的指纹模板发到境外", 60_000, True),
 ])
 def test_scenario_quantity(question, persons, sensitive):
     assert scenario_quantity(question) == Quantity(persons, sensitive)
@@ -31,6 +36,9 @@ def test_no_or_ambiguous_count_gives_none():
     # "个" before a unit of time or a thing counts no persons
     assert scenario_quantity("两份规定里的“60个工作日”各指什么？") is None
     assert scenario_quantity("备案要在3个月内完成吗？") is None
+    # nor before a thing: only a word for persons (用户, 员工, 个人…) makes "个" a head count
+    assert scenario_quantity("我们要把两个文件发给境外的20万人吗？") == Quantity(200_000, False)
+    assert scenario_quantity("5个试点城市的数据要出境吗") is None
 
 
 @pytest.mark.parametrize("persons,sensitive,art7,art8", [
