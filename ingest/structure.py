@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from .text import Line, cn_to_int, int_to_cn, iter_lines
 from .types import Clause, Document, SourceText
 
-_CN = "一二三四五六七八九十百零〇两"
+_CN = "一二三四五六七八九十百千万零〇两"
 # A heading's number is followed by a blank or ends the line: "第二十一条的规定" is a reference.
 _STATUTE_HEAD = re.compile(rf"^第([{_CN}\d]+)(编|章|节|条)(?:[\s\u3000\u00a0\u2000-\u200b]+|$)")
 # "第十六条企业对…" — some texts print no blank after the number; accepted only for the next article.

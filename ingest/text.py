@@ -218,26 +218,32 @@ def cn_number(s: str) -> Decimal | None:
 
 
 def int_to_cn(n: int) -> str:
-    """Int to the Chinese numeral used in article numbers.
+    """Int to the Chinese numeral used in article numbers, of any size (the Civil Code has 1,260).
 
     >>> int_to_cn(28), int_to_cn(105), int_to_cn(10), int_to_cn(110)
     ('二十八', '一百零五', '十', '一百一十')
+    >>> int_to_cn(1000), int_to_cn(1010), int_to_cn(1260), int_to_cn(2005), int_to_cn(10001)
+    ('一千', '一千零一十', '一千二百六十', '二千零五', '一万零一')
     """
-    digits = "零一二三四五六七八九"
     if n < 0:
-        raise ValueError(n)
+        raise ValueError(f"no Chinese numeral for a negative number: {n}")
+    if 10 <= n < 20:
+        return "十" + (_DIGITS[n % 10] if n % 10 else "")
+    return _cn_digits(n)
+
+
+_DIGITS = "零一二三四五六七八九"
+
+
+def _cn_digits(n: int) -> str:
+    """``n`` in Chinese numerals, 十 always with its digit (一百一十, 一千零一十)."""
     if n < 10:
-        return digits[n]
-    if n < 20:
-        return "十" + (digits[n % 10] if n % 10 else "")
-    if n < 100:
-        return digits[n // 10] + "十" + (digits[n % 10] if n % 10 else "")
-    if n < 1000:
-        rest = n % 100
-        head = digits[n // 100] + "百"
-        if rest == 0:
-            return head
-        if rest < 10:
-            return head + "零" + digits[rest]
-        return head + digits[rest // 10] + "十" + (digits[rest % 10] if rest % 10 else "")
-    raise ValueError(f"number too large for an article: {n}")
+        return _DIGITS[n]
+    for size, word in ((10 ** 8, "亿"), (10 ** 4, "万"), (1000, "千"), (100, "百"), (10, "十")):
+        if n >= size:
+            head, rest = divmod(n, size)
+            out = _cn_digits(head) + word
+            if rest:
+                out += ("零" if rest < size // 10 else "") + _cn_digits(rest)
+            return out
+    raise AssertionError(n)  # pragma: no cover

@@ -17,7 +17,7 @@ from .text import cn_to_int, int_to_cn
 from .titles import title_key
 from .types import Clause, Document
 
-_NUM = r"[0-9一二三四五六七八九十百零〇两]+"
+_NUM = r"[0-9一二三四五六七八九十百千零〇两]+"
 _SELF = r"本法|本条例|本规定|本办法|本细则|本规则|本指引|本意见|本方案|本决定"
 _REF = re.compile(
     rf"(?:(?P<doc>{_SELF})|《(?P<title>[^《》]{{2,60}})》)?"

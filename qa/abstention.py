@@ -44,7 +44,7 @@ from .selection import SENTENCE
 # names of documents as people write them: 《…》, or words ending in a kind of document
 _QUOTED = re.compile(r"《([^》]{4,60})》")
 _NAMED = re.compile(r"[\u4e00-\u9fff]{4,30}?(?:条例|办法|实施方案|行动方案|工作方案|指导意见|实施意见|行动计划|指引|白皮书)")
-_LABEL = re.compile(r"第\s*[0-9一二三四五六七八九十百零〇两]+\s*[条款项章节编目]")
+_LABEL = re.compile(r"第\s*[0-9一二三四五六七八九十百千零〇两]+\s*[条款项章节编目]")
 
 
 def _key(title: str) -> str:

@@ -25,7 +25,7 @@ ALIASES = {
     "评估办法": "数据出境安全评估办法",
     "跨境流动规定": "促进和规范数据跨境流动规定",
 }
-ARTICLE_REF = re.compile(r"第\s*([0-9一二三四五六七八九十百零〇两]+)\s*条")
+ARTICLE_REF = re.compile(r"第\s*([0-9一二三四五六七八九十百千零〇两]+)\s*条")
 
 
 def load_synonyms() -> dict[str, str]:

@@ -107,3 +107,20 @@ def test_sub_items_and_deeper_policy_levels():
     deep = next(c for c in clauses if c.level == "outline4" and c.number == "（2）")
     assert deep.label == "《测试方案》一、（一）1.（2）"
     assert deep.path == ("一、总体要求", "（一）目标", "1.建设平台")
+
+
+@pytest.mark.parametrize("form", ["chinese", "arabic"])
+def test_a_code_of_more_than_a_thousand_articles_keeps_every_article(form):
+    # the Civil Code has 1,260 articles: 第一千条 is an article of its own, not a paragraph of 第九百九十九条
+    from ingest.pipeline import parse_source
+    from ingest.text import int_to_cn
+
+    lines = ["中华人民共和国某某法典", ""]
+    for i in range(1, 1261):
+        lines.append(f"第{int_to_cn(i) if form == 'chinese' else i}条 第{i}号事项由有关部门依法办理。")
+    docs = parse_source(SourceText("code.txt", "\n".join(lines), "utf-8"))
+    articles = [c for d in docs for c in d.clauses if c.level == "条"]
+    assert len(articles) == 1260
+    by_label = {c.label: c for c in articles}
+    assert "第1000号事项" in by_label["《中华人民共和国某某法典》第一千条"].text
+    assert "第1260号事项" in by_label["《中华人民共和国某某法典》第一千二百六十条"].text
