@@ -58,20 +58,19 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 def cmd_parse(args: argparse.Namespace) -> int:
     """The documents and clauses found in files (no index needed)."""
-    from ingest.loaders import read_source
-    from ingest.pipeline import parse_source
-    from ingest.types import IngestError
+    from ingest.budget import FileBudget
+    from ingest.loaders import discover, display_path
+    from ingest.pipeline import read_and_parse
 
+    files, errors = discover(args.files)
+    for e in errors:
+        (log.info if e.problem.by_design else log.error)("%s", e.problem)
+    failed = sum(not e.problem.by_design for e in errors)
+    parsed, problems = read_and_parse([(f, display_path(f)) for f in files], FileBudget())  # each logged
+    failed += len(problems)
     out = []
-    failed = 0
-    for f in args.files:
-        try:
-            source = read_source(f)
-        except IngestError as exc:
-            log.error("%s", exc)
-            failed += 1
-            continue
-        for doc in parse_source(source):
+    for _, docs in parsed:
+        for doc in docs:
             d = doc.to_dict(with_clauses=True)
             out.append({"title": d["title"], "source": d["source"], "metadata": {**d["metadata"], "kind": d["kind"],
                         "line_start": d["line_start"], "line_end": d["line_end"]},

@@ -65,14 +65,14 @@ def decode_html(data: bytes, source: str) -> tuple[str, str]:
     if not data.strip():
         raise IngestError(source, "the file is empty", "add text to it or remove it from the corpus")
     if data.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return decode_text(data, source)
+        return decode_text(data, source, markup=True)
     declared = html_charset(data)
     if declared:
         try:
             return data.decode(declared), declared
         except UnicodeDecodeError as exc:
             log.warning("%s: declares charset %s but is not (%s); guessing", source, declared, exc.reason)
-    return decode_text(data, source)
+    return decode_text(data, source, markup=True)
 
 
 class _TextExtractor(HTMLParser):

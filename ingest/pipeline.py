@@ -20,14 +20,17 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
+from .budget import BudgetedParser, FileBudget, parse_file
 from .chunking import ChunkParams, chunk_document
-from .documents import split_documents, strip_title_lines, subject_titles
+from .documents import subject_titles
 from .loaders import discover, read_source
 from .metadata import extract_metadata, find_precedence, find_repeals
-from .structure import detect_kind, parse_clauses
+from .parsing import parse_source
 from .text import compact
 from .types import Chunk, Document, IngestError, IngestProblem, SourceText
 from .xref import resolve_all
@@ -45,10 +48,12 @@ class IngestResult:
     problems: list[IngestProblem] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     duplicates: int = 0
+    left_out: list[IngestProblem] = field(default_factory=list)  # files left out by design (README.md), said
 
 
 def read_file(path: Path, name: str) -> SourceText | IngestProblem:
-    """Read one input file as source ``name``; a file that cannot be read gives its problem (logged)."""
+    """Read one input file as source ``name`` in this process; a file that cannot be read gives its
+    problem (logged). Builds and updates read through :func:`read_and_parse`, within a budget."""
     try:
         return read_source(path, name)
     except IngestError as exc:
@@ -56,11 +61,36 @@ def read_file(path: Path, name: str) -> SourceText | IngestProblem:
         return exc.problem
 
 
-def read_files(paths: Iterable[str | Path]) -> tuple[list[SourceText], list[IngestProblem]]:
+def read_and_parse(files: Sequence[tuple[Path, str]], budget: FileBudget | None = None,
+                   parser: BudgetedParser | None = None,
+                   ) -> tuple[list[tuple[SourceText, list[Document]]], list[IngestProblem]]:
+    """Each ``(path, name)`` read and parsed within ``budget`` (in a worker process; None: in
+    this one, unbudgeted): the sources with their documents, and a problem for each file that
+    could not be read, ran over the budget or holds no text. One bad file never stops the others.
+    A caller reading many batches may pass its own open ``parser`` (its budget is then used)."""
+    parsed: list[tuple[SourceText, list[Document]]] = []
+    problems: list[IngestProblem] = []
+    own = BudgetedParser(budget) if parser is None and budget is not None else nullcontext(parser)
+    with own as parser:
+        for path, name in files:
+            got = parser.parse(path, name) if parser is not None else parse_file(path, name)
+            if isinstance(got, IngestProblem):
+                log.warning("skipped %s", got)
+                problems.append(got)
+            elif (problem := _no_text(*got)) is not None:
+                problems.append(problem)
+            else:
+                parsed.append(got)
+    return parsed, problems
+
+
+def read_files(paths: Iterable[str | Path], budget: FileBudget | None = None,
+               ) -> tuple[list[SourceText], list[IngestProblem]]:
     """Read files to add to a corpus. A file is named by its file name; a directory's files by
-    their path inside it (as a build of that directory names them). Unreadable files, and a file
-    whose name a file read before it already has, become problems."""
-    sources: list[SourceText] = []
+    their path inside it (as a build of that directory names them). Unreadable files, files over
+    ``budget`` (default: a :class:`FileBudget`), files without text, and a file whose name a file
+    read before it already has, become problems."""
+    named: list[tuple[Path, str]] = []
     problems: list[IngestProblem] = []
     names: set[str] = set()
     for raw in paths:
@@ -73,22 +103,10 @@ def read_files(paths: Iterable[str | Path]) -> tuple[list[SourceText], list[Inge
                 problems.append(IngestProblem(str(f), f"another file named {name} is in the same update",
                                               "add one of them, or rename it"))
                 continue
-            got = read_file(f, name)
-            if isinstance(got, IngestProblem):
-                problems.append(got)
-            else:
-                sources.append(got)
-                names.add(name)
-    return sources, problems
-
-
-def parse_source(source: SourceText) -> list[Document]:
-    """Documents of one source, each with its clauses."""
-    docs = split_documents(source)
-    for doc in docs:
-        doc.kind = detect_kind(source, doc)
-        doc.clauses = parse_clauses(source, doc, strip_title_lines(doc, source))
-    return docs
+            names.add(name)
+            named.append((f, name))
+    parsed, parse_problems = read_and_parse(named, budget or FileBudget())
+    return [source for source, _ in parsed], problems + parse_problems
 
 
 def parse_sources(sources: Iterable[SourceText],
@@ -108,11 +126,21 @@ def parse_sources(sources: Iterable[SourceText],
             log.exception("cannot parse %s", source.path)
             problems.append(IngestProblem(source.path, f"parse failed: {exc}", "report this file as a bug"))
             continue
-        if not found:
-            problems.append(IngestProblem(source.path, "no text found", "check that the file is not empty"))
+        if (problem := _no_text(source, found)) is not None:
+            problems.append(problem)
             continue
         parsed.append((source, found))
     return parsed, problems
+
+
+def _no_text(source: SourceText, found: list[Document]) -> IngestProblem | None:
+    """The problem of a source whose documents hold no text to index, if it is one."""
+    if not found:
+        return IngestProblem(source.path, "no text found", "check that the file is not empty")
+    if not any(doc.clauses for doc in found):
+        return IngestProblem(source.path, "no text found beneath its title line(s)",
+                             "check that the file holds the document's text, one paragraph per line")
+    return None
 
 
 def _shingles(text: str, k: int = 12, keep_one_in: int = 4) -> set[int]:
@@ -215,8 +243,12 @@ def ingest_paths(
     paths: Iterable[str | Path],
     params: ChunkParams | None = None,
     root: str | Path | None = None,
+    budget: FileBudget | None | Literal["default"] = "default",
 ) -> IngestResult:
     """Read, split, parse, de-duplicate and chunk everything under ``paths``.
+
+    Each file is read and parsed within ``budget`` (a :class:`FileBudget`, in a worker process;
+    None reads in this process without one, as tests of small inputs may).
 
     Source names are recorded relative to ``root`` (default: the common parent of
     the inputs) so that an index does not depend on where the corpus was checked out.
@@ -225,25 +257,21 @@ def ingest_paths(
     result = IngestResult()
     t0 = time.perf_counter()
     files, problems = discover(paths)
-    result.problems.extend(e.problem for e in problems)
+    result.problems.extend(e.problem for e in problems if not e.problem.by_design)
+    result.left_out.extend(e.problem for e in problems if e.problem.by_design)
     base = Path(root) if root else _common_root(files)
-    for f in files:
-        got = read_file(f, _display_name(f, base))
-        if isinstance(got, IngestProblem):
-            result.problems.append(got)
-        else:
-            result.sources.append(got)
-    t1 = time.perf_counter()
-    by_name = {s.path: s for s in result.sources}
-    parsed, parse_problems = parse_sources(result.sources)
+    parsed, parse_problems = read_and_parse([(f, _display_name(f, base)) for f in files],
+                                            FileBudget() if budget == "default" else budget)
     result.problems.extend(parse_problems)
+    result.sources = [source for source, _ in parsed]
+    by_name = {s.path: s for s in result.sources}
     docs = [doc for _, found in parsed for doc in found]
-    t2 = time.perf_counter()
+    t1 = t2 = time.perf_counter()
     result.documents = merge_documents([], docs, by_name).documents
     result.duplicates = len(docs) - len(result.documents)
     result.chunks = link_and_chunk(result.documents, by_name, params)
     t3 = time.perf_counter()
-    result.timings = {"read": t1 - t0, "parse": t2 - t1, "dedupe+chunk": t3 - t2}
+    result.timings = {"read+parse": t1 - t0, "dedupe+chunk": t3 - t2}
     return result
 
 

@@ -8,18 +8,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .encoding import decode_text
-from .types import IngestError, SourceText
+from .encoding import decode_text, read_bytes
+from .types import SourceText
 
 
 def read_text(path: str | Path, display_name: str | None = None) -> SourceText:
     """Read one text file into a :class:`SourceText`; line endings become ``\\n``."""
-    p = Path(path)
     name = display_name or str(path)
-    try:
-        data = p.read_bytes()
-    except OSError as exc:
-        raise IngestError(name, f"cannot read the file ({exc.strerror})", "check the path and its permissions") from exc
-    text, encoding = decode_text(data, name)
+    text, encoding = decode_text(read_bytes(Path(path), name), name)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return SourceText(path=name, text=text, encoding=encoding)

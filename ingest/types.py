@@ -212,6 +212,7 @@ class IngestProblem:
     source: str
     reason: str
     fix: str = ""
+    by_design: bool = False  # left out on purpose (a corpus's README): said, but nothing to fix
 
     def __str__(self) -> str:
         return f"{self.source}: {self.reason}" + (f" — {self.fix}" if self.fix else "")
@@ -220,6 +221,6 @@ class IngestProblem:
 class IngestError(Exception):
     """A file that cannot be read; the message names the file, the reason and the fix."""
 
-    def __init__(self, source: str, reason: str, fix: str = "") -> None:
-        self.problem = IngestProblem(source, reason, fix)
+    def __init__(self, source: str, reason: str, fix: str = "", by_design: bool = False) -> None:
+        self.problem = IngestProblem(source, reason, fix, by_design)
         super().__init__(str(self.problem))

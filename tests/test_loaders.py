@@ -1,4 +1,5 @@
 import codecs
+from pathlib import Path
 
 import pytest
 
@@ -56,4 +57,7 @@ def test_discover_skips_descriptions_and_reports_missing(tmp_path):
     (tmp_path / "img.png").write_bytes(b"\x89PNG")
     files, problems = discover([tmp_path, tmp_path / "a.txt", tmp_path / "nope.txt"])
     assert [f.name for f in files] == ["a.txt"]
-    assert len(problems) == 1 and "nope.txt" in str(problems[0])
+    said = {Path(e.problem.source).name: e.problem for e in problems}
+    assert set(said) == {"SOURCES.md", "img.png", "nope.txt", "a.txt"}  # a.txt: named twice, read once
+    assert said["SOURCES.md"].by_design and said["a.txt"].by_design and not said["img.png"].by_design
+    assert "unsupported file type .png" in said["img.png"].reason and "no such file" in said["nope.txt"].reason
