@@ -33,7 +33,7 @@ _ITEM_MARK = re.compile(r"^[（(][一二三四五六七八九十]+[)）]")  # "�
 _UNIT = {"万": 10_000, "千": 1_000, "百": 100, None: 1, "": 1}
 _SENSITIVE = re.compile(r"(?<!不含)(?<!不包括)敏感个人信息")
 _SENSITIVE_SCENARIO = re.compile(r"敏感|病历|健康|医疗|生物识别|人脸|指纹|宗教|特定身份|金融账户|行踪|未成年|不满十四周岁")
-# a scenario that says it holds none: "没有敏感信息", "不含敏感", "不涉及任何人脸", "非敏感"
+# a scenario that says it holds none: "并无敏感字段", "不含敏感", "不涉及任何人脸", "非敏感"
 _NEGATED = re.compile(r"(?:不|没|无|未|非)(?:含|包括|包含|涉及|有|是|收集|处理)?(?:任何)?的?$")
 
 

@@ -73,7 +73,7 @@ def article_filtered_out(title: str, article: int) -> str:
 
 def no_such_article(title: str, count: int, article: int) -> str:
     """The named law has fewer articles than the one asked for."""
-    return f"《{title}》共{count}条，没有第{int_to_cn(article)}条。"
+    return f"《{title}》共{count}条，没有第{int_to_cn(article) if article < 10_000 else article}条。"
 
 
 # -- cited lines --------------------------------------------------------------------------------

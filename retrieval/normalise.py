@@ -85,7 +85,10 @@ def normalise_query(query: str) -> str:
             i = lowered.index(short)
             q = q[:i] + full + q[i + len(short):]
             lowered = q.lower()
-    q = ARTICLE_REF.sub(lambda m: f"第{int_to_cn(n)}条" if (n := cn_to_int(m.group(1))) else m.group(0), q)
+    # article numbers as the law writes them; past any real code's length (the Civil Code has 1,260) a
+    # number stays in digits, so that a lookup still reads it and says there is no such article
+    q = ARTICLE_REF.sub(lambda m: f"第{int_to_cn(n)}条" if (n := cn_to_int(m.group(1))) and n < 10_000
+                        else m.group(0), q)
     return q
 
 

@@ -125,6 +125,13 @@ def test_an_article_beyond_the_end_of_a_law_is_not_invented(slice_engine):
     assert "共74条" in a.answer and "没有第九十九条" in a.answer
 
 
+@pytest.mark.parametrize("number,said", [("1200", "没有第一千二百条"), ("一千零五", "没有第一千零五条"),
+                                         ("9999999999999999999999", "没有第9999999999999999999999条")])
+def test_an_article_number_of_any_size_is_answered_as_missing(slice_engine, number, said):
+    a = slice_engine.ask(f"个人信息保护法第{number}条讲什么")
+    assert a.abstained and not a.citations and said in a.answer
+
+
 @pytest.mark.parametrize("question", ["分别", "和相比，", "，，，分别？？", "两者有什么区别？"])
 def test_a_question_that_says_too_little_abstains(slice_engine, question):
     a = slice_engine.ask(question)
