@@ -1,10 +1,12 @@
 """Source text → documents: find where each document starts and what it is called.
 
-Three layouts occur in real collections and are told apart from the text itself:
+Four layouts occur in real collections and are told apart from the text itself:
 
 * **marked collections**: each document opens with a line ``第N条政策`` and its title;
 * **newsletters** converted from PDF: masthead, a table of contents (本期要目),
   editor's notes (编者按) and documents ending with ``（来源：…）``;
+* **case collections**: cases each opening with a heading numbered 1, 2, 3 … (``案例一``,
+  ``一、某公司…案``, ``（一）…决定书``) or with a line that is a whole 文号 (``某市监处罚〔2023〕12号``);
 * **run-together files**: documents follow each other with no separator, and a
   new one is recognised by a title-like line followed by the opening of a body.
 
@@ -19,6 +21,7 @@ import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
+from .cases import SENTENCE_END, case_starts
 from .text import Line, cn_to_int, compact, iter_lines, strip_markup
 from .types import Document, SourceText
 
@@ -29,7 +32,7 @@ _TITLE_END = re.compile(
     r"答记者问|评述|公告|备忘录|战略|框架|倡议|研究|解读|发布|会议)"
     r"([（(][^）)]{0,20}[）)])?$"
 )
-_SENTENCE_END = re.compile(r"[。；：，！？;:,!?]$")
+_SENTENCE_END = SENTENCE_END
 _OUTLINE_NUM = re.compile(r"^([一二三四五六七八九十]+)、")  # a first-level outline heading 一、二、…
 _ARTICLE = re.compile(r"^第[一二三四五六七八九十百零]+[条章节编]")
 _SOURCE_LINE = re.compile(r"^[（(]来源[:：]")
@@ -286,6 +289,15 @@ def _split_run_together(source: SourceText, lines: list[Line]) -> list[Document]
     return docs
 
 
+def _split_cases(source: SourceText, lines: list[Line], starts: dict[int, str]) -> list[Document]:
+    """One document per case; text before the first case is a document when it is more than a title."""
+    cuts = sorted(starts)
+    preamble = _nonblank(lines[: cuts[0]])
+    title, used = _title_from(preamble)
+    docs = [_make(source, preamble, title)] if used < len(preamble) else []
+    return docs + [_make(source, _nonblank(lines[a:b]), starts[a]) for a, b in zip(cuts, cuts[1:] + [len(lines)])]
+
+
 _ISSUED = re.compile(r"印发(?:关于)?《?(?P<name>[^《》]{4,80}?)》?的?(?:通知|公告)$")
 
 
@@ -323,6 +335,8 @@ def split_documents(source: SourceText) -> list[Document]:
         docs = _split_newsletter(source, lines)
         if docs:
             return docs
+    if cases := case_starts(lines):
+        return _split_cases(source, lines, cases)
     return _split_run_together(source, lines)
 
 

@@ -4,16 +4,18 @@ The output has one paragraph per line, headings (``第一章 总则``) on their 
 line, every article starting a line as ``第一条 text`` and items ``（一）…`` on
 their own lines, so the structure parser can treat PDF and text input alike.
 
-Pipeline: characters → visual lines (fake-bold double prints removed) → page
-furniture dropped (running headers/footers, page numbers, print stamps, URLs,
-citation codes) → lines re-joined into paragraphs using line-start markers,
-indentation, short line ends and vertical gaps → paragraphs cleaned and joined
-with ``\\n``. ``page_starts`` records where each page's text begins.
+Pipeline: characters → watermark characters dropped (tilted, light, or large
+and repeated: see :class:`FurnitureRules`) → visual lines (fake-bold double
+prints removed) → page furniture dropped (running headers/footers, page numbers,
+print stamps, URLs, citation codes) → lines re-joined into paragraphs using
+line-start markers, indentation, short line ends and vertical gaps → paragraphs
+cleaned and joined with ``\\n``. ``page_starts`` records where each page's text begins.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import re
 import statistics
 import time
@@ -70,6 +72,29 @@ _BOILERPLATE = tuple(
         r"^(?:https?://|www\.)\S+$",
     )
 )
+
+
+@dataclass(frozen=True)
+class FurnitureRules:
+    """When text on a page is furniture (watermark, running header or footer) rather than body text.
+
+    Every test is relative to the document itself: its body size is the most common character
+    size, and a rule that would remove at least ``body_share`` of the document's characters is
+    describing the body, so it is not applied. pdfminer does not apply ``gs`` operators, so a
+    watermark's opacity is not visible per character; its tilt, colour and size are.
+    """
+
+    max_tilt_degrees: float = 10.0  # a baseline tilted more (a 45° watermark; not an OCR layer of a skewed scan)
+    light_min: float = 0.75  # lightness (0 black … 1 white) from which text is a faint overlay
+    overlay_size_ratio: float = 2.0  # text this many times the body size is an overlay when it repeats:
+    overlay_repeats: int = 2  # this many times on one page, or on ``repeat_share`` of the pages
+    repeat_share: float = 0.5  # a header/footer line stands at the same place on this share of pages
+    same_place: float = 3.0  # points: how far a running header/footer may move between pages
+    edge_lines: int = 2  # lines at the top and at the bottom of a page that may be headers/footers
+    body_share: float = 0.5  # a rule that would drop this share of all characters is not applied
+
+
+FURNITURE = FurnitureRules()
 
 
 @dataclass
@@ -140,7 +165,7 @@ def read_pdf(path: str | Path, display_name: str | None = None) -> SourceText:
     empty = [i + 1 for i, lines in enumerate(pages) if not lines]
     if empty:
         log.warning("%s: no text on page(s) %s (images only?)", source, empty)
-    pages, dropped = _drop_furniture(pages)
+    pages, dropped = _drop_furniture(pages, FURNITURE)
     layout = _layout([ln for lines in pages for ln in lines])
     paras = _paragraphs(pages, layout)
     paras = _postprocess(paras)
@@ -195,19 +220,21 @@ def _extract_lines(p: Path, source: str) -> list[list[_Line]]:
                 raise _open_error(source, exc) from exc
             if not page_objs:
                 raise IngestError(source, "the PDF has no pages (damaged or truncated)", "obtain an intact copy")
-            out = []
+            page_chars, dark_fills = [], []
             for no, page in enumerate(page_objs):
                 try:
-                    chars = page.dedupe_chars(tolerance=1).chars
+                    page_chars.append(page.dedupe_chars(tolerance=1).chars)
+                    dark_fills.append([r for r in page.rects if r.get("fill")
+                                       and (_lightness(r) or FURNITURE.light_min) < FURNITURE.light_min])
                 except Exception as exc:
                     raise IngestError(
                         source,
                         f"page {no + 1} cannot be parsed ({type(exc).__name__}: {exc})",
                         "repair the PDF (e.g. re-print it to PDF) or supply a text version",
                     ) from exc
-                out.append(_page_lines(chars, no))
                 page.close()
-            return out
+            page_chars = _drop_overlay(page_chars, FURNITURE, source, dark_fills)
+            return [_page_lines(chars, no) for no, chars in enumerate(page_chars)]
     except IngestError:
         raise
     except Exception as exc:
@@ -243,10 +270,89 @@ def _open_error(source: str, exc: Exception) -> IngestError:
     )
 
 
-def _page_lines(chars: list[dict[str, Any]], page: int) -> list[_Line]:
-    """Group a page's upright characters into visual lines, top to bottom."""
-    chars = [c for c in chars if c.get("upright", True) and c["text"]]
-    chars.sort(key=lambda c: (c["top"], c["x0"]))
+def _tilted(c: dict[str, Any], rules: FurnitureRules) -> bool:
+    """Whether a character's baseline is not horizontal (a rotated watermark); italics only shear."""
+    a, b = (c.get("matrix") or (1.0, 0.0))[:2]
+    angle = abs(math.degrees(math.atan2(b, a)))
+    return min(angle, 360 - angle) > rules.max_tilt_degrees
+
+
+def _lightness(c: dict[str, Any]) -> float | None:
+    """How light a character's (or a rectangle's) fill colour is, 0 (black) … 1 (white); None when
+    it cannot be told (a pattern, spot or indexed colour).
+
+    >>> _lightness({"non_stroking_color": (0.8,), "ncs": "DeviceGray"}), _lightness({"non_stroking_color": (0, 0, 0, 1)})
+    (0.8, 0.0)
+    """
+    color, space = c.get("non_stroking_color"), str(c.get("ncs") or "")
+    color = (color,) if isinstance(color, (int, float)) else color
+    if not isinstance(color, (tuple, list)) or not all(isinstance(v, (int, float)) for v in color):
+        return None
+    if any(name in space for name in ("Pattern", "Separation", "DeviceN", "Indexed")):
+        return None
+    if len(color) == 1:
+        return float(color[0])
+    if len(color) == 4:  # CMYK
+        k = color[3]
+        color = [(1 - v) * (1 - k) for v in color[:3]]
+    if len(color) == 3:
+        return 0.299 * color[0] + 0.587 * color[1] + 0.114 * color[2]
+    return None
+
+
+def _on_dark(c: dict[str, Any], fills: list[dict[str, Any]]) -> bool:
+    """Whether a character's centre lies on one of the dark filled rectangles (white on dark is ink)."""
+    x, y = (c["x0"] + c["x1"]) / 2, (c["top"] + c["bottom"]) / 2
+    return any(r["x0"] <= x <= r["x1"] and r["top"] <= y <= r["bottom"] for r in fills)
+
+
+def _drop_overlay(
+    pages: list[list[dict[str, Any]]], rules: FurnitureRules, source: str = "",
+    dark_fills: list[list[dict[str, Any]]] | None = None,
+) -> list[list[dict[str, Any]]]:
+    """Remove watermark characters from each page's characters: tilted ones, light ones (unless on a
+    dark fill from ``dark_fills``, per page), and text much larger than the body that repeats on a
+    page or across pages (a tiled overlay).
+
+    A rule is applied only while what it removes is less than ``rules.body_share`` of the document.
+    """
+    pages = list(pages)
+    total = sum(len(chars) for chars in pages) or 1
+
+    def apply(name: str, drop: list[list[bool]]) -> None:
+        n = sum(map(sum, drop))
+        if not n:
+            return
+        if n >= rules.body_share * total:
+            log.debug("%s: %d %s characters are the body, kept", source, n, name)
+            return
+        log.info("%s: dropped %d %s watermark characters", source, n, name)
+        pages[:] = [[c for c, d in zip(chars, flags) if not d] for chars, flags in zip(pages, drop)]
+
+    apply("tilted", [[_tilted(c, rules) for c in chars] for chars in pages])
+    fills = dark_fills or [[] for _ in pages]
+    apply("light", [[(_lightness(c) or 0.0) >= rules.light_min and not _on_dark(c, f) for c in chars]
+                    for chars, f in zip(pages, fills)])
+    sizes = Counter(round(c["size"], 1) for chars in pages for c in chars if c["text"].strip())
+    if not sizes:
+        return pages
+    large = rules.overlay_size_ratio * sizes.most_common(1)[0][0]
+    big = [_group_lines([c for c in chars if c["size"] >= large]) for chars in pages]
+    keys = [[_key("".join(c["text"] for c in g)) for g in lines] for lines in big]  # each line by its text
+    on_pages = Counter(k for page_keys in keys for k in set(page_keys))
+    min_pages = max(2, rules.repeat_share * len(pages))
+    tiled: list[set[int]] = []
+    for lines, page_keys in zip(big, keys):
+        here = Counter(page_keys)
+        repeated = [g for g, k in zip(lines, page_keys) if here[k] >= rules.overlay_repeats or on_pages[k] >= min_pages]
+        tiled.append({id(c) for g in repeated for c in g})
+    apply("large tiled", [[id(c) in ids for c in chars] for chars, ids in zip(pages, tiled)])
+    return pages
+
+
+def _group_lines(chars: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Group upright characters into visual lines, top to bottom, each left to right."""
+    chars = sorted((c for c in chars if c.get("upright", True) and c["text"]), key=lambda c: (c["top"], c["x0"]))
     groups: list[list[dict[str, Any]]] = []
     g_top = g_bottom = 0.0
     for c in chars:
@@ -258,9 +364,15 @@ def _page_lines(chars: list[dict[str, Any]], page: int) -> list[_Line]:
                 continue
         groups.append([c])
         g_top, g_bottom = c["top"], c["bottom"]
-    lines = []
     for g in groups:
         g.sort(key=lambda c: c["x0"])
+    return groups
+
+
+def _page_lines(chars: list[dict[str, Any]], page: int) -> list[_Line]:
+    """Group a page's upright characters into visual lines, top to bottom."""
+    lines = []
+    for g in _group_lines(chars):
         kept: list[dict[str, Any]] = []
         for c in g:
             if kept:
@@ -288,26 +400,26 @@ def _key(text: str) -> str:
     return re.sub(r"[0-9]+", "#", _SPACES.sub("", text))
 
 
-def _drop_furniture(pages: list[list[_Line]]) -> tuple[list[list[_Line]], int]:
+def _drop_furniture(pages: list[list[_Line]], rules: FurnitureRules) -> tuple[list[list[_Line]], int]:
     """Remove running headers/footers, page numbers, print stamps and citation codes.
 
-    Only the first and last two lines of a page are candidates. A running header or
-    footer is the same text (numbers aside) at the same height on at least half the
-    pages; page numbers and print stamps are recognised by their form.
+    Only the first and last ``rules.edge_lines`` lines of a page are candidates. A running
+    header or footer is the same text (numbers aside) at the same height on at least
+    ``rules.repeat_share`` of the pages; page numbers and print stamps are recognised by their form.
     """
-    n = len(pages)
+    n, e = len(pages), rules.edge_lines
     seen: dict[str, list[tuple[int, float]]] = {}
     for lines in pages:
-        for ln in {id(x): x for x in lines[:2] + lines[-2:]}.values():
+        for ln in {id(x): x for x in lines[:e] + lines[-e:]}.values():
             seen.setdefault(_key(ln.text), []).append((ln.page, ln.top))
 
     def running(ln: _Line) -> bool:
-        pages_here = {pg for pg, top in seen.get(_key(ln.text), ()) if abs(top - ln.top) <= 3}
-        return n >= 2 and len(pages_here) >= max(2, 0.5 * n)
+        pages_here = {pg for pg, top in seen.get(_key(ln.text), ()) if abs(top - ln.top) <= rules.same_place}
+        return n >= 2 and len(pages_here) >= max(2, rules.repeat_share * n)
 
     out, dropped = [], 0
     for lines in pages:
-        edges = {id(ln) for ln in lines[:2] + lines[-2:]}
+        edges = {id(ln) for ln in lines[:e] + lines[-e:]}
         kept = []
         for ln in lines:
             text = _CITATION_CODE.sub("", ln.text)
