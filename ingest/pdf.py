@@ -23,9 +23,13 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from typing import Any
 
 from .types import IngestError, SourceText
+
+if TYPE_CHECKING:
+    import pdfplumber
 
 log = logging.getLogger(__name__)
 
@@ -220,10 +224,17 @@ def _extract_lines(p: Path, source: str) -> list[list[_Line]]:
                 raise _open_error(source, exc) from exc
             if not page_objs:
                 raise IngestError(source, "the PDF has no pages (damaged or truncated)", "obtain an intact copy")
-            page_chars, dark_fills = [], []
+            page_chars, dark_fills, too_full = [], [], []
             for no, page in enumerate(page_objs):
                 try:
-                    page_chars.append(page.dedupe_chars(tolerance=1).chars)
+                    if (why := _too_full(page)) is not None:
+                        log.warning("%s: page %d skipped: %s", source, no + 1, why)
+                        too_full.append(no + 1)
+                        page_chars.append([])
+                        dark_fills.append([])
+                        page.close()
+                        continue
+                    page_chars.append(_dedupe(page.chars))
                     dark_fills.append([r for r in page.rects if r.get("fill")
                                        and (_lightness(r) or FURNITURE.light_min) < FURNITURE.light_min])
                 except Exception as exc:
@@ -233,12 +244,49 @@ def _extract_lines(p: Path, source: str) -> list[list[_Line]]:
                         "repair the PDF (e.g. re-print it to PDF) or supply a text version",
                     ) from exc
                 page.close()
+            if len(too_full) == len(page_objs):
+                raise IngestError(source, f"every page holds more than a page of text can ({_too_full(page_objs[0])})",
+                                  "check the file; print it to PDF again or supply a text version")
             page_chars = _drop_overlay(page_chars, FURNITURE, source, dark_fills)
             return [_page_lines(chars, no) for no, chars in enumerate(page_chars)]
     except IngestError:
         raise
     except Exception as exc:
         raise _open_error(source, exc) from exc
+
+
+# what one page may hold before it is skipped, not read: a dense page of law is 35 KB of drawing
+# instructions and 1,400 characters; grouping characters into lines grows faster than linearly
+MAX_PAGE_CONTENT_BYTES = 2 * 1024 * 1024
+MAX_PAGE_CHARS = 100_000
+
+
+def _dedupe(chars: list[dict], tolerance: float = 1.0) -> list[dict]:
+    """The characters less those printed again over themselves (fake bold): the same glyph in the
+    same font and size within ``tolerance`` points — pdfplumber's ``dedupe_chars``, in linear time
+    (a grid of ``tolerance``-sized cells; pdfplumber's grows with the square of a page's repeats)."""
+    kept: list[dict] = []
+    cells: dict[tuple, list[dict]] = {}
+    for c in chars:
+        key = (c["text"], c.get("fontname"), round(c.get("size", 0), 3), c.get("upright"))
+        cx, cy = int(c["x0"] // tolerance), int(c["top"] // tolerance)
+        near = (cells.get((*key, cx + dx, cy + dy), ()) for dx in (-1, 0, 1) for dy in (-1, 0, 1))
+        if any(abs(o["x0"] - c["x0"]) <= tolerance and abs(o["top"] - c["top"]) <= tolerance
+               for group in near for o in group):
+            continue
+        cells.setdefault((*key, cx, cy), []).append(c)
+        kept.append(c)
+    return kept
+
+
+def _too_full(page: "pdfplumber.page.Page") -> str | None:
+    """Why a page holds too much to read within a file's budget, or None."""
+    size = sum(len(stream.get_data()) for stream in page.page_obj.contents)
+    if size > MAX_PAGE_CONTENT_BYTES:
+        return f"{size / 1024 / 1024:.1f} MB of drawing instructions (the limit is {MAX_PAGE_CONTENT_BYTES // 1024 // 1024} MB)"
+    if (n := len(page.chars)) > MAX_PAGE_CHARS:
+        return f"{n:,} characters (the limit is {MAX_PAGE_CHARS:,})"
+    return None
 
 
 def _open_error(source: str, exc: Exception) -> IngestError:

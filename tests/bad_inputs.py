@@ -95,6 +95,30 @@ def _matplotlib_pdf(pages: int, text: str | None, size: tuple[float, float] = (8
     return buf.getvalue()
 
 
+def _pdf_of_runs(runs: int, inches: int = 200) -> bytes:
+    """A one-page PDF of ``inches`` square holding ``runs`` separate text runs at random places,
+    written object by object (the shape that made a reader take minutes and gigabytes)."""
+    rng = random.Random(runs)
+    points = inches * 72
+    content = "\n".join(f"BT /F1 8 Tf {rng.uniform(0, points):.1f} {rng.uniform(0, points):.1f} Td (a{i % 10}) Tj ET"
+                        for i in range(runs)).encode()
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {points} {points}] "
+               "/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>".encode(),
+               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+               b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream"]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for i, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += f"{i} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
+
+
 def _zip(entries: dict[str, bytes]) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
@@ -203,7 +227,7 @@ def _pdf_cases() -> Iterator[Case]:
     real = _real_pdf()
     bad: dict[str, bytes] = {"empty": b"", "header-only": b"%PDF-1.7\n", "header-eof": b"%PDF-1.7\n%%EOF\n",
                              "png": _png(), "text": LAW.encode(), "zip": _zip({"a": b"b"}), "html": b"<html><body>x</body></html>",
-                             "image-only": _matplotlib_pdf(2, None)}
+                             "image-only": _matplotlib_pdf(2, None), "runs-200000": _pdf_of_runs(200_000)}
     for seed in range(8):
         bad[f"noise-{seed}"] = b"%PDF-1.5\n" + _noise(5000, 100 + seed)
     if real is not None:
@@ -213,7 +237,8 @@ def _pdf_cases() -> Iterator[Case]:
     for name, data in bad.items():
         yield Case(f"pdf-{name}", "pdf", _write(f"pdf-{name}.pdf", data), "error")
     either: dict[str, bytes] = {"ascii-pages-300": _matplotlib_pdf(300, "Page"),
-                                "huge-page": _matplotlib_pdf(1, "Huge page", size=(200.0, 200.0))}
+                                "huge-page": _matplotlib_pdf(1, "Huge page", size=(200.0, 200.0)),
+                                "runs-2000": _pdf_of_runs(2_000), "runs-40000": _pdf_of_runs(40_000)}
     if real is not None:
         for share in (0.5, 0.7, 0.9, 0.97):
             either[f"truncated-{int(share * 100)}"] = real[: int(len(real) * share)]
