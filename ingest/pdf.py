@@ -281,7 +281,10 @@ def _dedupe(chars: list[dict], tolerance: float = 1.0) -> list[dict]:
 
 def _too_full(page: "pdfplumber.page.Page") -> str | None:
     """Why a page holds too much to read within a file's budget, or None."""
-    size = sum(len(stream.get_data()) for stream in page.page_obj.contents)
+    from pdfminer.pdftypes import PDFStream, resolve1
+
+    streams = (resolve1(s) for s in page.page_obj.contents)
+    size = sum(len(s.get_data()) for s in streams if isinstance(s, PDFStream))
     if size > MAX_PAGE_CONTENT_BYTES:
         return f"{size / 1024 / 1024:.1f} MB of drawing instructions (the limit is {MAX_PAGE_CONTENT_BYTES // 1024 // 1024} MB)"
     if (n := len(page.chars)) > MAX_PAGE_CHARS:
