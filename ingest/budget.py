@@ -3,8 +3,8 @@
 A file that takes longer than ``FileBudget.seconds`` (a PDF page of 200,000 text runs) or needs
 more memory than ``FileBudget.memory_bytes`` is skipped with the reason; the worker is replaced
 and the build goes on with the next file. Nothing a file does can hold the build or the server
-that runs it: the work happens in one spawned process (no fork of a threaded server), which is
-started once per run and reused for every file that stays within the budget.
+that runs it: the work happens in one child process (``python -m ingest.budget``; no fork of a
+threaded server), started once per run and reused for every file that stays within the budget.
 
 >>> budget = FileBudget(seconds=60)
 >>> with BudgetedParser(budget) as parser:                      # doctest: +SKIP
@@ -14,12 +14,17 @@ started once per run and reused for every file that stays within the budget.
 from __future__ import annotations
 
 import logging
-import multiprocessing as mp
+import os
+import pickle
 import resource
+import select
+import struct
+import subprocess
+import sys
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
 from pathlib import Path
 from types import TracebackType
+from typing import Any, BinaryIO
 
 from .loaders import read_source
 from .parsing import parse_source
@@ -71,31 +76,47 @@ def parse_file(path: Path, name: str) -> Parsed | IngestProblem:
 _SPLIT = "split it into smaller files"
 
 
-def _serve(conn: Connection, memory_bytes: int) -> None:
-    """The worker: parse each (path, name) received, send back what :func:`parse_file` gives."""
+def _serve(memory_bytes: int) -> None:
+    """The worker (``python -m ingest.budget MEMORY_BYTES``): parse each (path, name) read from
+    stdin, write back what :func:`parse_file` gives; frames are a length and a pickle."""
     logging.basicConfig(level=logging.WARNING)
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # whatever a library prints goes to stderr, never into the frames
     try:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     except (ValueError, OSError):  # a lower hard limit is already set: keep it
         pass
-    while True:
-        try:
-            job = conn.recv()
-        except EOFError:
-            return
-        if job is None:
-            return
-        conn.send(parse_file(*job))
+    while (job := _read_frame(sys.stdin.buffer)) is not None:
+        _write_frame(out, parse_file(*job))
+
+
+def _write_frame(f: BinaryIO, obj: object) -> None:
+    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    f.write(struct.pack("<Q", len(data)) + data)
+    f.flush()
+
+
+def _read_frame(f: BinaryIO) -> Any:
+    head = f.read(8)
+    if len(head) < 8:
+        return None
+    (size,) = struct.unpack("<Q", head)
+    data = f.read(size)
+    if len(data) < size:
+        raise EOFError("the worker ended in the middle of an answer")
+    return pickle.loads(data)
 
 
 class BudgetedParser:
-    """Parses files one by one in a worker process, each within the budget (a context manager)."""
+    """Parses files one by one in a worker process, each within the budget (a context manager).
+
+    The worker is a child process of its own (``python -m ingest.budget``), so it can be started
+    from any thread, from a server, even from a daemonic process, and killed when over budget.
+    """
 
     def __init__(self, budget: FileBudget | None = None) -> None:
         self.budget = budget or FileBudget()
-        self._ctx = mp.get_context("spawn")
-        self._proc: mp.process.BaseProcess | None = None
-        self._conn: Connection | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> "BudgetedParser":
         return self
@@ -103,46 +124,56 @@ class BudgetedParser:
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         self.close()
 
-    def _start(self) -> Connection:
-        if self._conn is None or self._proc is None or not self._proc.is_alive():
+    def _start(self) -> subprocess.Popen[bytes]:
+        if self._proc is None or self._proc.poll() is not None:
             self.close()
-            ours, theirs = self._ctx.Pipe()
-            self._proc = self._ctx.Process(target=_serve, args=(theirs, self.budget.memory_bytes), daemon=True,
-                                           name="policyqa-parse")
-            self._proc.start()
-            theirs.close()
-            self._conn = ours
-        return self._conn
+            root = str(Path(__file__).resolve().parents[1])
+            env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
+            self._proc = subprocess.Popen([sys.executable, "-m", "ingest.budget", str(self.budget.memory_bytes)],
+                                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+        return self._proc
 
     def parse(self, path: Path, name: str) -> Parsed | IngestProblem:
         """The file's source and documents, or its problem — within the budget, whatever the file."""
-        conn = self._start()
+        proc = self._start()
+        assert proc.stdin is not None and proc.stdout is not None
         try:
-            conn.send((path, name))
-            if conn.poll(self.budget.seconds):
-                return conn.recv()
-        except (EOFError, OSError, BrokenPipeError):
-            code = self._proc.exitcode if self._proc is not None else None
-            self.close()
-            log.warning("the worker reading %s ended (exit code %s)", name, code)
-            return IngestProblem(name, "reading it ended the reader (out of memory?)", _SPLIT)
+            _write_frame(proc.stdin, (path, name))
+            ready, _, _ = select.select([proc.stdout], [], [], self.budget.seconds)
+            if ready:
+                got = _read_frame(proc.stdout)
+                if got is not None:
+                    return got
+        except (EOFError, OSError, pickle.UnpicklingError):
+            pass
+        else:
+            if not ready:
+                self.close()
+                log.warning("skipped %s: not read within %.0f s", name, self.budget.seconds)
+                return IngestProblem(name, f"not read within the time budget of {self.budget.seconds:.0f} s (too "
+                                           "large or too complex: one line or one page holding too much)", _SPLIT)
+        code = proc.poll()
         self.close()
-        log.warning("skipped %s: not read within %.0f s", name, self.budget.seconds)
-        return IngestProblem(name, f"not read within the time budget of {self.budget.seconds:.0f} s (too large or "
-                                   "too complex: one line or one page holding too much)", _SPLIT)
+        log.warning("the worker reading %s ended (exit code %s)", name, code)
+        return IngestProblem(name, "reading it ended the reader (out of memory?)", _SPLIT)
 
     def close(self) -> None:
         """Stop the worker (a stuck one is killed)."""
-        if self._conn is not None:
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        for stream in (proc.stdin, proc.stdout):
             try:
-                self._conn.send(None)
+                if stream is not None:
+                    stream.close()
             except OSError:
                 pass
-            self._conn.close()
-            self._conn = None
-        if self._proc is not None:
-            self._proc.join(timeout=1)
-            if self._proc.is_alive():
-                self._proc.kill()
-                self._proc.join()
-            self._proc = None
+        try:
+            proc.wait(timeout=1)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+if __name__ == "__main__":
+    _serve(int(sys.argv[1]))

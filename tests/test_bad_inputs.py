@@ -97,3 +97,39 @@ def test_a_build_beside_every_bad_input_keeps_every_good_document(tmp_path: Path
                and display_path(f) not in said]
     assert not missing, f"silently skipped: {missing[:10]}"
     assert not [p for p in result.problems if BUG in p.fix]
+
+
+def test_a_file_over_its_time_budget_is_skipped_and_the_next_one_read(tmp_path: Path):
+    from tests.bad_inputs import _pdf_of_runs
+
+    slow = tmp_path / "slow.pdf"
+    slow.write_bytes(_pdf_of_runs(40_000))  # seconds to read, far over a budget of a tenth of one
+    good = tmp_path / "good.txt"
+    good.write_text("示例办法\n\n第一条 为了规范示例活动，制定本办法。\n第二条 本办法自公布之日起施行。\n", encoding="utf-8")
+    parsed, problems = read_and_parse([(slow, "slow.pdf"), (good, "good.txt")], FileBudget(seconds=0.1))
+    assert [p.source for p in problems] == ["slow.pdf"] and "time budget" in problems[0].reason
+    assert [s.path for s, _ in parsed] == ["good.txt"]
+
+
+def test_the_reader_starts_from_a_thread_of_a_daemonic_process(tmp_path: Path):
+    # a server may run its work in threads of a daemonic process, which may not have multiprocessing children
+    import multiprocessing as mp
+
+    good = tmp_path / "good.txt"
+    good.write_text("示例办法\n\n第一条 为了规范示例活动，制定本办法。\n", encoding="utf-8")
+    ctx = mp.get_context("spawn")
+    q = ctx.Queue()
+    p = ctx.Process(target=_read_in_a_thread, args=(good, q), daemon=True)
+    p.start()
+    p.join(120)
+    assert q.get(timeout=5) == ["good.txt"]
+
+
+def _read_in_a_thread(path: Path, q) -> None:
+    import threading
+
+    out: list[str] = []
+    t = threading.Thread(target=lambda: out.extend(s.path for s, _ in read_and_parse([(path, "good.txt")], BUDGET)[0]))
+    t.start()
+    t.join()
+    q.put(out)
