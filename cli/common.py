@@ -27,6 +27,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         answer_mode=getattr(args, "mode", None),
         llm_base_url=getattr(args, "llm_base_url", None),
         llm_model=getattr(args, "llm_model", None),
+        auth_file=getattr(args, "auth_file", None),
     )
 
 

@@ -97,9 +97,12 @@ def build_parser() -> argparse.ArgumentParser:
     common(c)
     c.set_defaults(func=cmd_corpus)
 
-    s = sub.add_parser("serve", help="open the web UI")
+    s = sub.add_parser("serve", help="open the web UI (sign-in required on any host but loopback)")
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=7860)
+    s.add_argument("--auth-file", help="sign-in: a file of user:password:role lines, role reader or editor "
+                                       "($POLICYQA_AUTH_FILE; or entries in $POLICYQA_UI_USERS). Required for a "
+                                       "host other than 127.0.0.1; editors may add and remove documents")
     common(s)
     rerank_flag(s)
     llm_flags(s)

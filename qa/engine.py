@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Sequence
@@ -41,6 +42,41 @@ from .types import Answer
 from .verify import verify_answer
 
 log = logging.getLogger(__name__)
+
+#: characters a question may not carry: C0/C1 controls (tab and newline become spaces), lone surrogates,
+#: and the bidirectional overrides/isolates that reorder what is shown
+_UNSAFE_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
+
+
+class QuestionError(ValueError):
+    """A question that cannot be asked as given; the message (in Chinese) says why and what to do."""
+
+
+def validate_question(question: object, max_chars: int = 2000) -> str:
+    """The question as it will be asked: text, control characters, lone surrogates and direction
+    overrides replaced by spaces, trimmed, at most ``max_chars`` characters; else :class:`QuestionError`.
+
+    >>> validate_question("  数据出境\\x00需要申报吗？\\ud800 ")
+    '数据出境 需要申报吗？'
+    >>> validate_question(" \\t ")
+    Traceback (most recent call last):
+    ...
+    qa.engine.QuestionError: 请输入问题。
+    >>> validate_question("问" * 2001)
+    Traceback (most recent call last):
+    ...
+    qa.engine.QuestionError: 问题太长（2001 字）：请控制在 2000 字以内，只问一件事或分几次提问。
+    """
+    if not isinstance(question, str):
+        raise QuestionError("问题必须是文本。")
+    if len(question) > 4 * max_chars:  # not worth cleaning: say how long it is without scanning it
+        raise QuestionError(f"问题太长（{len(question)} 字）：请控制在 {max_chars} 字以内，只问一件事或分几次提问。")
+    text = _UNSAFE_CHARS.sub(" ", question).strip()
+    if not text:
+        raise QuestionError("请输入问题。")
+    if len(text) > max_chars:
+        raise QuestionError(f"问题太长（{len(text)} 字）：请控制在 {max_chars} 字以内，只问一件事或分几次提问。")
+    return text
 
 
 def dense_params(settings: Settings) -> DenseParams:
@@ -191,6 +227,8 @@ class PolicyQA:
     def ask(self, question: str, k: int | None = None, filters: Filters | None = None,
             mode: str | None = None) -> Answer:
         """Answer ``question`` with cited clauses, or abstain. ``mode`` overrides ``settings.answer_mode``.
+        The question passes :func:`validate_question` first (:class:`QuestionError`, a ValueError, when
+        it is empty, not text or longer than ``settings.max_question_chars``).
         The clauses the cited ones refer to come as ``context`` (:mod:`qa.context`), and which of the
         answer's documents prevails where they differ is said in ``warnings`` and the text
         (:mod:`qa.precedence`). Every answer passes :func:`qa.verify.verify_answer` on its way out."""
@@ -202,8 +240,7 @@ class PolicyQA:
             answerer = self.generative if mode == "generative" else self.answerer
             sources = self.data.sources
             context = self.context
-        if not question or not question.strip():
-            raise ValueError("the question is empty")
+        question = validate_question(question, self.settings.max_question_chars)  # QuestionError: why not
         query = answerer.retriever.parse(question)  # parsed once: every stage below reads this parse
         answer = verify_answer(answerer.answer(query, k or self.settings.top_k, filters), sources)
         if not answer.abstained:

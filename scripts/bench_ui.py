@@ -55,7 +55,8 @@ def _policyqa() -> list[str]:
 
 def start_server(index: str, cache: str | None, port: int) -> tuple[subprocess.Popen, float, str]:
     """``policyqa serve`` as a child process; returns it, the time its ready line arrived, the URL."""
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    # its clients all come from 127.0.0.1: no per-client rate limit for the benchmark
+    env = dict(os.environ, PYTHONUNBUFFERED="1", POLICYQA_UI_ASKS_PER_MINUTE="0", POLICYQA_UI_UPLOADS_PER_MINUTE="0")
     cmd = [*_policyqa(), "serve", "--index", index, "--host", "127.0.0.1", "--port", str(port)]
     if cache:
         cmd += ["--cache", cache]

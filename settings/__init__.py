@@ -66,6 +66,17 @@ class Settings:
     # web UI (policyqa serve): largest accepted upload, and how many requests run at once
     upload_max_mb: int = 20
     ui_concurrency: int = 8
+    # a question's length cap (characters), checked by qa.engine.validate_question for the CLI, the API and the UI
+    max_question_chars: int = 2000
+    # web UI hardening (ui/auth.py, ui/guard.py): the credentials file (lines ``user:password:role``, role
+    # ``reader`` or ``editor``) and the NAME of the environment variable that may hold the same entries
+    # (comma-separated); the passwords are never stored here. ``serve`` on a non-loopback host refuses to
+    # start without one of them. Per-user token buckets: asks and uploads per minute (0: no limit).
+    auth_file: Path | None = None
+    auth_users_env: str = "POLICYQA_UI_USERS"
+    ui_asks_per_minute: int = 30
+    ui_uploads_per_minute: int = 6
+    ui_max_text_chars: int = 2000  # any other free-text field of the API (comment, search, ids, dates)
 
     # the FAISS index (index/faiss_index.py): "auto" (exact up to faiss_exact_max chunks, IVF above),
     # "flat", "hnsw" or "ivf" for builds; faiss_ef_search (HNSW) and faiss_nprobe (IVF) at every search
@@ -96,6 +107,10 @@ class Settings:
             raise ValueError("upload_max_mb must be at least 1 (megabytes)")
         if self.ui_concurrency < 1:
             raise ValueError("ui_concurrency must be at least 1")
+        if self.max_question_chars < 1 or self.ui_max_text_chars < 1:
+            raise ValueError("max_question_chars and ui_max_text_chars must be at least 1")
+        if self.ui_asks_per_minute < 0 or self.ui_uploads_per_minute < 0:
+            raise ValueError("ui_asks_per_minute and ui_uploads_per_minute must be >= 0 (0: no limit)")
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":

@@ -7,16 +7,21 @@ the HTML comes from :mod:`ui.render`; the page's CSS and script are ``ui/static/
 
 ``/ask``, ``/search_corpus``, ``/document``, ``/add_documents``, ``/remove_document``,
 ``/export_markdown``, ``/feedback``.
+
+Every handler, named endpoint or not, goes through :class:`ui.guard.Guard` (role, rate limit, typed
+inputs, no server internals in what comes back); :func:`serve` refuses a non-loopback host without
+credentials (:mod:`ui.auth`).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 from importlib import resources
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from .auth import Credentials, load_credentials, require_auth
 from .forms import filter_choices
-from .state import WebApp
 
 if TYPE_CHECKING:  # pragma: no cover
     import gradio as gr
@@ -24,8 +29,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from qa.engine import PolicyQA
     from settings import Settings
 
+    from .guard import Guard
     from .pages.ask import AskView
     from .pages.library import LibraryView
+    from .state import WebApp
 
 log = logging.getLogger(__name__)
 
@@ -48,14 +55,18 @@ def load_head() -> str:
     return f"\n<script>\n{static_text('app.js')}</script>\n"
 
 
-def build_app(engine: PolicyQA, settings: Settings | None = None) -> gr.Blocks:
-    """The Blocks app over an open engine (launch it with :func:`launch`)."""
+def build_app(engine: PolicyQA, settings: Settings | None = None,
+              credentials: Credentials | None = None) -> gr.Blocks:
+    """The Blocks app over an open engine (launch it with :func:`launch`). With ``credentials`` (the
+    ones :func:`launch` signs in with), adding and removing documents need the editor role."""
     import gradio as gr
 
+    from .guard import Guard, GuardedWebApp
     from .pages import ask, library
     from .pages.common import header_html
 
-    web = WebApp(engine, settings)
+    web = GuardedWebApp(engine, settings)
+    guard = Guard(web, credentials or Credentials(), web.settings)
     choices = filter_choices(web.view.documents)
     rows, ids = library.corpus_rows(web)
     theme = gr.themes.Default(primary_hue="blue", neutral_hue="slate", font=FONT_STACK,
@@ -78,101 +89,133 @@ def build_app(engine: PolicyQA, settings: Settings | None = None) -> gr.Blocks:
         add_result = gr.JSON(visible=False)
         remove_result = gr.JSON(visible=False)
 
-        _wire_ask(web, ask_view, turn_state, last_state)
-        _wire_library(web, lib_view, ask_view, header, ids_state, tabs, open_request, open_in_corpus, add_result,
+        _wire_ask(guard, ask_view, turn_state, last_state)
+        _wire_library(guard, lib_view, ask_view, header, ids_state, tabs, open_request, open_in_corpus, add_result,
                       remove_result)
-        _api_endpoints(web)
+        _api_endpoints(guard)
+        if guard.credentials:  # a reader signed in: no upload controls (the endpoints refuse them anyway)
+            def edit_controls(request: gr.Request) -> tuple[Any, Any]:
+                ok = guard.can_edit(request)
+                return gr.update(visible=ok), gr.update(visible=ok)
+
+            edit_controls.__annotations__ = {"request": gr.Request}  # an object: Gradio passes the request
+            app.load(edit_controls, None, [lib_view.upload, lib_view.add_btn], api_visibility="private",
+                     show_progress="hidden")
     app.pq_web = web  # type: ignore[attr-defined]
+    app.pq_credentials = credentials or Credentials()  # type: ignore[attr-defined]  # signed in with by launch()
     return app
 
 
-def _wire_ask(web: WebApp, view: AskView, turn_state: gr.State, last_state: gr.State) -> None:
+def _wire_ask(guard: Guard, view: AskView, turn_state: gr.State, last_state: gr.State) -> None:
     """问答's events: ask (Enter or 提问), 新对话, 👍 / 👎, 导出."""
     from .pages import ask, memo
-    from .pages.common import bind
 
     tools = view.memo
-    on_ask = bind(ask.on_ask, web)  # one handler (one concurrency group) for both triggers
+    on_ask = guard.wrap(ask.on_ask, bucket="ask")  # one handler (one concurrency group) for both triggers
     ask_inputs = [view.question, view.f_types, view.f_regions, view.f_status, view.f_from, view.f_to, turn_state]
     ask_outputs = [view.answer_html, view.evidence_html, turn_state, last_state, tools.fb_status]
     for trigger in (view.question.submit, view.ask_btn.click):
         trigger(on_ask, ask_inputs, ask_outputs, show_progress="minimal", api_visibility="private")
-    view.new_btn.click(bind(ask.on_new_conversation, web), None,
+    view.new_btn.click(guard.wrap(ask.on_new_conversation), None,
                        [turn_state, last_state, view.question, view.answer_html, view.evidence_html, tools.fb_status],
                        api_visibility="private")
-    tools.up_btn.click(lambda last, c: memo.on_feedback(web, "up", last, c), [last_state, tools.comment],
-                       [tools.fb_status, tools.comment], api_visibility="private")
-    tools.down_btn.click(lambda last, c: memo.on_feedback(web, "down", last, c), [last_state, tools.comment],
-                         [tools.fb_status, tools.comment], api_visibility="private")
-    tools.export_btn.click(bind(memo.on_export, web), [last_state],
+    for button, rating in ((tools.up_btn, "up"), (tools.down_btn, "down")):
+        button.click(guard.wrap(functools.partial(_rated, rating=rating), bucket="ask"),
+                     [last_state, tools.comment], [tools.fb_status, tools.comment], api_visibility="private")
+    tools.export_btn.click(guard.wrap(memo.on_export), [last_state],
                            [tools.export_md, tools.export_files, tools.export_box], api_visibility="private")
 
 
-def _wire_library(web: WebApp, view: LibraryView, ask_view: AskView, header: gr.HTML, ids_state: gr.State,
+def _rated(web: WebApp, last: dict | None, comment: str, *, rating: str) -> tuple[str, str]:
+    """👍 / 👎 of the page (the comment capped as the API caps it)."""
+    from .pages import memo
+    from .schemas import InputError
+
+    if isinstance(comment, str) and len(comment) > web.settings.ui_max_text_chars:
+        raise InputError(f"反馈意见太长：最多 {web.settings.ui_max_text_chars} 字。")
+    return memo.on_feedback(web, rating, last, comment)
+
+
+def _wire_library(guard: Guard, view: LibraryView, ask_view: AskView, header: gr.HTML, ids_state: gr.State,
                   tabs: gr.Tabs, open_request: gr.Textbox, open_in_corpus: gr.Button, add_result: gr.JSON,
                   remove_result: gr.JSON) -> None:
     """文件库's events: search, open (from the table or the clause viewer), add, remove with confirmation.
-    An add or remove also refreshes the header's count and 问答's filter choices."""
+    An add or remove also refreshes the header's count and 问答's filter choices; both need the editor
+    role when the app has sign-in."""
     from .pages import library
-    from .pages.common import bind
+    from .schemas import DocumentIn, FilesIn, OpenIn, SearchIn
 
-    view.search.submit(bind(library.on_search, web), [view.search], [view.table, ids_state],
+    view.search.submit(guard.wrap(library.on_search, schema=SearchIn), [view.search], [view.table, ids_state],
                        api_visibility="private")
-    view.table.select(bind(library.on_open, web), [ids_state], view.opened_outputs, api_visibility="private")
-    open_in_corpus.click(bind(library.on_open_in_corpus, web), [open_request], [tabs, *view.opened_outputs],
+    view.table.select(guard.wrap(library.on_open), [ids_state], view.opened_outputs, api_visibility="private")
+    open_in_corpus.click(guard.wrap(library.on_open_in_corpus, schema=OpenIn), [open_request],
+                         [tabs, *view.opened_outputs],
                          js="(request) => [window.pqOpenRequest || request]", api_visibility="private",
                          show_progress="hidden")
     refresh = [view.add_report, view.table, ids_state, header, ask_view.f_types, ask_view.f_regions,
                ask_view.f_status]
-    view.add_btn.click(bind(library.api_add_documents, web), [view.upload], [add_result], api_name="add_documents",
+    view.add_btn.click(guard.wrap(library.api_add_documents, schema=FilesIn, editor=True, bucket="upload", api=True),
+                       [view.upload], [add_result], api_name="add_documents",
                        show_progress_on=[view.add_report], concurrency_limit=1, concurrency_id="index-write",
-                       ).then(bind(library.show_report, web), [add_result, view.search], refresh,
+                       ).then(guard.wrap(library.show_report), [add_result, view.search], refresh,
                               api_visibility="private", show_progress="hidden")
-    view.remove_btn.click(bind(library.on_remove_ask, web), [view.open_doc],
+    view.remove_btn.click(guard.wrap(library.on_remove_ask, schema=DocumentIn, editor=True), [view.open_doc],
                           [view.remove_btn, view.confirm_row, view.confirm_text, view.remove_report],
                           api_visibility="private", show_progress="hidden")
     view.cancel_btn.click(library.on_remove_cancel, None, [view.remove_btn, view.confirm_row, view.remove_report],
                           api_visibility="private", show_progress="hidden")
-    view.confirm_btn.click(bind(library.api_remove_document, web), [view.open_doc], [remove_result],
+    view.confirm_btn.click(guard.wrap(library.api_remove_document, schema=DocumentIn, editor=True, api=True),
+                           [view.open_doc], [remove_result],
                            api_name="remove_document", concurrency_limit=1, concurrency_id="index-write",
-                           ).then(bind(library.after_remove, web), [remove_result, view.search, view.open_doc],
+                           ).then(guard.wrap(library.after_remove), [remove_result, view.search, view.open_doc],
                                   [view.remove_report, *refresh[1:], *view.opened_outputs],
                                   api_visibility="private", show_progress="hidden")
 
 
-def _api_endpoints(web: WebApp) -> None:
+def _api_endpoints(guard: Guard) -> None:
     """The named endpoints that are functions only (no component): /ask, /search_corpus, /document,
-    /export_markdown, /feedback."""
+    /export_markdown, /feedback — each with its input schema (:mod:`ui.schemas`)."""
     import gradio as gr
 
     from .pages import ask, library, memo
-    from .pages.common import bind
+    from .schemas import AskIn, DocumentIn, ExportIn, FeedbackIn, SearchIn
 
-    gr.api(bind(ask.api_ask, web), api_name="ask")
-    gr.api(bind(library.api_search_corpus, web), api_name="search_corpus")
-    gr.api(bind(library.api_document, web), api_name="document")
-    gr.api(bind(memo.api_export_markdown, web), api_name="export_markdown")
-    gr.api(bind(memo.api_feedback, web), api_name="feedback")
+    gr.api(guard.wrap(ask.api_ask, schema=AskIn, bucket="ask", api=True), api_name="ask")
+    gr.api(guard.wrap(library.api_search_corpus, schema=SearchIn, api=True), api_name="search_corpus")
+    gr.api(guard.wrap(library.api_document, schema=DocumentIn, api=True), api_name="document")
+    gr.api(guard.wrap(memo.api_export_markdown, schema=ExportIn, bucket="ask", api=True), api_name="export_markdown")
+    gr.api(guard.wrap(memo.api_feedback, schema=FeedbackIn, bucket="ask", api=True), api_name="feedback")
 
 
 def launch(app: gr.Blocks, settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None:
-    """Start serving ``app`` without blocking: queue sized for concurrent readers, upload limit,
-    CSS, theme and the clause-viewer script."""
+    """Start serving ``app`` without blocking: queue sized for concurrent readers, upload limit (Gradio
+    refuses a larger upload while it streams in, before the whole file is read), sign-in when the app
+    has credentials, no server error text to clients, CSS, theme and the clause-viewer script."""
+    credentials: Credentials = getattr(app, "pq_credentials", None) or Credentials()
+    require_auth(host, credentials, settings)
     app.queue(default_concurrency_limit=settings.ui_concurrency)
-    app.launch(server_name=host, server_port=port, prevent_thread_lock=True, show_error=True, quiet=True,
+    app.launch(server_name=host, server_port=port, prevent_thread_lock=True, show_error=False, quiet=True,
                ssr_mode=False, css=getattr(app, "pq_css", None) or load_css(),
                head=getattr(app, "pq_head", None) or load_head(), theme=getattr(app, "pq_theme", None),
-               max_file_size=settings.upload_max_mb * 1024 * 1024)
+               max_file_size=settings.upload_max_mb * 1024 * 1024,
+               auth=credentials.check if credentials else None, auth_message="policyqa · 请登录")
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, block: bool = True) -> gr.Blocks:
-    """Open the configured index and serve the app; prints the URL once the page can be loaded."""
+    """Open the configured index and serve the app; prints the URL once the page can be loaded.
+    Refuses (:class:`ui.auth.AuthConfigError`) a non-loopback ``host`` without credentials, before
+    opening anything."""
     from qa.engine import PolicyQA
 
+    credentials = load_credentials(settings)
+    require_auth(host, credentials, settings)
     engine = PolicyQA.open(settings=settings)
     engine.ask("数据出境安全评估")  # warm up: embedder, jieba and the first query are paid here, not by a user
-    app = build_app(engine, settings)
+    app = build_app(engine, settings, credentials)
     launch(app, settings, host, port)
+    if credentials:
+        log.info("sign-in required: %d users (%s)", len(credentials.users),
+                 ", ".join(f"{u.name}={u.role}" for u in credentials.users.values()))
     log.info("policyqa UI ready at http://%s:%d", host, port)
     print(f"policyqa UI: http://{host}:{port}", flush=True)  # noqa: T201 - the URL is the command's output
     if block:

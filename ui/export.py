@@ -36,13 +36,26 @@ if TYPE_CHECKING:  # pragma: no cover
     from qa.types import Answer
 
 _MD_SPECIAL = re.compile(r"([\\`*_])")
+_HTML = {"<": "&lt;", ">": "&gt;"}
+#: characters Word's XML cannot hold (C0 controls but tab and newline, lone surrogates, U+FFFE/U+FFFF)
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def md_escape(text: str) -> str:
-    """Escape the characters that would turn quoted law text into Markdown emphasis or code;
-    a line starting with # is kept from becoming a heading."""
+    r"""Escape what a user typed or a document says so that Markdown shows it as text: emphasis and
+    code characters, a heading's #, a link's ``](``, and ``<``/``>`` (no HTML tag, no autolink).
+
+    >>> md_escape("<script>alert(1)</script> [x](javascript:alert(1)) *a*")
+    '&lt;script&gt;alert(1)&lt;/script&gt; [x\\](javascript:alert(1)) \\*a\\*'
+    """
     out = _MD_SPECIAL.sub(r"\\\1", text)
+    out = re.sub(r"[<>]", lambda m: _HTML[m.group(0)], out).replace("](", "\\](")
     return re.sub(r"(?m)^(\s*)#", r"\1\\#", out)
+
+
+def xml_safe(text: str) -> str:
+    """``text`` without the characters a .docx cannot hold (python-docx refuses them)."""
+    return _NOT_XML.sub("", text)
 
 
 def _quote_lines(quote: str) -> list[str]:
@@ -136,42 +149,43 @@ def answer_docx(answer: "Answer", path: str | Path, documents: dict[str, "Docume
     normal.font.size = Pt(11)
     _east_asian_font(normal)
     doc.add_heading("问题", level=2)
-    doc.add_paragraph(answer.question)
+    doc.add_paragraph(xml_safe(answer.question))
     if asked and asked != answer.question:
-        doc.add_paragraph(f"（按上文理解为：{asked}）")
+        doc.add_paragraph(xml_safe(f"（按上文理解为：{asked}）"))
     doc.add_heading("回答", level=2)
     if answer.abstained:
         p = doc.add_paragraph()
         p.add_run("无法回答：").bold = True
-        p.add_run(answer.answer)
+        p.add_run(xml_safe(answer.answer))
     else:
         for para in answer.answer.splitlines():
             if para.strip():
-                doc.add_paragraph(para.strip())
+                doc.add_paragraph(xml_safe(para.strip()))
     for w in answer.warnings:
-        run = doc.add_paragraph().add_run(f"注意：{w}")
+        run = doc.add_paragraph().add_run(xml_safe(f"注意：{w}"))
         run.italic = True
         run.font.color.rgb = RGBColor(0x8A, 0x53, 0x00)
     if answer.citations:
         doc.add_heading("依据", level=2)
         for c in answer.citations:
-            doc.add_paragraph(style="List Number").add_run(c.clause).bold = True
+            doc.add_paragraph(style="List Number").add_run(xml_safe(c.clause)).bold = True
             for q in _quote_lines(c.quote):
-                doc.add_paragraph(q, style="Quote")
+                doc.add_paragraph(xml_safe(q), style="Quote")
             meta = _doc_line(documents.get(c.doc_id))
-            small = doc.add_paragraph().add_run(_where(c.source, c.page, c.start, c.end) + (f"；{meta}" if meta else ""))
+            where = _where(c.source, c.page, c.start, c.end) + (f"；{meta}" if meta else "")
+            small = doc.add_paragraph().add_run(xml_safe(where))
             small.font.size = Pt(9)
             for x in _context_of(answer, c.marker):
                 p = doc.add_paragraph()
-                p.add_run(f"所引条款：{x.ref} → ")
-                p.add_run(x.clause).bold = True
+                p.add_run(xml_safe(f"所引条款：{x.ref} → "))
+                p.add_run(xml_safe(x.clause)).bold = True
                 for q in _quote_lines(x.quote):
-                    doc.add_paragraph(q, style="Quote")
-                doc.add_paragraph().add_run(_where(x.source, x.page, x.start, x.end)).font.size = Pt(9)
+                    doc.add_paragraph(xml_safe(q), style="Quote")
+                doc.add_paragraph().add_run(xml_safe(_where(x.source, x.page, x.start, x.end))).font.size = Pt(9)
     if answer.related:
         doc.add_heading("最接近的条款（不足以作答）" if answer.abstained else "相关条款（供参考）", level=2)
         for r in answer.related:
-            doc.add_paragraph(f"{r.clause}：{r.snippet}", style="List Bullet")
+            doc.add_paragraph(xml_safe(f"{r.clause}：{r.snippet}"), style="List Bullet")
     path = Path(path)
     doc.save(str(path))
     return path

@@ -47,12 +47,12 @@ def feedback_record(answer: dict[str, Any], rating: str, comment: str = "", aske
                     filters: dict[str, Any] | None = None, index_version: str = "") -> dict[str, Any]:
     """The JSONL record for one rated answer (``answer`` as ``Answer.to_dict()`` gives it)."""
     if rating not in RATINGS:
-        raise ValueError(f"rating must be 'up' or 'down', got {rating!r}")
+        raise ValueError(f"评价 rating 只能是 'up' 或 'down'，收到的是 {str(rating)[:20]!r}")
     rating = RATINGS[rating]
     comment = (comment or "").strip()[:MAX_COMMENT]
     question = str(answer.get("question") or "").strip()
     if not question:
-        raise ValueError("the rated answer has no question")
+        raise ValueError("被评价的回答没有问题（answer.question 为空）")
     citations = list(answer.get("citations") or [])
     abstained = bool(answer.get("abstained"))
     doc_titles = list(dict.fromkeys(str(c.get("doc_title", "")) for c in citations))

@@ -28,6 +28,7 @@ _NOT_THIS = {"pdf": "文件内容不是 PDF（可能是改了扩展名的其他�
              "docx": "文件内容不是 Word .docx（旧版 .doc 请先另存为 .docx）"}
 MAX_NAME = 80  # characters of the stem
 _UNSAFE = re.compile(r"[^\w.\-]+", re.UNICODE)
+_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
 
 
 def safe_filename(name: str, max_len: int = MAX_NAME) -> str:
@@ -41,6 +42,8 @@ def safe_filename(name: str, max_len: int = MAX_NAME) -> str:
     'bashrc'
     >>> safe_filename("")
     'upload'
+    >>> safe_filename("CON.txt"), safe_filename("evil\\u202egpj.pdf"), safe_filename("a\\x00b.pdf")
+    ('_CON.txt', 'evilgpj.pdf', 'ab.pdf')
     """
     base = unicodedata.normalize("NFKC", name).replace("\\", "/").split("/")[-1]
     base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C").lstrip(". ")
@@ -49,7 +52,21 @@ def safe_filename(name: str, max_len: int = MAX_NAME) -> str:
         stem, ext = base, ""
     ext = _UNSAFE.sub("", ext).lower()[:10]
     stem = _UNSAFE.sub("_", stem).strip("._-")[:max_len].strip("._-") or "upload"
+    if stem.upper() in _RESERVED:  # a device name on Windows, should the folder ever be shared with one
+        stem = "_" + stem
     return f"{stem}.{ext}" if ext else stem
+
+
+def display_name(name: str, max_len: int = 120) -> str:
+    """A browser-supplied name as it may be shown back: base name, no control or direction-override
+    characters, at most ``max_len`` characters.
+
+    >>> display_name("../../x/\\u202eevil.pdf"), len(display_name("a" * 300 + ".pdf"))
+    ('evil.pdf', 120)
+    """
+    base = str(name).replace("\\", "/").split("/")[-1]
+    base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C").strip()
+    return (base[:max_len - 1] + "…" if len(base) > max_len else base) or "upload"
 
 
 def human_size(n: int) -> str:
@@ -117,13 +134,13 @@ def stage_uploads(files: list[tuple[str | Path, str]], folder: str | Path, max_b
     folder = Path(folder)
     out = Staged()
     for tmp, original in files:
-        shown = Path(str(original).replace("\\", "/")).name or str(original)
-        reason = check_upload(tmp, shown, max_bytes)
+        shown = display_name(str(original))  # what the report says; the file's name comes from the original
+        reason = check_upload(tmp, str(original), max_bytes)
         if reason:
             out.rejected.append((shown, reason))
             continue
         folder.mkdir(parents=True, exist_ok=True)
-        target = _unique(folder, safe_filename(shown), Path(tmp))
+        target = _unique(folder, safe_filename(str(original)), Path(tmp))
         if folder.resolve() not in target.resolve().parents:  # belt and braces: never outside the folder
             out.rejected.append((shown, "文件名不合法"))
             continue
