@@ -16,6 +16,7 @@ import io
 import os
 import random
 import zipfile
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -320,3 +321,47 @@ def _special_cases() -> Iterator[Case]:
         yield Case(f"special-{kind}", "special", _special(kind), "error")
     yield Case("special-good-link", "special", _special("good-link"), "accept", "统筹协调")
     yield Case("special-same-file-link", "special", _special("same-file-link"), "either")
+
+
+def report() -> dict[str, Counter]:
+    """Run every case through parse (each in a folder of its own) and count the outcomes per category:
+    tried / clear error / accepted / crash / hang / silent (found and neither read nor said)."""
+    import tempfile
+
+    from ingest.budget import BudgetedParser, FileBudget
+    from ingest.loaders import discover, display_path
+    from ingest.pipeline import read_and_parse
+
+    table: dict[str, Counter] = {}
+    with BudgetedParser(FileBudget(seconds=90)) as parser, tempfile.TemporaryDirectory() as tmp:
+        for i, case in enumerate(cases()):
+            folder = Path(tmp) / str(i)
+            folder.mkdir()
+            path = display_path(case.make(folder))
+            files, errors = discover([folder])
+            parsed, problems = read_and_parse([(f, display_path(f)) for f in files], parser=parser)
+            said = {p.source: p for p in [e.problem for e in errors] + problems}
+            row = table.setdefault(case.category, Counter())
+            row["tried"] += 1
+            if any(s.path == path for s, _ in parsed):
+                row["accepted"] += 1
+            elif path not in said:
+                row["silent"] += 1
+            elif "time budget" in said[path].reason:
+                row["hang"] += 1
+            elif "report this file as a bug" in said[path].fix:
+                row["crash"] += 1
+            else:
+                row["clear error"] += 1
+    return table
+
+
+if __name__ == "__main__":
+    import sys
+
+    rows = report()
+    cols = ["tried", "clear error", "accepted", "crash", "hang", "silent"]
+    print("| category | " + " | ".join(cols) + " |\n|---|" + "---|" * len(cols))
+    for name, row in [*rows.items(), ("all", sum(rows.values(), Counter()))]:
+        print(f"| {name} | " + " | ".join(str(row[c]) for c in cols) + " |")
+    sys.exit(0)
