@@ -19,6 +19,7 @@ from .embedders import Embedder
 from .faiss_index import DenseParams, build_dense, describe
 from .store import IndexData, write_index
 from .tokenize import JiebaTokenizer
+from .writers import fault_point, write_lock
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +80,20 @@ def build_index(
 
     ``dense_params`` choose the FAISS index (default: exact up to 50,000 chunks, IVF above);
     ``models`` (name → version) are recorded in the manifest: the learned models the index is served with.
+
+    The whole build holds the index's write lock (:func:`index.writers.write_lock`): an update asked for
+    meanwhile waits and then applies to this build's version, instead of being silently overwritten by it.
     """
+    with write_lock(index_dir, "build"):
+        fault_point("build:locked")
+        return _build(paths, index_dir, embedder, cache, tokenizer, chunk_params, progress, ingested, dense_params,
+                      models)
+
+
+def _build(paths: list[str | Path], index_dir: str | Path, embedder: Embedder, cache: EmbeddingCache,
+           tokenizer: JiebaTokenizer | None, chunk_params: ChunkParams | None, progress: bool,
+           ingested: IngestResult | None, dense_params: DenseParams | None,
+           models: dict[str, str] | None) -> BuildReport:
     tokenizer = tokenizer or JiebaTokenizer()
     chunk_params = chunk_params or ChunkParams()
     dense_params = dense_params or DenseParams()
@@ -98,6 +112,7 @@ def build_index(
     batch_size = int(getattr(embedder, "batch_size", 32) or 32)
     vectors = cache.embed(embedder.name, texts, embedder.embed_passages, batch_size=batch_size, progress=progress)
     t_embed = time.perf_counter() - t1
+    fault_point("build:embedded")
     t2 = time.perf_counter()
     tokens = TokenTable.from_lists(tokenizer(t) for t in texts)
     bm25 = bm25_from_table(tokens)
@@ -121,7 +136,7 @@ def build_index(
     data = IndexData(manifest=manifest, chunks=result.chunks, documents=result.documents,
                      sources={s.path: s for s in result.sources}, vectors=vectors, faiss_index=dense, bm25=bm25,
                      tokens=tokens)
-    path = write_index(index_dir, data)
+    path = write_index(index_dir, data, operation="build")
     t_write = time.perf_counter() - t3
     timings = {"ingest": t_ingest, "embed": t_embed, "index": t_index, "write": t_write}
     data.manifest["timings"] = timings

@@ -3,6 +3,12 @@
 One SQLite file maps ``sha256(embedder name, mode, text)`` to the vector. It lives
 outside the index directory, so it survives rebuilds and is shared between indexes
 built with the same embedder.
+
+The file is in WAL mode and each batch is one transaction: a process killed while it
+writes loses at most the batch it was writing, and the file opens afterwards. A file
+SQLite cannot read (not a database, or damaged pages found when it is read or written)
+is only a cache: it is moved aside as ``<name>.corrupt-<time>`` with a warning and an
+empty cache takes its place, so the build goes on and recomputes what it needs.
 """
 
 from __future__ import annotations
@@ -11,13 +17,19 @@ import hashlib
 import logging
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 from tqdm.auto import tqdm
 
+from .writers import fault_point
+
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 def content_key(model: str, mode: str, text: str) -> bytes:
@@ -35,28 +47,85 @@ class EmbeddingCache:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("CREATE TABLE IF NOT EXISTS emb (key BLOB PRIMARY KEY, dim INTEGER, vec BLOB)")
         self.hits = 0
         self.misses = 0
+        self.recovered: Path | None = None  # where an unreadable cache file was moved, if one was
+        try:
+            self._db = self._connect()
+        except sqlite3.DatabaseError as exc:
+            self._db = self._recover(exc)
+
+    def _connect(self) -> sqlite3.Connection:
+        # timeout: another process (a build beside a served UI) may hold the write lock for a batch
+        db = sqlite3.connect(self.path, check_same_thread=False, timeout=30.0)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("CREATE TABLE IF NOT EXISTS emb (key BLOB PRIMARY KEY, dim INTEGER, vec BLOB)")
+            db.execute("SELECT key, dim, vec FROM emb LIMIT 1").fetchall()
+        except sqlite3.DatabaseError:
+            db.close()
+            raise
+        return db
+
+    def _recover(self, exc: sqlite3.DatabaseError) -> sqlite3.Connection:
+        """Move the unreadable cache file (with its WAL) aside and start an empty cache."""
+        base = f"{self.path.name}.corrupt-{time.strftime('%Y%m%dT%H%M%S')}"
+        aside, n = self.path.with_name(base), 1
+        while aside.exists():
+            aside, n = self.path.with_name(f"{base}-{n}"), n + 1
+        try:
+            self.path.replace(aside)
+        except FileNotFoundError:  # another process moved it aside first
+            log.warning("embedding cache %s could not be read (%s); another process replaced it", self.path, exc)
+            return self._connect()
+        for suffix in ("-wal", "-shm"):
+            side = self.path.with_name(self.path.name + suffix)
+            if side.exists():
+                side.replace(aside.with_name(aside.name + suffix))
+        log.warning("embedding cache %s could not be read (%s): moved it aside to %s and started an empty cache; "
+                    "embeddings are recomputed as needed. Delete %s when you no longer need it.",
+                    self.path, exc, aside, aside)
+        self.recovered = aside
+        return self._connect()
+
+    def _guarded(self, op: Callable[[sqlite3.Connection], T], on_loss: Callable[[], T]) -> T:
+        """Run ``op`` on the database (under the lock); a damaged file is recovered and ``on_loss`` answers."""
+        with self._lock:
+            try:
+                return op(self._db)
+            except sqlite3.DatabaseError as exc:
+                if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+                    raise  # busy, not damaged: another process held the file longer than the timeout
+                log.debug("embedding cache %s failed: %s", self.path, exc)
+                self._db.close()
+                self._db = self._recover(exc)
+        return on_loss()
 
     def get_many(self, keys: Sequence[bytes]) -> dict[bytes, np.ndarray]:
-        found: dict[bytes, np.ndarray] = {}
-        with self._lock:
+        def read(db: sqlite3.Connection) -> dict[bytes, np.ndarray]:
+            found: dict[bytes, np.ndarray] = {}
             for i in range(0, len(keys), 500):
                 part = list(keys[i : i + 500])
                 q = f"SELECT key, dim, vec FROM emb WHERE key IN ({','.join('?' * len(part))})"
-                for key, dim, blob in self._db.execute(q, part):
+                for key, dim, blob in db.execute(q, part):
                     found[key] = np.frombuffer(blob, dtype=np.float32, count=dim).copy()
-        return found
+            return found
+
+        return self._guarded(read, dict)
 
     def put_many(self, items: Sequence[tuple[bytes, np.ndarray]]) -> None:
-        with self._lock, self._db:
-            self._db.executemany(
-                "INSERT OR REPLACE INTO emb (key, dim, vec) VALUES (?, ?, ?)",
-                [(k, int(v.shape[0]), np.asarray(v, dtype=np.float32).tobytes()) for k, v in items],
-            )
+        rows = [(k, int(v.shape[0]), np.asarray(v, dtype=np.float32).tobytes()) for k, v in items]
+
+        def write(db: sqlite3.Connection) -> None:
+            with db:  # one transaction: a kill before its commit loses this batch only
+                db.executemany("INSERT OR REPLACE INTO emb (key, dim, vec) VALUES (?, ?, ?)", rows)
+                fault_point("cache:batch")
+
+        def again() -> None:  # into the fresh cache
+            with self._lock:
+                write(self._db)
+
+        self._guarded(write, again)
 
     def embed(
         self,

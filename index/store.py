@@ -14,10 +14,18 @@ Layout::
         dense.faiss             FAISS index over chunk vectors, keyed by vector id (see index.faiss_index)
         bm25/                   bm25s index over the same chunks, in chunk order
 
+      .update.lock              the write lock (index.writers); while held, it names its holder
+      .vXXXX.partial/           a version being written (or left by a writer that was killed)
+
 A build or update writes a new version beside the live one and then replaces
-``CURRENT``; one killed halfway leaves the previous version live. Old versions
-beyond ``keep`` are removed. Vector ids are never reused: an update removes and
-adds FAISS entries by id without renumbering the others.
+``CURRENT``; one killed at any moment leaves the previous version live (or, killed
+after the swap, the new one), never a half-written version. Old versions beyond
+``keep`` are removed. Vector ids are never reused: an update removes and adds FAISS
+entries by id without renumbering the others.
+
+Every write runs under the index's inter-process write lock (:func:`index.writers.write_lock`):
+one writer at a time; the first to take it removes what killed writers left. Readers take
+no lock: they read whichever version ``CURRENT`` names.
 """
 
 from __future__ import annotations
@@ -26,7 +34,6 @@ import json
 import logging
 import os
 import shutil
-import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -39,16 +46,13 @@ from ingest.types import Chunk, Clause, Document, SourceText
 
 from .bm25_index import TokenTable
 from .faiss_index import DenseParams, relabel_to_rows, set_search_params
+from .writers import IndexChangedError, IndexOpenError, current_version, fault_point, fsync_dir, prune, write_lock
 
 log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 2
 # format 1 (no vector ids, no stored tokens) still opens for questions; updating it needs a rebuild
 READABLE_FORMATS = (1, 2)
-
-
-class IndexOpenError(Exception):
-    """An index that cannot be opened; the message says why and what command fixes it."""
 
 
 @dataclass
@@ -105,28 +109,14 @@ def _doc_to_dict(doc: Document) -> dict[str, Any]:
     return d
 
 
-def current_version(index_dir: Path) -> Path | None:
-    """The live version directory of an index, or None when there is none."""
-    marker = index_dir / "CURRENT"
-    if not marker.is_file():
-        return None
-    version = index_dir / marker.read_text("utf-8").strip()
-    return version if version.is_dir() else None
+def write_index(index_dir: str | Path, data: IndexData, keep: int = 2, expect_current: str | None = None,
+                operation: str = "write") -> Path:
+    """Write ``data`` as a new version of ``index_dir`` and make it live atomically.
 
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def write_index(index_dir: str | Path, data: IndexData, keep: int = 2) -> Path:
-    """Write ``data`` as a new version of ``index_dir`` and make it live atomically."""
+    Runs under :func:`write_lock` (taken here unless the caller holds it). ``expect_current``: the
+    version the data was based on (an update); if ``CURRENT`` names another one, nothing is made
+    live and :class:`IndexChangedError` says so (compare-and-swap).
+    """
     import faiss
 
     if data.row_keyed:
@@ -136,80 +126,97 @@ def write_index(index_dir: str | Path, data: IndexData, keep: int = 2) -> Path:
         raise ValueError("an index version needs the BM25 tokens of its chunks (IndexData.tokens)")
     assert data.vector_ids is not None
     index_dir = Path(index_dir)
-    index_dir.mkdir(parents=True, exist_ok=True)
-    # microseconds, so that versions sort in the order they were written
-    name = datetime.now().strftime("v%Y%m%dT%H%M%S%f") + "-" + uuid.uuid4().hex[:6]
-    tmp = index_dir / f".{name}.partial"
-    marker_tmp = index_dir / f".CURRENT.{uuid.uuid4().hex[:6]}"
-    tmp.mkdir()
-    try:
-        with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as f:
-            for c, vid in zip(data.chunks, data.vector_ids.tolist()):
-                f.write(json.dumps({**c.to_dict(), "vid": vid}, ensure_ascii=False) + "\n")
-        data.tokens.save(tmp / "tokens.npz")
-        with open(tmp / "documents.json", "w", encoding="utf-8") as f:
-            json.dump([_doc_to_dict(d) for d in data.documents], f, ensure_ascii=False)
-        with open(tmp / "sources.jsonl", "w", encoding="utf-8") as f:
-            for s in data.sources.values():
-                f.write(json.dumps({"path": s.path, "encoding": s.encoding, "page_starts": list(s.page_starts),
-                                    "text": s.text}, ensure_ascii=False) + "\n")
-        if data.faiss_index is not None:
-            faiss.write_index(data.faiss_index, str(tmp / "dense.faiss"))
-        if data.bm25 is not None:
-            data.bm25.save(str(tmp / "bm25"), show_progress=False)
-        manifest = dict(data.manifest)
-        manifest["format_version"] = FORMAT_VERSION
-        manifest["version"] = name
-        top = int(data.vector_ids.max()) + 1 if len(data.vector_ids) else 0
-        manifest["next_vid"] = max(top, int(manifest.get("next_vid", 0)))
-        manifest["files"] = sorted(p.name for p in tmp.iterdir())
-        with open(tmp / "manifest.json", "w", encoding="utf-8") as f:
-            json.dump(manifest, f, ensure_ascii=False, indent=2)
-        for p in tmp.rglob("*"):
-            if p.is_file():
-                with open(p, "rb") as fh:
-                    os.fsync(fh.fileno())
+    with write_lock(index_dir, operation):
+        # microseconds, so that versions sort in the order they were written
+        name = datetime.now().strftime("v%Y%m%dT%H%M%S%f") + "-" + uuid.uuid4().hex[:6]
+        live = current_version(index_dir)
+        if live is not None and name <= live.name:  # a clock set back: still sort after the live version
+            name = live.name.split("-")[0] + "1-" + uuid.uuid4().hex[:6]
+        tmp = index_dir / f".{name}.partial"
+        marker_tmp = index_dir / f".CURRENT.{uuid.uuid4().hex[:6]}"
         final = index_dir / name
-        os.replace(tmp, final)
-        marker_tmp.write_text(name + "\n", encoding="utf-8")
-        with open(marker_tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(marker_tmp, index_dir / "CURRENT")
-        _fsync_dir(index_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        # a complete version that never became live goes too, with its draft of CURRENT
-        if current_version(index_dir) != index_dir / name:
-            shutil.rmtree(index_dir / name, ignore_errors=True)
-        marker_tmp.unlink(missing_ok=True)
-        raise
-    _prune(index_dir, keep)
+        tmp.mkdir()
+        fault_point("write:partial")
+        try:
+            with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as f:
+                for c, vid in zip(data.chunks, data.vector_ids.tolist()):
+                    f.write(json.dumps({**c.to_dict(), "vid": vid}, ensure_ascii=False) + "\n")
+            fault_point("write:chunks")
+            data.tokens.save(tmp / "tokens.npz")
+            with open(tmp / "documents.json", "w", encoding="utf-8") as f:
+                json.dump([_doc_to_dict(d) for d in data.documents], f, ensure_ascii=False)
+            with open(tmp / "sources.jsonl", "w", encoding="utf-8") as f:
+                for s in data.sources.values():
+                    f.write(json.dumps({"path": s.path, "encoding": s.encoding, "page_starts": list(s.page_starts),
+                                        "text": s.text}, ensure_ascii=False) + "\n")
+            if data.faiss_index is not None:
+                faiss.write_index(data.faiss_index, str(tmp / "dense.faiss"))
+            if data.bm25 is not None:
+                data.bm25.save(str(tmp / "bm25"), show_progress=False)
+            fault_point("write:files")
+            manifest = dict(data.manifest)
+            manifest["format_version"] = FORMAT_VERSION
+            manifest["version"] = name
+            top = int(data.vector_ids.max()) + 1 if len(data.vector_ids) else 0
+            manifest["next_vid"] = max(top, int(manifest.get("next_vid", 0)))
+            manifest["files"] = sorted(p.name for p in tmp.iterdir())
+            with open(tmp / "manifest.json", "w", encoding="utf-8") as f:
+                json.dump(manifest, f, ensure_ascii=False, indent=2)
+            fault_point("write:manifest")
+            for p in tmp.rglob("*"):
+                if p.is_file():
+                    with open(p, "rb") as fh:
+                        os.fsync(fh.fileno())
+            fsync_dir(tmp)
+            fault_point("write:synced")
+            os.replace(tmp, final)
+            fsync_dir(index_dir)
+            fault_point("write:renamed")
+            marker_tmp.write_text(name + "\n", encoding="utf-8")
+            with open(marker_tmp, "rb") as fh:
+                os.fsync(fh.fileno())
+            fault_point("write:marker")
+            now = current_version(index_dir)
+            if expect_current is not None and (now.name if now else None) != expect_current:
+                raise IndexChangedError(
+                    f"index {index_dir} changed while this {operation} ran: it was based on version {expect_current}, "
+                    f"but CURRENT names {now.name if now else 'nothing'} (another process wrote it without the "
+                    f"write lock). Nothing was changed; run the {operation} again."
+                )
+            os.replace(marker_tmp, index_dir / "CURRENT")
+            fsync_dir(index_dir)
+            fault_point("write:current")
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            # a complete version that never became live goes too, with its draft of CURRENT
+            if current_version(index_dir) != final:
+                shutil.rmtree(final, ignore_errors=True)
+            marker_tmp.unlink(missing_ok=True)
+            raise
+        prune(index_dir, keep)
+        fault_point("write:pruned")
     data.path = final
     data.manifest = manifest
     log.info("index version %s written to %s", name, index_dir)
     return final
 
 
-def _prune(index_dir: Path, keep: int) -> None:
-    live = current_version(index_dir)
-    versions = sorted(p for p in index_dir.iterdir() if p.is_dir() and p.name.startswith("v"))
-    for old in versions[: max(0, len(versions) - keep)]:
-        if old != live:
-            shutil.rmtree(old, ignore_errors=True)
-    for stale in index_dir.glob(".*.partial"):
-        # partial builds older than an hour were killed; newer ones may be running
-        if time.time() - stale.stat().st_mtime > 3600:
-            shutil.rmtree(stale, ignore_errors=True)
-
-
 def read_manifest(index_dir: str | Path) -> dict[str, Any]:
     index_dir = Path(index_dir)
+    return _manifest_of(index_dir, _live(index_dir))
+
+
+def _live(index_dir: Path) -> Path:
     version = current_version(index_dir)
     if version is None:
         raise IndexOpenError(
             f"no index at {index_dir}: it has no CURRENT version. "
             f"Build one with: policyqa build corpus --index {index_dir}"
         )
+    return version
+
+
+def _manifest_of(index_dir: Path, version: Path) -> dict[str, Any]:
     try:
         return json.loads((version / "manifest.json").read_text("utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
@@ -248,9 +255,8 @@ def read_version(index_dir: str | Path, expect_embedder: str | None = None) -> I
     import faiss
 
     index_dir = Path(index_dir)
-    manifest = read_manifest(index_dir)
-    version = current_version(index_dir)
-    assert version is not None
+    version = _live(index_dir)
+    manifest = _manifest_of(index_dir, version)
     if _check_format(index_dir, manifest) < FORMAT_VERSION or not (version / "tokens.npz").is_file():
         raise IndexOpenError(
             f"index {index_dir} has format version {manifest.get('format_version')}, which cannot be updated "
@@ -299,13 +305,26 @@ def load_index(index_dir: str | Path, expect_embedder: str | None = None,
     The FAISS index comes back row-keyed (see :class:`IndexData`). ``dense`` sets the query-time
     parameters (HNSW ``ef_search``, IVF ``nprobe``); by default those the index was built with.
     """
+    index_dir = Path(index_dir)
+    for attempt in range(3):
+        version = current_version(index_dir)
+        try:
+            return _load_version(index_dir, expect_embedder, dense)
+        except (OSError, ValueError, IndexOpenError):
+            # a writer may have made another version live and pruned this one while it was read
+            if attempt == 2 or version is None or current_version(index_dir) == version:
+                raise
+            log.info("index %s: version %s was replaced while it was read; reading the new one", index_dir,
+                     version.name)
+    raise AssertionError("unreachable")
+
+
+def _load_version(index_dir: Path, expect_embedder: str | None, dense: DenseParams | None) -> IndexData:
     import bm25s
     import faiss
 
-    index_dir = Path(index_dir)
-    manifest = read_manifest(index_dir)
-    version = current_version(index_dir)
-    assert version is not None
+    version = _live(index_dir)  # read once: every file below comes from this version
+    manifest = _manifest_of(index_dir, version)
     _check_format(index_dir, manifest)
     _check_embedder(index_dir, manifest, expect_embedder)
     chunks, vids = _read_chunks(version)

@@ -1,8 +1,11 @@
 """Index updates by document: add, replace and remove documents without a full rebuild.
 
 An update reads the live version, changes only what it must, and writes a new version that
-replaces ``CURRENT`` atomically (see :mod:`index.store`), so an update killed halfway leaves the
-previous version live, and a process serving the old version keeps serving it.
+replaces ``CURRENT`` atomically (see :mod:`index.store`), so an update killed at any point leaves
+the index as it was before or after the change, never between, and a process serving the old
+version keeps serving it. An update holds the index's write lock while it reads the live version,
+changes it and swaps it in, so it is based on the newest version on disk whoever wrote it (another
+process's build or update): two writers are applied one after the other, never one over the other.
 
 * New chunks are embedded through the :class:`~index.cache.EmbeddingCache` and get new vector
   ids; the vectors of removed chunks leave the FAISS index by id (or become tombstones, see
@@ -33,7 +36,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -50,8 +53,9 @@ from .builder import corpus_entry
 from .cache import EmbeddingCache
 from .embedders import Embedder
 from .faiss_index import DenseParams, describe, update_dense
-from .store import IndexData, current_version, read_manifest, read_version, write_index
+from .store import IndexData, read_manifest, read_version, write_index
 from .tokenize import JiebaTokenizer
+from .writers import current_version, fault_point, write_lock
 
 log = logging.getLogger(__name__)
 
@@ -116,20 +120,11 @@ class UpdateReport:
         return "\n".join(lines)
 
 
-@contextlib.contextmanager
-def _locked(index_dir: Path) -> Iterator[None]:
-    """One update at a time per index directory, across processes."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - not POSIX
-        yield
-        return
-    with open(index_dir / ".update.lock", "a+b") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+def _locked(index_dir: Path, operation: str, progress: Progress | None) -> contextlib.AbstractContextManager[None]:
+    """One writer at a time per index directory, across processes (see :func:`index.writers.write_lock`);
+    a wait for another writer is shown as progress."""
+    return write_lock(index_dir, operation,
+                      on_wait=lambda holder: _say(progress, 0.0, f"waiting for another write to finish: {holder}"))
 
 
 def _say(progress: Progress | None, fraction: float, message: str) -> None:
@@ -228,7 +223,7 @@ class _Plan:
 
 def _apply(index_dir: Path, base: IndexData, plan: _Plan, report: UpdateReport,
            embedder: Embedder | None, cache: EmbeddingCache | None, tokenizer: JiebaTokenizer | None,
-           progress: Progress | None, t0: float) -> UpdateReport:
+           progress: Progress | None, t0: float, operation: str = "update") -> UpdateReport:
     existing_ids = set(plan.docs)
     seen = set(plan.docs)
     candidates = []
@@ -283,6 +278,7 @@ def _apply(index_dir: Path, base: IndexData, plan: _Plan, report: UpdateReport,
             _say(progress, 0.2 + 0.6 * i / len(texts), f"embedding {i}/{len(texts)} chunks")
             parts.append(cache.embed(embedder.name, texts[i:i + step], embedder.embed_passages, progress=False))
         vectors = np.concatenate(parts)
+        fault_point("update:embedded")
         report.embedded, report.cached = cache.misses - miss0, cache.hits - hits0
         new_tokens = TokenTable.from_lists(tokenizer(t) for t in texts)
     else:
@@ -320,7 +316,8 @@ def _apply(index_dir: Path, base: IndexData, plan: _Plan, report: UpdateReport,
     _say(progress, 0.92, "writing the new version")
     data = IndexData(manifest=manifest, chunks=chunks, documents=kept, sources=sources, faiss_index=dense,
                      bm25=bm25, vector_ids=live_vids, tokens=tokens)
-    path = write_index(index_dir, data)
+    path = write_index(index_dir, data, expect_current=base.path.name if base.path else None,
+                       operation=operation)
     report.index_path, report.version, report.changed = path, path.name, True
     report.chunks_added, report.chunks_removed = len(new_chunks), len(base.chunks) - len(keep_rows)
     report.dense = {"kind": manifest["dense"]["kind"], "rebuilt": rebuilt, "tombstones": tombstones}
@@ -353,8 +350,11 @@ def add_documents(index_dir: str | Path, paths: Iterable[str | Path], embedder: 
     if not parsed:
         report.seconds = time.perf_counter() - t0
         return report
-    with _locked(index_dir):
+    with _locked(index_dir, "add", progress):
+        fault_point("update:locked")
+        # read under the lock: the change is based on the newest version on disk, whoever wrote it
         base = read_version(index_dir, expect_embedder=embedder.name)
+        fault_point("update:based")
         report.index_path, report.version = base.path or index_dir, base.path.name if base.path else ""
         indexed = {d.id for d in base.documents} | {a.get("doc_id") for d in base.documents for a in d.aliases}
         same = {s.path for s, docs in parsed if s.path in base.sources and base.sources[s.path].text == s.text
@@ -366,7 +366,8 @@ def add_documents(index_dir: str | Path, paths: Iterable[str | Path], embedder: 
         for s, _ in parsed:
             plan.sources[s.path] = s
         plan.add_documents([d for _, docs in parsed for d in docs])
-        return _apply(index_dir, base, plan, report, embedder, cache, tokenizer or JiebaTokenizer(), progress, t0)
+        return _apply(index_dir, base, plan, report, embedder, cache, tokenizer or JiebaTokenizer(), progress, t0,
+                      "add")
 
 
 def remove_documents(index_dir: str | Path, doc_ids: Iterable[str],
@@ -374,10 +375,12 @@ def remove_documents(index_dir: str | Path, doc_ids: Iterable[str],
     """Remove documents (and their copies) by id. Unknown ids are reported as problems."""
     t0 = time.perf_counter()
     index_dir, report = _start(index_dir)
-    with _locked(index_dir):
+    with _locked(index_dir, "remove", progress):
+        fault_point("update:locked")
         base = read_version(index_dir)
+        fault_point("update:based")
         report.index_path, report.version = base.path or index_dir, base.path.name if base.path else ""
         plan = _Plan(base)
         _say(progress, 0.05, "removing documents")
         plan.remove_by_id(list(doc_ids))
-        return _apply(index_dir, base, plan, report, None, None, None, progress, t0)
+        return _apply(index_dir, base, plan, report, None, None, None, progress, t0, "remove")

@@ -3,6 +3,8 @@ log, the upload folder, the write lock) and the update report as the API returns
 
 from __future__ import annotations
 
+import logging
+import os
 import tempfile
 import threading
 import time
@@ -24,6 +26,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from qa.types import Answer
     from settings import Settings
 
+log = logging.getLogger(__name__)
+
 #: what an add or remove can raise when the index cannot take the update (reported, nothing changed)
 UPDATE_ERRORS = (ValueError, OSError, IndexOpenError, IngestError)
 
@@ -31,7 +35,12 @@ UPDATE_ERRORS = (ValueError, OSError, IndexOpenError, IngestError)
 class WebApp:
     """What the page's handlers share: the engine, views of its current index version, the
     feedback log and the upload folder. Every handler reads ``engine.data`` when it runs, so
-    after an add or remove the next request sees the new index."""
+    after an add or remove the next request sees the new index.
+
+    A version another process wrote (``policyqa build``, ``policyqa add``, another server) is seen
+    too: before each request the index's ``CURRENT`` pointer is checked (one ``stat``; the file is
+    read only when it changed) and the engine reopens the index when it names another version.
+    """
 
     def __init__(self, engine: PolicyQA, settings: Settings | None = None) -> None:
         self.engine = engine
@@ -44,9 +53,61 @@ class WebApp:
         self._views_lock = threading.Lock()
         self._write_lock = threading.Lock()
         self._export_dir: Path | None = None
+        self._current_file = index_dir / "CURRENT"
+        self._sync_lock = threading.Lock()
+        self._seen: tuple[int, int, int] | None = None  # the CURRENT pointer last checked: (inode, mtime, size)
+
+    # -- following the index on disk ---------------------------------------------------------
+    def _pointer(self) -> tuple[int, int, int] | None:
+        try:
+            st = os.stat(self._current_file)
+        except OSError:
+            return None
+        return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+    def sync(self) -> bool:
+        """Serve the index's live version if another process made another one live; True when it did.
+
+        Cheap when nothing changed (one ``stat``). While this process is itself adding or removing,
+        it does not wait: that update serves the newest version when it ends.
+        """
+        seen = self._pointer()
+        if seen is None or seen == self._seen:
+            return False
+        with self._sync_lock:
+            seen = self._pointer()
+            if seen is None or seen == self._seen:
+                return False
+            try:
+                live = self._current_file.read_text("utf-8").strip()
+            except OSError:
+                return False
+            served = self.engine.data.path.name if self.engine.data.path is not None else None
+            if live == served:
+                self._seen = seen
+                return False
+            update_lock = getattr(self.engine, "_update_lock", None)
+            if update_lock is not None and not update_lock.acquire(blocking=False):
+                return False  # an add/remove of this process is under way; it swaps in the newest version
+            reopened = False
+            try:
+                self.engine._serve_live_version()  # noqa: SLF001 - the engine's own swap, as after its add
+                reopened = True
+            except (OSError, ValueError, IndexOpenError) as exc:
+                log.error("index %s: version %s was made live by another process but cannot be opened (%s); "
+                          "still serving %s", self._current_file.parent, live, exc, served)
+            else:
+                log.info("index %s: serving version %s, written by another process (was %s)",
+                         self._current_file.parent, live, served)
+            finally:
+                if update_lock is not None:
+                    update_lock.release()
+            self._seen = seen  # a version that cannot be opened is tried again when CURRENT changes again
+            return reopened
 
     # -- views of the live index -------------------------------------------------------------
     def _current(self) -> tuple[render.CorpusView, TitleIndex]:
+        self.sync()
         data = self.engine.data
         with self._views_lock:
             if self._views is None or self._views[0] is not data:
@@ -85,6 +146,7 @@ class WebApp:
         report = None
         if staged.paths:
             with self._write_lock:
+                self.sync()
                 report = self.engine.add(staged.paths, progress=progress)
         return report, staged.rejected, staged.names
 
@@ -93,6 +155,7 @@ class WebApp:
         if not doc_id or doc_id not in self.view.docs:
             raise ValueError(f"没有这份文件：{doc_id!r}")
         with self._write_lock:
+            self.sync()
             return self.engine.remove([doc_id])
 
     def export(self, answer: Answer, asked: str | None = None) -> tuple[str, list[str]]:
