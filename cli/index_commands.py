@@ -30,7 +30,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
-    """Add files to the index (a file or title already indexed is replaced)."""
+    """Add files to the index (one that would replace indexed documents only with --replace or --keep-both)."""
     from index.cache import EmbeddingCache
     from index.embedders import make_embedder
     from index.update import add_documents
@@ -40,7 +40,9 @@ def cmd_add(args: argparse.Namespace) -> int:
     cache = EmbeddingCache(Path(settings.cache_dir) / "embeddings.sqlite")
     progress, bar = update_progress(settings, args.json)
     try:
-        report = add_documents(settings.index_dir, args.files, embedder, cache, progress=progress)
+        on_conflict = "replace" if args.replace else "keep" if args.keep_both else "ask"
+        report = add_documents(settings.index_dir, args.files, embedder, cache, progress=progress,
+                               on_conflict=on_conflict)
     finally:
         cache.close()
         if bar is not None:
@@ -49,11 +51,19 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
-    """Remove documents from the index by id."""
+    """Remove documents from the index by id (their copies in other files are indexed again)."""
+    from index.cache import EmbeddingCache
+    from index.embedders import make_embedder
     from index.update import remove_documents
 
     settings = settings_from_args(args)
-    return print_update(remove_documents(settings.index_dir, args.doc_ids), args.json)
+    cache = EmbeddingCache(Path(settings.cache_dir) / "embeddings.sqlite")
+    try:
+        report = remove_documents(settings.index_dir, args.doc_ids, embedder=make_embedder(settings.embedder),
+                                  cache=cache)
+    finally:
+        cache.close()
+    return print_update(report, args.json)
 
 
 def cmd_parse(args: argparse.Namespace) -> int:

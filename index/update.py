@@ -17,14 +17,20 @@ process's build or update): two writers are applied one after the other, never o
 
 Rules for added files, in order:
 
-1. A file whose name is already a source of the index is a new version of it: every document
-   of the old file is replaced.
+1. A file whose name is already a source of the index would replace every document of the old file.
 2. A document whose text (blanks and markup aside) is that of a document in the index becomes an
    alias of it, as in a build; copies among the new documents are merged as a build merges them.
-3. Otherwise, a document whose title is that of a document in the index replaces it (a PDF of a law
-   the corpus holds as text replaces the text version).
+3. Otherwise, a document whose title is that of a document in the index with other text would
+   replace it (a PDF of a law the corpus holds as text).
 4. Anything else is added. An unreadable file is reported (with the reason and the fix) and
    changes nothing.
+
+Replacing (rules 1 and 3) is the user's choice, ``on_conflict``: ``"ask"`` (the default) adds none
+of a file that would replace something and reports the conflict (``report.conflicts``: what it would
+replace, and whether it is much shorter) for the user to choose; ``"replace"`` replaces, and flags a
+replacement much shorter than what it replaces; ``"keep"`` keeps both documents of one title (a file
+of an indexed file's name cannot be kept beside it: rename it). Removing a document never loses its
+copies in other files: they are indexed again in its place.
 
 >>> report = add_documents("var/index", ["new_law.pdf"], embedder, cache)   # doctest: +SKIP
 >>> report.added[0].title, report.chunks_added                              # doctest: +SKIP
@@ -39,7 +45,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -74,6 +80,27 @@ class DocChange:
     others: tuple[str, ...] = ()
 
 
+# a replacement with less than this share of the text it replaces is flagged (one page for a whole law)
+MUCH_SHORTER = 0.5
+OnConflict = Literal["ask", "replace", "keep"]
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A file not added because it would replace indexed documents: by its file name (``kind`` "name")
+    or by a document's title ("title"); the user chooses to replace them or to keep both."""
+
+    source: str
+    kind: str
+    replaces: tuple[DocChange, ...]
+    chars_before: int
+    chars_after: int
+
+    @property
+    def much_shorter(self) -> bool:
+        return self.chars_after < MUCH_SHORTER * self.chars_before
+
+
 @dataclass
 class UpdateReport:
     """What an update did. ``version`` is the live version afterwards (unchanged when nothing changed)."""
@@ -86,6 +113,9 @@ class UpdateReport:
     removed: list[DocChange] = field(default_factory=list)
     aliased: list[DocChange] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)  # files whose text the index already holds as is
+    conflicts: list[Conflict] = field(default_factory=list)  # files not added: they would replace something
+    warnings: list[str] = field(default_factory=list)  # replacements much shorter than what they replaced
+    restored: list[DocChange] = field(default_factory=list)  # copies of removed documents, indexed again
     chunks_added: int = 0
     chunks_removed: int = 0
     problems: list[IngestProblem] = field(default_factory=list)
@@ -98,6 +128,7 @@ class UpdateReport:
         d = asdict(self)
         d["index_path"] = str(self.index_path)
         d["problems"] = [{"source": p.source, "reason": p.reason, "fix": p.fix} for p in self.problems]
+        d["conflicts"] = [{**asdict(c), "much_shorter": c.much_shorter} for c in self.conflicts]
         return d
 
     def summary(self) -> str:
@@ -110,6 +141,13 @@ class UpdateReport:
                 lines.append(f"{label}: {c.id} {c.title} ({c.source}){extra}")
         if self.unchanged:
             lines.append("unchanged (already indexed as is): " + ", ".join(self.unchanged))
+        for c in self.conflicts:
+            what = ", ".join(f"{d.id} {d.title} ({d.source})" for d in c.replaces)
+            lines.append(f"not added: {c.source} would replace {what}"
+                         + (f" with a much shorter text ({c.chars_after:,} characters for {c.chars_before:,})"
+                            if c.much_shorter else "")
+                         + " — add it again with --replace to replace, or --keep-both")
+        lines.extend(f"warning: {w}" for w in self.warnings)
         lines.append(f"chunks: +{self.chunks_added} -{self.chunks_removed}  "
                      f"embeddings: {self.embedded} computed, {self.cached} from cache  time: {self.seconds:.1f}s")
         if self.dense:
@@ -155,6 +193,7 @@ class _Plan:
         self.problems: list[IngestProblem] = []
         self.alias_changes = False
         self.old_versions: dict[str, list[Document]] = {}  # replaced file → its documents before
+        self.restored: list[Document] = []  # copies of removed documents, indexed again
         self._parsed: dict[str, list[Document]] = {}
 
     def remove(self, doc_id: str) -> Document | None:
@@ -164,9 +203,17 @@ class _Plan:
         return doc
 
     def remove_by_id(self, doc_ids: Sequence[str]) -> None:
+        """Remove documents by id; a removed document's copies in other files are indexed again in its
+        place (the user removed one file's document, not the others')."""
         alias_of = {a.get("doc_id"): d for d in self.docs.values() for a in d.aliases}
         for doc_id in dict.fromkeys(doc_ids):
-            if self.remove(doc_id) is not None:
+            if (doc := self.remove(doc_id)) is not None:
+                for alias in doc.aliases:
+                    if alias.get("source") != doc.source and alias.get("source") in self.sources:
+                        copy = next((d for d in self._parse(alias["source"]) if d.id == alias.get("doc_id")), None)
+                        if copy is not None:
+                            self.candidates.append(copy)
+                            self.restored.append(copy)
                 continue
             if doc_id in alias_of:
                 canon = alias_of[doc_id]
@@ -204,16 +251,16 @@ class _Plan:
             self._parsed[name] = [_copy(d) for d in parse_source(self.sources[name])] if name in self.sources else []
         return self._parsed[name]
 
-    def add_documents(self, docs: list[Document]) -> None:
-        """Rules 1 and 3 (what a document replaces) here; rule 2 (copies) is left to
-        :func:`ingest.pipeline.merge_documents`."""
+    def add_documents(self, docs: list[Document], replace_titles: bool = True) -> None:
+        """Rules 1 and 3 (what a document replaces; by title only when ``replace_titles``) here; rule 2
+        (copies) is left to :func:`ingest.pipeline.merge_documents`."""
         by_title = {d.title: d for d in self.docs.values()}
         for doc in docs:
             before = next((o for o in self.old_versions.get(doc.source, []) if o.id == doc.id or o.title == doc.title),
                           None)
             if before is not None:
                 self.replaced_by.setdefault(doc.id, []).append(before.id)
-            old = by_title.get(doc.title)
+            old = by_title.get(doc.title) if replace_titles else None
             if old is not None and document_body(old, self.sources) != document_body(doc, self.sources):
                 self.remove(old.id)
                 del by_title[doc.title]
@@ -245,7 +292,8 @@ def _apply(index_dir: Path, base: IndexData, plan: _Plan, report: UpdateReport,
             plan.replaced_by.setdefault(owner, []).append(old_id)
     report.aliased = [_change(d, [alias_owner[d.id]]) for d in candidates if d.id not in kept_ids]
     report.replaced = [_change(d, plan.replaced_by[d.id]) for d in added if plan.replaced_by.get(d.id)]
-    report.added = [_change(d) for d in added if not plan.replaced_by.get(d.id)]
+    restored = {d.id for d in plan.restored}
+    report.added = [_change(d) for d in added if not plan.replaced_by.get(d.id) and d.id not in restored]
     replaced_ids = {i for ids in plan.replaced_by.values() for i in ids}
     report.removed = [_change(d) for i, d in plan.gone.items() if i not in replaced_ids]
     report.problems.extend(plan.problems)
@@ -336,9 +384,51 @@ def _start(index_dir: str | Path) -> tuple[Path, UpdateReport]:
     return index_dir, UpdateReport(index_path=live, version=live.name)
 
 
+def _settle_conflicts(base: IndexData, parsed: list[tuple[SourceText, list[Document]]], on_conflict: OnConflict,
+                      report: UpdateReport) -> list[tuple[SourceText, list[Document]]]:
+    """The files to go on with: those that replace nothing, and those that do as ``on_conflict`` allows;
+    each file held back is reported as a conflict (with a problem saying how to choose)."""
+    by_title = {d.title: d for d in base.documents}
+    go_on = []
+    for source, docs in parsed:
+        if source.path in base.sources:
+            kind, old = "name", [d for d in base.documents if d.source == source.path]
+        else:
+            kind, old = "title", [o for d in docs if (o := by_title.get(d.title)) is not None and o.source != source.path
+                                  and document_body(o, base.sources) != document_body(d, {source.path: source})]
+        if not old:
+            go_on.append((source, docs))
+            continue
+        conflict = Conflict(source.path, kind, tuple(_change(o) for o in old),
+                            sum(len(document_body(o, base.sources)) for o in old),
+                            sum(len(document_body(d, {source.path: source})) for d in docs))
+        titles = "、".join(f"《{o.title}》" for o in old[:3]) + (f" and {len(old) - 3} more" if len(old) > 3 else "")
+        if on_conflict == "ask":
+            report.conflicts.append(conflict)
+            report.problems.append(IngestProblem(
+                source.path, f"not added: it would replace {titles}" + (" (the indexed file of the same name)"
+                                                                        if kind == "name" else ""),
+                "add it again choosing to replace (policyqa add --replace) or to keep both (--keep-both)"))
+            continue
+        if on_conflict == "keep" and kind == "name":
+            report.conflicts.append(conflict)
+            report.problems.append(IngestProblem(source.path, "a file of this name is indexed: both cannot be kept",
+                                                 "rename the file to keep both, or replace the indexed one"))
+            continue
+        if on_conflict == "replace" and conflict.much_shorter:
+            report.warnings.append(f"{source.path} replaces {titles} with a much shorter text "
+                                   f"({conflict.chars_after:,} characters for {conflict.chars_before:,})")
+        go_on.append((source, docs))
+    return go_on
+
+
 def add_documents(index_dir: str | Path, paths: Iterable[str | Path], embedder: Embedder, cache: EmbeddingCache,
-                  tokenizer: JiebaTokenizer | None = None, progress: Progress | None = None) -> UpdateReport:
-    """Add (or replace) the documents of ``paths`` in the index at ``index_dir``; see the module rules."""
+                  tokenizer: JiebaTokenizer | None = None, progress: Progress | None = None,
+                  on_conflict: OnConflict = "ask") -> UpdateReport:
+    """Add the documents of ``paths`` to the index at ``index_dir``; a file that would replace indexed
+    documents is added only as ``on_conflict`` says (see the module rules)."""
+    if on_conflict not in ("ask", "replace", "keep"):
+        raise ValueError(f"on_conflict must be 'ask', 'replace' or 'keep', not {on_conflict!r}")
     t0 = time.perf_counter()
     index_dir, report = _start(index_dir)
     _say(progress, 0.0, "reading files")
@@ -361,18 +451,22 @@ def add_documents(index_dir: str | Path, paths: Iterable[str | Path], embedder: 
                 and all(d.id in indexed for d in docs)}
         report.unchanged = sorted(same)
         parsed = [(s, docs) for s, docs in parsed if s.path not in same]
+        parsed = _settle_conflicts(base, parsed, on_conflict, report)
         plan = _Plan(base)
         plan.replace_sources([s for s, _ in parsed])
         for s, _ in parsed:
             plan.sources[s.path] = s
-        plan.add_documents([d for _, docs in parsed for d in docs])
+        plan.add_documents([d for _, docs in parsed for d in docs], replace_titles=on_conflict == "replace")
         return _apply(index_dir, base, plan, report, embedder, cache, tokenizer or JiebaTokenizer(), progress, t0,
                       "add")
 
 
-def remove_documents(index_dir: str | Path, doc_ids: Iterable[str],
-                     progress: Progress | None = None) -> UpdateReport:
-    """Remove documents (and their copies) by id. Unknown ids are reported as problems."""
+def remove_documents(index_dir: str | Path, doc_ids: Iterable[str], progress: Progress | None = None,
+                     embedder: Embedder | None = None, cache: EmbeddingCache | None = None,
+                     tokenizer: JiebaTokenizer | None = None) -> UpdateReport:
+    """Remove documents by id; their copies in other files are indexed again in their place (which needs
+    ``embedder`` and ``cache``; without them such a removal changes nothing and says why). Unknown ids
+    are reported as problems."""
     t0 = time.perf_counter()
     index_dir, report = _start(index_dir)
     with _locked(index_dir, "remove", progress):
@@ -383,4 +477,13 @@ def remove_documents(index_dir: str | Path, doc_ids: Iterable[str],
         plan = _Plan(base)
         _say(progress, 0.05, "removing documents")
         plan.remove_by_id(list(doc_ids))
-        return _apply(index_dir, base, plan, report, None, None, None, progress, t0, "remove")
+        if plan.restored and (embedder is None or cache is None):
+            kept = ", ".join(f"{d.title} ({d.source})" for d in plan.restored)
+            report.problems.append(IngestProblem(", ".join(doc_ids), f"its copies in other files would be lost: {kept}",
+                                                 "remove it through PolicyQA.remove or policyqa remove, which "
+                                                 "index the copies again"))
+            report.seconds = time.perf_counter() - t0
+            return report
+        report.restored = [_change(d) for d in plan.restored]
+        return _apply(index_dir, base, plan, report, embedder, cache, tokenizer or JiebaTokenizer(), progress, t0,
+                      "remove")

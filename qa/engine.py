@@ -22,7 +22,7 @@ from index.embedders import Embedder, make_embedder
 from index.faiss_index import DenseParams
 from index.store import IndexData, load_index
 from index.tokenize import JiebaTokenizer
-from index.update import Progress, UpdateReport, add_documents, remove_documents
+from index.update import OnConflict, Progress, UpdateReport, add_documents, remove_documents
 from ingest.chunking import ChunkParams
 from ingest.types import Document
 from retrieval.features import FEATURES
@@ -173,9 +173,12 @@ class PolicyQA:
         return retriever.search(question, k or self.settings.top_k, filters)
 
     # -- updates ---------------------------------------------------------------------------
-    def add(self, paths: Sequence[str | Path], progress: Progress | None = None) -> UpdateReport:
-        """Add files to the index: new documents are added, a file or title already indexed is
-        replaced, a copy becomes an alias, an unreadable file is reported in ``.problems``.
+    def add(self, paths: Sequence[str | Path], progress: Progress | None = None,
+            on_conflict: OnConflict = "ask") -> UpdateReport:
+        """Add files to the index: new documents are added, a copy becomes an alias, an unreadable file
+        is reported in ``.problems``; a file that would replace indexed documents (same file name, or a
+        title with other text) is held back in ``.conflicts`` unless ``on_conflict`` is ``"replace"``
+        or ``"keep"`` (both documents kept) — see :mod:`index.update`.
 
         The engine serves the new version when this returns; questions asked meanwhile are
         answered from the previous one. ``progress(fraction, message)`` is called as it goes.
@@ -186,7 +189,7 @@ class PolicyQA:
             cache = EmbeddingCache(Path(self.settings.cache_dir) / "embeddings.sqlite")
             try:
                 report = add_documents(self.settings.index_dir, paths, self.embedder, cache,
-                                       self.retriever.tokenizer, progress)
+                                       self.retriever.tokenizer, progress, on_conflict)
             finally:
                 cache.close()
             if report.changed:
@@ -194,12 +197,18 @@ class PolicyQA:
         return report
 
     def remove(self, doc_ids: Sequence[str], progress: Progress | None = None) -> UpdateReport:
-        """Remove documents (with their copies) by id; unknown ids are reported in ``.problems``.
-        As with :meth:`add`, the engine serves the new version when this returns."""
+        """Remove documents by id (their copies in other files are indexed again in their place, see
+        ``.restored``); unknown ids are reported in ``.problems``. As with :meth:`add`, the engine
+        serves the new version when this returns."""
         if isinstance(doc_ids, str):
             doc_ids = [doc_ids]
         with self._update_lock:
-            report = remove_documents(self.settings.index_dir, doc_ids, progress)
+            cache = EmbeddingCache(Path(self.settings.cache_dir) / "embeddings.sqlite")
+            try:
+                report = remove_documents(self.settings.index_dir, doc_ids, progress, self.embedder, cache,
+                                          self.retriever.tokenizer)
+            finally:
+                cache.close()
             if report.changed:
                 self._serve_live_version()
         return report

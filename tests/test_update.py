@@ -129,11 +129,18 @@ def test_a_real_pdf_is_added_with_its_pages(flat_engine, tmp_path):
 def test_replaced_document_old_text_never_returns(engine, tmp_path):
     law = _write(tmp_path / "law.txt", LAW_V1)
     first = engine.add([law]).added[0]
-    report = engine.add([_write(law, LAW_V2)])  # same file name: a new version of the file
+    # same file name: a new version of the file, applied only when the user chooses to replace
+    held = engine.add([_write(law, LAW_V2)])
+    assert not held.changed and [(c.kind, [d.id for d in c.replaces]) for c in held.conflicts] == [("name", [first.id])]
+    assert held.problems and "--replace" in held.problems[0].fix
+    assert any("星河委员会" in c.text for c in engine.data.chunks)  # nothing replaced yet
+    report = engine.add([law], on_conflict="replace")
     assert [(c.title, c.others) for c in report.replaced] == [("星河数据管理办法", (first.id,))]
     assert report.chunks_removed == 3 and report.chunks_added == 3 and not report.added
-    # same title from another file: replaces too, and the first file is gone from the index
-    report = engine.add([_write(tmp_path / "law_v3.txt", LAW_V2.replace("月光委员会", "晨曦委员会"))])
+    # same title from another file: replaces too when chosen, and the first file is gone from the index
+    v3 = _write(tmp_path / "law_v3.txt", LAW_V2.replace("月光委员会", "晨曦委员会"))
+    assert [c.kind for c in engine.add([v3]).conflicts] == ["title"]
+    report = engine.add([v3], on_conflict="replace")
     assert [c.title for c in report.replaced] == ["星河数据管理办法"]
     assert "law.txt" not in engine.data.sources
     assert [d.title for d in engine.documents].count("星河数据管理办法") == 1
@@ -144,6 +151,37 @@ def test_replaced_document_old_text_never_returns(engine, tmp_path):
     hit = engine.search("星河数据管理办法第二条", k=1)[0]
     assert "晨曦委员会" in hit.chunk.text
     assert_consistent(engine, "向月光委员会报送数据目录")
+
+
+def test_keep_both_keeps_two_documents_of_one_title_and_a_much_shorter_replacement_is_flagged(flat_engine, tmp_path):
+    law = _write(tmp_path / "keep.txt", LAW_V1.replace("星河数据管理办法", "辰星数据管理办法"))
+    flat_engine.add([law])
+    other = _write(tmp_path / "keep_v2.txt", LAW_V2.replace("星河数据管理办法", "辰星数据管理办法"))
+    report = flat_engine.add([other], on_conflict="keep")
+    assert report.changed and not report.replaced and not report.conflicts
+    assert [d.title for d in flat_engine.documents].count("辰星数据管理办法") == 2
+    # one line in place of the whole file: held back, and flagged when replaced anyway
+    stub = _write(tmp_path / "keep.txt", "辰星数据管理办法\n\n第一条 本办法自公布之日起施行。\n")
+    held = flat_engine.add([stub])
+    assert held.conflicts[0].much_shorter and not held.changed
+    report = flat_engine.add([stub], on_conflict="replace")
+    assert report.changed and report.warnings and "much shorter" in report.warnings[0]
+
+
+def test_removing_a_document_keeps_its_copy_from_another_file(flat_engine, tmp_path):
+    text = LAW_V1.replace("星河数据管理办法", "北辰数据管理办法")
+    first = flat_engine.add([_write(tmp_path / "bundled.txt", text)]).added[0]
+    # the same text under another name (with more to it) becomes the document; the first file its copy
+    fuller = flat_engine.add([_write(tmp_path / "upload.txt", text + "第五条 本办法由月光委员会负责解释。\n")],
+                             on_conflict="keep")
+    owner = next(d for d in flat_engine.documents if d.title == "北辰数据管理办法")
+    assert owner.source == "upload.txt" and [a["doc_id"] for a in owner.aliases] == [first.id], fuller.summary()
+    report = flat_engine.remove([owner.id])
+    assert [c.id for c in report.restored] == [first.id] and report.changed
+    back = [d for d in flat_engine.documents if d.title == "北辰数据管理办法"]
+    assert [d.source for d in back] == ["bundled.txt"]
+    hit = flat_engine.search("北辰数据管理办法第二条", k=1)[0]
+    assert hit.chunk.doc_id == first.id
 
 
 def test_removed_document_never_returns_from_any_ranker(engine):

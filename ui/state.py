@@ -139,15 +139,18 @@ class WebApp:
         return answer, asked, turn_after(question, asked, answer, titles), filters_dict(filters)
 
     # -- documents ---------------------------------------------------------------------------
-    def add(self, files: list[tuple[str, str]], progress=None) -> tuple[Any, list[tuple[str, str]], dict[str, str]]:
+    def add(self, files: list[tuple[str, str]], progress=None,
+            on_conflict: str = "ask") -> tuple[Any, list[tuple[str, str]], dict[str, str]]:
         """Check, stage and index uploaded ``(temporary path, name)`` pairs; returns the engine's
-        report, the refused files with their reason, and the staged → uploaded names."""
+        report, the refused files with their reason, and the staged → uploaded names. A file that
+        would replace indexed documents waits in ``report.conflicts`` for the user's choice
+        (``on_conflict``: "ask", "replace" or "keep")."""
         staged = stage_uploads(files, self.upload_dir, self.max_upload_bytes)
         report = None
         if staged.paths:
             with self._write_lock:
                 self.sync()
-                report = self.engine.add(staged.paths, progress=progress)
+                report = self.engine.add(staged.paths, progress=progress, on_conflict=on_conflict)
         return report, staged.rejected, staged.names
 
     def remove(self, doc_id: str) -> Any:
