@@ -43,9 +43,9 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
@@ -57,105 +57,19 @@ from ingest.types import Chunk, Document, IngestProblem, SourceText
 from .bm25_index import TokenTable, bm25_from_table
 from .builder import corpus_entry
 from .cache import EmbeddingCache
+from .changes import Conflict, DocChange, OnConflict, UpdateReport, change, settle_conflicts
 from .embedders import Embedder
 from .faiss_index import DenseParams, describe, update_dense
 from .store import IndexData, read_manifest, read_version, write_index
 from .tokenize import JiebaTokenizer
 from .writers import current_version, fault_point, write_lock
 
+__all__ = ["Conflict", "DocChange", "OnConflict", "Progress", "UpdateReport", "add_documents", "remove_documents"]
+
 log = logging.getLogger(__name__)
 
 Progress = Callable[[float, str], None]
 """``progress(fraction, message)``: fraction runs from 0 to 1 over one update."""
-
-
-@dataclass(frozen=True)
-class DocChange:
-    """A document an update touched. ``others``: for a replacement, the ids it replaced; for an
-    alias, the id of the document it is a copy of."""
-
-    id: str
-    title: str
-    source: str
-    others: tuple[str, ...] = ()
-
-
-# a replacement with less than this share of the text it replaces is flagged (one page for a whole law)
-MUCH_SHORTER = 0.5
-OnConflict = Literal["ask", "replace", "keep"]
-
-
-@dataclass(frozen=True)
-class Conflict:
-    """A file not added because it would replace indexed documents: by its file name (``kind`` "name")
-    or by a document's title ("title"); the user chooses to replace them or to keep both."""
-
-    source: str
-    kind: str
-    replaces: tuple[DocChange, ...]
-    chars_before: int
-    chars_after: int
-
-    @property
-    def much_shorter(self) -> bool:
-        return self.chars_after < MUCH_SHORTER * self.chars_before
-
-
-@dataclass
-class UpdateReport:
-    """What an update did. ``version`` is the live version afterwards (unchanged when nothing changed)."""
-
-    index_path: Path
-    version: str
-    changed: bool = False
-    added: list[DocChange] = field(default_factory=list)
-    replaced: list[DocChange] = field(default_factory=list)
-    removed: list[DocChange] = field(default_factory=list)
-    aliased: list[DocChange] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)  # files whose text the index already holds as is
-    conflicts: list[Conflict] = field(default_factory=list)  # files not added: they would replace something
-    warnings: list[str] = field(default_factory=list)  # replacements much shorter than what they replaced
-    restored: list[DocChange] = field(default_factory=list)  # copies of removed documents, indexed again
-    chunks_added: int = 0
-    chunks_removed: int = 0
-    problems: list[IngestProblem] = field(default_factory=list)
-    seconds: float = 0.0
-    embedded: int = 0
-    cached: int = 0
-    dense: dict[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["index_path"] = str(self.index_path)
-        d["problems"] = [{"source": p.source, "reason": p.reason, "fix": p.fix} for p in self.problems]
-        d["conflicts"] = [{**asdict(c), "much_shorter": c.much_shorter} for c in self.conflicts]
-        return d
-
-    def summary(self) -> str:
-        lines = [f"index: {self.index_path}" + ("" if self.changed else " (unchanged)")]
-        for label, items in (("added", self.added), ("replaced", self.replaced), ("removed", self.removed),
-                             ("copy of a document already indexed (kept as an alias)", self.aliased)):
-            for c in items:
-                extra = f" (replaces {', '.join(c.others)})" if label == "replaced" else (
-                    f" → {c.others[0]}" if c.others and label.startswith("copy") else "")
-                lines.append(f"{label}: {c.id} {c.title} ({c.source}){extra}")
-        if self.unchanged:
-            lines.append("unchanged (already indexed as is): " + ", ".join(self.unchanged))
-        for c in self.conflicts:
-            what = ", ".join(f"{d.id} {d.title} ({d.source})" for d in c.replaces)
-            lines.append(f"not added: {c.source} would replace {what}"
-                         + (f" with a much shorter text ({c.chars_after:,} characters for {c.chars_before:,})"
-                            if c.much_shorter else "")
-                         + " — add it again with --replace to replace, or --keep-both")
-        lines.extend(f"warning: {w}" for w in self.warnings)
-        lines.append(f"chunks: +{self.chunks_added} -{self.chunks_removed}  "
-                     f"embeddings: {self.embedded} computed, {self.cached} from cache  time: {self.seconds:.1f}s")
-        if self.dense:
-            lines.append("dense: " + ", ".join(f"{k} {v}" for k, v in self.dense.items()))
-        if self.problems:
-            lines.append(f"{len(self.problems)} problem(s):")
-            lines.extend(f"  - {p}" for p in self.problems)
-        return "\n".join(lines)
 
 
 def _locked(index_dir: Path, operation: str, progress: Progress | None) -> contextlib.AbstractContextManager[None]:
@@ -175,10 +89,6 @@ def _copy(doc: Document) -> Document:
     """A copy an update may change without touching the documents a live engine serves."""
     return replace(doc, metadata=dict(doc.metadata), aliases=[dict(a) for a in doc.aliases],
                    clauses=[replace(c, refs=list(c.refs)) for c in doc.clauses])
-
-
-def _change(doc: Document, others: Sequence[str] = ()) -> DocChange:
-    return DocChange(doc.id, doc.title, doc.source, tuple(others))
 
 
 class _Plan:
@@ -290,12 +200,12 @@ def _apply(index_dir: Path, base: IndexData, plan: _Plan, report: UpdateReport,
         plan.gone[old_id] = plan.docs[old_id]
         if owner is not None:
             plan.replaced_by.setdefault(owner, []).append(old_id)
-    report.aliased = [_change(d, [alias_owner[d.id]]) for d in candidates if d.id not in kept_ids]
-    report.replaced = [_change(d, plan.replaced_by[d.id]) for d in added if plan.replaced_by.get(d.id)]
+    report.aliased = [change(d, [alias_owner[d.id]]) for d in candidates if d.id not in kept_ids]
+    report.replaced = [change(d, plan.replaced_by[d.id]) for d in added if plan.replaced_by.get(d.id)]
     restored = {d.id for d in plan.restored}
-    report.added = [_change(d) for d in added if not plan.replaced_by.get(d.id) and d.id not in restored]
+    report.added = [change(d) for d in added if not plan.replaced_by.get(d.id) and d.id not in restored]
     replaced_ids = {i for ids in plan.replaced_by.values() for i in ids}
-    report.removed = [_change(d) for i, d in plan.gone.items() if i not in replaced_ids]
+    report.removed = [change(d) for i, d in plan.gone.items() if i not in replaced_ids]
     report.problems.extend(plan.problems)
     if not (added or plan.gone or report.aliased or plan.alias_changes):
         report.seconds = time.perf_counter() - t0
@@ -384,44 +294,6 @@ def _start(index_dir: str | Path) -> tuple[Path, UpdateReport]:
     return index_dir, UpdateReport(index_path=live, version=live.name)
 
 
-def _settle_conflicts(base: IndexData, parsed: list[tuple[SourceText, list[Document]]], on_conflict: OnConflict,
-                      report: UpdateReport) -> list[tuple[SourceText, list[Document]]]:
-    """The files to go on with: those that replace nothing, and those that do as ``on_conflict`` allows;
-    each file held back is reported as a conflict (with a problem saying how to choose)."""
-    by_title = {d.title: d for d in base.documents}
-    go_on = []
-    for source, docs in parsed:
-        if source.path in base.sources:
-            kind, old = "name", [d for d in base.documents if d.source == source.path]
-        else:
-            kind, old = "title", [o for d in docs if (o := by_title.get(d.title)) is not None and o.source != source.path
-                                  and document_body(o, base.sources) != document_body(d, {source.path: source})]
-        if not old:
-            go_on.append((source, docs))
-            continue
-        conflict = Conflict(source.path, kind, tuple(_change(o) for o in old),
-                            sum(len(document_body(o, base.sources)) for o in old),
-                            sum(len(document_body(d, {source.path: source})) for d in docs))
-        titles = "、".join(f"《{o.title}》" for o in old[:3]) + (f" and {len(old) - 3} more" if len(old) > 3 else "")
-        if on_conflict == "ask":
-            report.conflicts.append(conflict)
-            report.problems.append(IngestProblem(
-                source.path, f"not added: it would replace {titles}" + (" (the indexed file of the same name)"
-                                                                        if kind == "name" else ""),
-                "add it again choosing to replace (policyqa add --replace) or to keep both (--keep-both)"))
-            continue
-        if on_conflict == "keep" and kind == "name":
-            report.conflicts.append(conflict)
-            report.problems.append(IngestProblem(source.path, "a file of this name is indexed: both cannot be kept",
-                                                 "rename the file to keep both, or replace the indexed one"))
-            continue
-        if on_conflict == "replace" and conflict.much_shorter:
-            report.warnings.append(f"{source.path} replaces {titles} with a much shorter text "
-                                   f"({conflict.chars_after:,} characters for {conflict.chars_before:,})")
-        go_on.append((source, docs))
-    return go_on
-
-
 def add_documents(index_dir: str | Path, paths: Iterable[str | Path], embedder: Embedder, cache: EmbeddingCache,
                   tokenizer: JiebaTokenizer | None = None, progress: Progress | None = None,
                   on_conflict: OnConflict = "ask") -> UpdateReport:
@@ -451,7 +323,7 @@ def add_documents(index_dir: str | Path, paths: Iterable[str | Path], embedder: 
                 and all(d.id in indexed for d in docs)}
         report.unchanged = sorted(same)
         parsed = [(s, docs) for s, docs in parsed if s.path not in same]
-        parsed = _settle_conflicts(base, parsed, on_conflict, report)
+        parsed = settle_conflicts(base, parsed, on_conflict, report)
         plan = _Plan(base)
         plan.replace_sources([s for s, _ in parsed])
         for s, _ in parsed:
@@ -484,6 +356,6 @@ def remove_documents(index_dir: str | Path, doc_ids: Iterable[str], progress: Pr
                                                  "index the copies again"))
             report.seconds = time.perf_counter() - t0
             return report
-        report.restored = [_change(d) for d in plan.restored]
+        report.restored = [change(d) for d in plan.restored]
         return _apply(index_dir, base, plan, report, embedder, cache, tokenizer or JiebaTokenizer(), progress, t0,
                       "remove")

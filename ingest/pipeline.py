@@ -29,7 +29,7 @@ from .budget import BudgetedParser, FileBudget, parse_file
 from .chunking import ChunkParams, chunk_document
 from .documents import subject_titles
 from .loaders import discover, read_source
-from .metadata import extract_metadata, find_precedence, find_repeals
+from .metadata import extract_metadata, find_precedence, find_repeals, find_versions
 from .parsing import parse_source
 from .text import compact
 from .types import Chunk, Document, IngestError, IngestProblem, SourceText
@@ -283,9 +283,11 @@ def link_documents(documents: list[Document], sources: dict[str, SourceText]) ->
     """
     precedence = find_precedence(documents, sources)
     repeals = find_repeals(documents, sources)
+    versions = find_versions(documents, sources)
     titles = [d.title for d in documents]
     for doc in documents:
-        doc.metadata = extract_metadata(doc, sources[doc.source], titles, precedence=precedence, repeals=repeals)
+        doc.metadata = extract_metadata(doc, sources[doc.source], titles, precedence=precedence, repeals=repeals,
+                                        versions=versions)
         doc.metadata["subject_titles"] = subject_titles(doc.title)
     clauses = {c.id: c for d in documents for c in d.clauses}
     for c in clauses.values():

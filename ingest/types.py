@@ -86,7 +86,11 @@ class DocumentMetadata:
     ``"unknown"``; ``region`` a canonical region, ``"national"`` or ``"international"``;
     ``status`` ``in_force``/``draft``/``expired``/``superseded``/``unknown``;
     ``superseded_in_part_by``/``superseded_by`` titles of the corpus documents that prevail over or
-    repeal it; ``subject_titles`` the titles of the documents it is about (a notice that issues one).
+    repeal it; ``subject_titles`` the titles of the documents it is about (a notice that issues one);
+    for a document with another version of the same rule in the corpus (an amended law beside the
+    text it amends, :mod:`ingest.metadata.versions`): ``version_date`` the date of this version,
+    ``versions`` the ids of all versions, oldest first, and on an earlier one ``current_version`` /
+    ``current_version_title`` the id and title of the latest (its status is then ``superseded``).
 
     >>> m = DocumentMetadata.from_dict({"issuers": ["国家数据局"], "doc_type": "部门规章", "status": "in_force"})
     >>> m.issuers, m.doc_type, m.region, m.superseded_by
@@ -107,6 +111,10 @@ class DocumentMetadata:
     superseded_in_part_by: tuple[str, ...] = ()
     superseded_by: tuple[str, ...] = ()
     subject_titles: tuple[str, ...] = ()
+    version_date: str | None = None
+    versions: tuple[str, ...] = ()
+    current_version: str | None = None
+    current_version_title: str | None = None
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any] | None) -> "DocumentMetadata":

@@ -3,6 +3,8 @@
 The rules, tried in this order for every pair of normative documents in an answer (cited or
 attached as context); the first that applies decides:
 
+0. ``current_version`` — the other is an earlier version of the same rule, amended by this one
+   (:mod:`ingest.metadata.versions`): the current text applies;
 1. ``superseded_by`` — a later text repeals the other (《X》同时废止): the later one applies;
 2. ``superseded_in_part_by`` — a later rule's own precedence clause (…与本规定不一致的，适用本规定):
    that rule applies where the two differ;
@@ -66,8 +68,8 @@ _RANK_RULES: tuple[tuple[frozenset[str], frozenset[str], str, str], ...] = (
 class Verdict:
     """Where ``yields`` and ``prevails`` differ, ``prevails`` applies, because of ``reason``.
 
-    ``kind`` is one of ``superseded``, ``precedence_clause``, ``draft``, ``expired``, ``rank``,
-    ``later``; ``clause`` is the prevailing document's precedence clause (kind
+    ``kind`` is one of ``amended`` (an earlier version of the same rule), ``superseded``,
+    ``precedence_clause``, ``draft``, ``expired``, ``rank``, ``later``; ``clause`` is the prevailing document's precedence clause (kind
     ``precedence_clause``) when the corpus holds it.
     """
 
@@ -155,9 +157,25 @@ def _outranks(a: Document, b: Document) -> str | None:
     return None
 
 
+def is_historical(doc: Document) -> bool:
+    """An earlier version of a rule whose amended text is in the corpus (``current_version``)."""
+    current = _meta(doc).get("current_version")
+    return bool(current) and current != doc.id
+
+
+def version_note(doc: Document) -> str:
+    """The warning for a historical version: it has been amended, and which text is current."""
+    meta = _meta(doc)
+    when = f"（{meta['version_date']}）" if meta.get("version_date") else ""
+    return (f"《{doc.title}》{when}是历史版本，已被修改，不是现行文本；现行文本是修改后的"
+            f"《{meta.get('current_version_title') or doc.title}》，条文序号以现行文本为准。")
+
+
 def _one_way(a: Document, b: Document) -> Verdict | None:
     """The verdict that ``b`` prevails over ``a``, if a rule says so."""
     ma = _meta(a)
+    if is_historical(a) and ma.get("current_version") == b.id:
+        return Verdict(b, a, "amended", "前者是后者修改前的历史版本，后者是现行文本")
     if b.title in (ma.get("superseded_by") or []):
         return Verdict(b, a, "superseded", "后者已将前者废止")
     if b.title in (ma.get("superseded_in_part_by") or []):
@@ -209,10 +227,12 @@ def verdicts(documents: Iterable[Document]) -> list[Verdict]:
 
 
 def force_notes(doc: Document) -> list[str]:
-    """What a reader must know about one document's force: a draft, expired, repealed, or
-    prevailed over by a later rule (whether or not that rule is cited)."""
+    """What a reader must know about one document's force: a historical version of an amended rule,
+    a draft, expired, repealed, or prevailed over by a later rule (whether or not that rule is cited)."""
     meta = _meta(doc)
     out: list[str] = []
+    if is_historical(doc):
+        out.append(version_note(doc))
     if is_draft(doc) or "征求意见稿" in doc.title:
         out.append(wording.draft_note(doc))
     elif meta.get("status") == "expired":
@@ -229,8 +249,8 @@ def warnings_for(documents: Sequence[Document]) -> list[str]:
     out: list[str] = []
     for d in {d.id: d for d in documents}.values():
         out += force_notes(d)
-    # a repeal or a precedence clause is already said by force_notes; the other verdicts are added
-    out += [v.warning for v in verdicts(documents) if v.kind not in ("superseded", "precedence_clause")]
+    # an amendment, a repeal or a precedence clause is already said by force_notes; the other verdicts are added
+    out += [v.warning for v in verdicts(documents) if v.kind not in ("amended", "superseded", "precedence_clause")]
     return list(dict.fromkeys(out))
 
 

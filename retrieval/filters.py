@@ -1,11 +1,20 @@
-"""Filters: which documents retrieval may return (type, region, status, issuer, date range)."""
+"""Filters: which documents retrieval may return (type, region, status, issuer, date range), and
+which version of a rule it reads (:class:`Versions`: the current text, unless an older one is asked)."""
 
 from __future__ import annotations
 
+import logging
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 
 from ingest.types import Document
+
+from .types import ArticleRef
+
+log = logging.getLogger(__name__)
+
+EARLIER = "earlier"  # a question that asks for the text before the last amendment (修正前, 旧版, 原第X条)
 
 
 def document_date(doc: Document) -> str | None:
@@ -46,24 +55,26 @@ class Filters:
     issuers: frozenset[str] = frozenset()
     date_from: str | None = None
     date_to: str | None = None
+    exclude_ids: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         for name in ("date_from", "date_to"):
             value = getattr(self, name)
             if value is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
                 raise ValueError(f"Filters.{name} must be an ISO date YYYY-MM-DD, got {value!r}")
-        for name in ("doc_ids", "kinds", "sources", "doc_types", "regions", "statuses", "issuers"):
+        for name in ("doc_ids", "kinds", "sources", "doc_types", "regions", "statuses", "issuers", "exclude_ids"):
             value = getattr(self, name)
             if isinstance(value, str) or not isinstance(value, frozenset):
                 object.__setattr__(self, name, frozenset([value] if isinstance(value, str) else value))
 
     def is_empty(self) -> bool:
         return not (self.doc_ids or self.kinds or self.sources or self.doc_types or self.regions
-                    or self.statuses or self.issuers or self.date_from or self.date_to)
+                    or self.statuses or self.issuers or self.date_from or self.date_to or self.exclude_ids)
 
     def allows(self, doc: Document) -> bool:
         meta = doc.metadata or {}
-        if ((self.doc_ids and doc.id not in self.doc_ids)
+        if (doc.id in self.exclude_ids
+                or (self.doc_ids and doc.id not in self.doc_ids)
                 or (self.kinds and doc.kind not in self.kinds)
                 or (self.sources and doc.source not in self.sources)
                 or (self.doc_types and meta.get("doc_type") not in self.doc_types)
@@ -81,3 +92,91 @@ class Filters:
             if self.date_to and date > self.date_to:
                 return False
         return True
+
+
+class Versions:
+    """The versions of each rule in an index (read from the documents' metadata, see
+    :mod:`ingest.metadata.versions`), and which of them a question reads.
+
+    A question reads the current version of every rule; one that asks for an older version
+    (:func:`retrieval.query.version_asked`: ``"earlier"``, the text before the last amendment, or a
+    year, the text in force that year) reads that version of the rules it names (of every rule with
+    versions when it names no document) instead.
+
+    >>> def doc(i, date, current=None):
+    ...     meta = {"doc_type": "法律", "versions": ["a", "b", "c"], "version_date": date}
+    ...     return Document(i, "某法", "s", 0, 1, 1, 1, "statute", {**meta, **({"current_version": current} if current else {})})
+    >>> v = Versions([doc("a", "2012-01-01", "c"), doc("b", "2016-11-07", "c"), doc("c", "2025-10-28")])
+    >>> v.chosen(("a", "b", "c"), None), v.chosen(("a", "b", "c"), "earlier"), v.chosen(("a", "b", "c"), "2013")
+    ('c', 'b', 'a')
+    >>> sorted(v.restrict(None, None, ()).exclude_ids), sorted(v.restrict(None, "2016", ("c",)).exclude_ids)
+    (['a', 'b'], ['a', 'c'])
+    """
+
+    def __init__(self, documents: Sequence[Document]) -> None:
+        ids = {d.id for d in documents}
+        self.dates: dict[str, str] = {}
+        groups: dict[tuple[str, ...], None] = {}
+        self.group_of: dict[str, tuple[str, ...]] = {}
+        for d in documents:
+            meta = d.metadata or {}
+            members = tuple(x for x in meta.get("versions") or () if x in ids)
+            if len(members) > 1 and d.id in members:
+                groups.setdefault(members)
+                self.group_of[d.id] = members
+                self.dates[d.id] = str(meta.get("version_date") or "")
+        self.groups: tuple[tuple[str, ...], ...] = tuple(groups)
+        self.status = {d.id: (d.metadata or {}).get("status") for d in documents if d.id in self.group_of}
+
+    def __bool__(self) -> bool:
+        return bool(self.groups)
+
+    def chosen(self, group: tuple[str, ...], asked: str | None) -> str:
+        """The version of ``group`` (ids, oldest first) a question reads: the current (last) one;
+        for ``"earlier"`` the one before it; for a year the latest dated in or before that year
+        (the oldest when all are later)."""
+        if asked is None:
+            return group[-1]
+        if asked == EARLIER:
+            return group[-2]
+        before = [g for g in group if self.dates.get(g, "")[:4] <= asked]
+        return before[-1] if before else group[0]
+
+    def _groups(self, named: Iterable[str]) -> set[tuple[str, ...]]:
+        return {self.group_of[d] for d in named if d in self.group_of}
+
+    def restrict(self, filters: Filters | None, asked: str | None, named: Sequence[str]) -> Filters | None:
+        """``filters`` with the versions the question does not read left out (``exclude_ids``).
+
+        ``asked`` is the version the question asks for (None: the current ones), ``named`` the ids of
+        the documents it names; the asked version applies to the rules it names, or to all when it
+        names no document. Versions the filters ask for by status stay in, and so do those they ask
+        for by id when they leave out the version the question reads."""
+        if not self.groups:
+            return filters
+        asked_groups = self._groups(named) if asked is not None else set()
+        if asked is not None and not named:
+            asked_groups = set(self.groups)
+        hidden: set[str] = set()
+        wanted = filters.doc_ids if filters is not None else frozenset()
+        for group in self.groups:
+            keep = self.chosen(group, asked if group in asked_groups else None)
+            if wanted and keep not in wanted:
+                continue  # the filters pick versions of this rule themselves
+            hidden.update(g for g in group if g != keep)
+        if filters is not None and filters.statuses:
+            hidden = {h for h in hidden if self.status.get(h) not in filters.statuses}
+        if not hidden:
+            return filters
+        log.debug("versions left out: %s", sorted(hidden))
+        return replace(filters or Filters(), exclude_ids=(filters.exclude_ids if filters else frozenset()) | hidden)
+
+    def article(self, ref: ArticleRef | None, asked: str | None) -> ArticleRef | None:
+        """``ref`` read against the version the question reads: each document of it that has
+        versions replaced by the version read (an article number means the current text's article
+        unless an older text is asked for)."""
+        if ref is None or not self.groups:
+            return ref
+        doc_ids = tuple(dict.fromkeys(self.chosen(self.group_of[d], asked) if d in self.group_of else d
+                                      for d in ref.doc_ids))
+        return ref if doc_ids == ref.doc_ids else replace(ref, doc_ids=doc_ids)

@@ -4,7 +4,8 @@ Everything later stages need to know about a question is read here, once — its
 text and thesaurus expansion, its tokens, the documents and the article it names, the places it
 names, whether it asks what to do (a rule answers it), the kind of figure it asks for, whether
 it asks several things and those parts, a count, a defined term, target years, whether it asks
-which rule applies. Retrieval, the answerer, abstention and precedence read the parse and never
+which rule applies, whether it asks for an older version of a rule (:func:`version_asked`; the
+article it names is then read against that version, else against the current one). Retrieval, the answerer, abstention and precedence read the parse and never
 work it out again.
 
 >>> from index.tokenize import JiebaTokenizer
@@ -24,6 +25,7 @@ from index.tokenize import JiebaTokenizer
 
 from .asks import answer_form, asked_action, asked_count, asks_several, asks_which, defined_term, target_years
 from .decompose import Part, parts
+from .filters import EARLIER, Versions
 from .figures import expected_figure
 from .intent import asks_for_rule
 from .normalise import expand_query, normalise_query, places_named
@@ -32,6 +34,27 @@ from .types import ArticleRef
 from .vocabulary import Expansions, Synonyms
 
 _NUM = re.compile(r"\d+(?:\.\d+)?")
+_AMENDED = r"(?:修正|修订|修改)"
+# the text of a given year: 2016年版, 2016版本, 2016年的文本, 2016年修正本, 2016年修订的版本
+_YEAR_VERSION = re.compile(rf"((?:19|20)\d{{2}})\s*年?\s*(?:的)?(?:{_AMENDED}(?:的)?)?(?:版本?|文本|{_AMENDED}本)")
+# the text before the last amendment: 修正前, 修改之前, 旧版, 原法, 原第X条, 历史版本
+_EARLIER_VERSION = re.compile(rf"{_AMENDED}(?:之)?前|(?:旧|老|原)(?:版本?|文本|法(?!律))|历史版本|原(?:来的?)?第[一二三四五六七八九十百零〇两\d]+条")
+
+
+def version_asked(text: str) -> str | None:
+    """The older version of a rule a (normalised) question asks for: a year (``"2016"``, the text in
+    force then) for "2016年版…", :data:`~retrieval.filters.EARLIER` for "修正前…", "旧版…",
+    "原第二十一条"; None when it asks for none (the current text).
+
+    >>> version_asked("2016年版某某法第三条"), version_asked("某某法修正前的第三条")
+    ('2016', 'earlier')
+    >>> version_asked("某某法原第五条"), version_asked("2016年以来有哪些执法案例"), version_asked("原则是什么")
+    ('earlier', None, None)
+    """
+    m = _YEAR_VERSION.search(text)
+    if m:
+        return m.group(1)
+    return EARLIER if _EARLIER_VERSION.search(text) else None
 
 
 @dataclass(frozen=True)
@@ -58,6 +81,7 @@ class Query:
     form: str | None = None  # the answer it wants: "yes_no", "list" or None (retrieval.asks.answer_form)
     action: tuple[str, ...] = ()  # a yes-or-no question's tokens of what it asks may be done (asks.asked_action)
     parts: tuple["QueryPart", ...] = ()  # for a question that asks several things: each part, parsed
+    version: str | None = None  # an older version of a rule it asks for: a year, or "earlier" (version_asked)
 
 
 @dataclass(frozen=True)
@@ -73,16 +97,19 @@ class QueryParser:
 
     def __init__(self, titles: Titles, tokenizer: JiebaTokenizer, synonyms: dict[str, str],
                  general: Synonyms | None = None, known: Callable[[str], bool] | None = None,
-                 learned: Expansions | None = None) -> None:
+                 learned: Expansions | None = None, versions: Versions | None = None) -> None:
         """``general`` (with ``known``, whether the corpus uses a word) adds general synonyms of the
         question's words the corpus does not use; ``learned``, the law's words learned to go with the
-        question's (:mod:`retrieval.vocabulary`). Both widen only the lexical query (``expanded``)."""
+        question's (:mod:`retrieval.vocabulary`). Both widen only the lexical query (``expanded``).
+        ``versions``, the versions of the corpus' rules, reads a named article against the version
+        the question asks for (the current one unless it asks for an older one)."""
         self.titles = titles
         self.tokenizer = tokenizer
         self.synonyms = synonyms
         self.general = general
         self.learned = learned  # learned expansions (retrieval.vocabulary.Expansions), after the synonyms
         self.known = known
+        self.versions = versions
 
     def parse(self, question: str, *, split: bool = True) -> Query:
         """``question`` parsed; ``split`` parses the parts of a question that asks several things."""
@@ -99,16 +126,20 @@ class QueryParser:
                 expanded, expanded_tokens = " ".join([expanded, *learned]), expanded_tokens + tuple(learned)
         several = asks_several(text)
         form = answer_form(text)
+        version = version_asked(text)
+        article = self.titles.article(text)
+        if self.versions:
+            article = self.versions.article(article, version)
         return Query(
             question=question, text=text, expanded=expanded,
             tokens=tuple(tokens),
             expanded_tokens=expanded_tokens,
-            article=self.titles.article(text), named=tuple(self.titles.named(text)),
+            article=article, named=tuple(self.titles.named(text)),
             places=frozenset(places_named(text)), asks_rule=asks_for_rule(text), asks_which=asks_which(question),
             figure=expected_figure(text), several=several, count=asked_count(text), defined=defined_term(text),
             years=frozenset(target_years(text)), numbers=frozenset(_NUM.findall(text)), form=form,
             action=tuple(self.tokenizer(asked_action(text))) if form == "yes_no" else (),
-            parts=self._parts(text) if several and split else (),
+            parts=self._parts(text) if several and split else (), version=version,
         )
 
     def _parts(self, text: str) -> tuple[QueryPart, ...]:

@@ -22,7 +22,7 @@ from index.tokenize import JiebaTokenizer
 
 from .authority import national_first, sources_first
 from .features import DocumentFacts, feature_matrix
-from .filters import Filters
+from .filters import Filters, Versions
 from .fusion import group_boost, reciprocal_rank_fusion, union_best, weighted_score_fusion
 from .normalise import load_synonyms
 from .query import Query, QueryParser
@@ -98,9 +98,10 @@ class Retriever:
         self.titles = Titles(data.documents, self.params.title_min_overlap)
         self.synonyms = load_synonyms()
         vocab = data.bm25.vocab_dict
+        self.versions = Versions(data.documents)  # versions of one rule: the current one is read
         self.parser = QueryParser(self.titles, tokenizer or JiebaTokenizer(), self.synonyms,
                                   Synonyms.shipped() if self.params.general_synonyms else None, vocab.__contains__,
-                                  Expansions.shipped() if self.params.learned_expansion else None)
+                                  Expansions.shipped() if self.params.learned_expansion else None, self.versions)
         self.ranker = load_model() if ranker == "shipped" else ranker
         self.facts = DocumentFacts(data.documents)
         self._terms: TermWeights | None = None
@@ -162,6 +163,9 @@ class Retriever:
         rk = self.rankers
         q = query.text
         tokens = query.expanded_tokens if cfg.expand else query.tokens
+        # of a rule's versions, only the one the question reads (the current one unless it asks for another)
+        filters = self.versions.restrict(filters, query.version,
+                                         [*query.named, *(query.article.doc_ids if query.article else ())])
         allowed = rk.allowed_rows(filters)
         n = max(cfg.candidates, k)
         lookup = rk.lookup(query.article, allowed)

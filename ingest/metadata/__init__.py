@@ -7,7 +7,8 @@ one is a bug.
 
 One module per thing read: :mod:`.places` (regions), :mod:`.dates`, :mod:`.numbers` (文号),
 :mod:`.issuers` (issuing bodies, signatures), :mod:`.doctype` (document type and legal rank),
-:mod:`.relations` (precedence, repeal, supersession, status); :mod:`.extract` puts them together
+:mod:`.relations` (precedence, repeal, supersession, status), :mod:`.versions` (an amended text beside
+the text it amends: which is current); :mod:`.extract` puts them together
 for one document (:func:`extract_metadata`), :mod:`.common` holds what they share. The dict it
 returns is what :attr:`ingest.types.Document.metadata` stores; :attr:`ingest.types.Document.meta`
 reads it as a typed :class:`~ingest.types.DocumentMetadata`.
@@ -34,7 +35,9 @@ from .issuers import NATIONAL_BODIES, body_region, split_bodies
 from .numbers import DOC_NUMBER_RE, normalize_doc_number
 from .places import PLACE_NAMES, SPECIAL_REGIONS
 from .relations import find_precedence, find_repeals
+from .versions import Version, find_versions, version_key
 
-__all__ = ["extract_metadata", "find_precedence", "find_repeals", "parse_date", "normalize_doc_number",
+__all__ = ["extract_metadata", "find_precedence", "find_repeals", "find_versions", "Version", "version_key",
+           "parse_date", "normalize_doc_number",
            "split_bodies", "body_region", "DOC_NUMBER_RE", "DOC_TYPES", "NORMATIVE", "PLACE_NAMES",
            "SPECIAL_REGIONS", "NATIONAL_BODIES", "HEAD_CHARS", "TAIL_CHARS", "DocumentMetadata"]

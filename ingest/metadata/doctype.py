@@ -26,7 +26,9 @@ NEWS_ABOUT = re.compile(r"^(?:近日|日前|[^。\n]{0,60}(?:近日|日前))[^�
                          re.M)
 DATELINE = re.compile(r"(?:新华社|中新社|人民日报)[\u4e00-\u9fff]{0,6}?(?P<m>\d{1,2})月(?P<d>\d{1,2})日电")
 REPORT_BODY = re.compile(r"^(?:版权声明|前\s*言|目\s*录|报告发布日期)", re.M)
-LAW_TITLE = re.compile(r"^中华人民共和国[\u4e00-\u9fff]{1,30}法$")
+# a law's title, possibly with the version it is (…法（2025修正）, …法（2018年修订）)
+LAW_TITLE = re.compile(r"^中华人民共和国[\u4e00-\u9fff]{1,30}法"
+                       r"(?:\s*[（(](?:(?:19|20)\d{2}\s*年?\s*)?(?:第[一二三四五六七八九十]+次)?(?:修正|修订)(?:本|版|文本)?[）)])?$")
 
 
 def official_title(title: str) -> bool:

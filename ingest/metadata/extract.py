@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as _dt
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .common import nonblank, read_lines
@@ -21,6 +21,7 @@ from .relations import find_status, find_superseding
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..types import Document, SourceText
+    from .versions import Version
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,7 @@ def extract_metadata(
     precedence: dict[str, list[str]] | None = None,
     repeals: dict[str, list[str]] | None = None,
     as_of: _dt.date | None = None,
+    versions: Mapping[str, Version] | None = None,
 ) -> dict[str, Any]:
     """Metadata of ``doc`` read from its own text (see :mod:`ingest.metadata` for an example).
 
@@ -44,6 +46,11 @@ def extract_metadata(
     ``superseded_by`` (lists). ``precedence`` and ``repeals`` come from
     :func:`find_precedence` and :func:`find_repeals` over the whole corpus; ``as_of``
     (default today) decides whether an explicit 有效期至 date has passed.
+
+    ``versions`` (from :func:`~ingest.metadata.versions.find_versions` over the whole corpus) places
+    the document among the versions of its rule: a document with another version in the corpus has ``version_date`` and ``versions``
+    (ids, oldest first); an earlier one also ``current_version`` and ``current_version_title``
+    (the latest version) and status ``superseded`` (None / empty for any other document).
     """
     text = source.text[doc.start : doc.end]
     title = doc.title.strip()
@@ -135,7 +142,9 @@ def extract_metadata(
 
     # --- status
     superseded_in_part_by, superseded_by = find_superseding(title, doc_type, corpus_titles, precedence, repeals)
-    status = find_status(doc_type, superseded_by, valid_until, as_of)
+    version = (versions or {}).get(doc.id)
+    historical = version is not None and version.historical and doc_type in NORMATIVE
+    status = find_status(doc_type, superseded_by, valid_until, as_of, historical=historical)
 
     meta: dict[str, Any] = {
         "issuers": issuers,
@@ -152,5 +161,9 @@ def extract_metadata(
         "superseded_in_part_by": superseded_in_part_by,
         "superseded_by": superseded_by,
     }
+    meta.update({"version_date": version.date if version else None,
+                 "versions": list(version.versions) if version else [],
+                 "current_version": version.current if historical and version else None,
+                 "current_version_title": version.current_title if historical and version else None})
     log.debug("metadata %s: %s", title, meta)
     return meta

@@ -1,5 +1,6 @@
 """Precedence, repeal and supersession between the documents of a corpus: which document prevails over
-which ("与本规定不一致的，适用本规定"), which repeals which ("《X》同时废止"), and a document's status."""
+which ("与本规定不一致的，适用本规定"), which repeals which ("《X》同时废止"), which is an earlier version
+of which (:mod:`.versions`), and a document's status."""
 
 from __future__ import annotations
 
@@ -103,15 +104,16 @@ def find_superseding(title: str, doc_type: str, corpus_titles: Sequence[str],
 
 
 def find_status(doc_type: str, superseded_by: list[str], valid_until: str | None,
-                as_of: _dt.date | None = None) -> str:
-    """``draft``, ``in_force``, ``superseded``, ``expired`` (an explicit 有效期至 before ``as_of``,
+                as_of: _dt.date | None = None, historical: bool = False) -> str:
+    """``draft``, ``in_force``, ``superseded`` (repealed, or ``historical``: an earlier version of a
+    rule whose later text is in the corpus), ``expired`` (an explicit 有效期至 before ``as_of``,
     default today) or ``unknown`` (not a normative text)."""
     today = as_of or _dt.date.today()
     if doc_type == "征求意见稿":
         status = "draft"
     elif doc_type in NORMATIVE:
         status = "in_force"
-        if superseded_by:
+        if superseded_by or historical:
             status = "superseded"
         elif valid_until and len(valid_until) == 10 and valid_until < today.isoformat():
             status = "expired"
