@@ -283,3 +283,25 @@ def test_an_older_version_asked_for_is_used_with_a_warning(pair_engine: Any, que
     assert answer.citations and {c.doc_id for c in answer.citations} == {ids["2016"]}
     assert "等级保护" in answer.answer
     assert any("历史版本" in w and "修改" in w for w in answer.warnings)
+
+
+def test_the_articles_of_two_versions_are_aligned_in_order(pair: dict[str, Document]) -> None:
+    from ingest.text import compact
+    from qa.versions import align_versions, counterpart
+
+    old, new = pair["2016"], pair["2025"]
+    pairs = align_versions(old, new)
+    articles = lambda d: [c.id for c in d.clauses if c.level == "条"]  # noqa: E731
+    # every article of each text appears once, in its own order
+    assert [p.old.id for p in pairs if p.old] == articles(old)
+    assert [p.new.id for p in pairs if p.new] == articles(new)
+    same = [p for p in pairs if not p.changed]
+    words = lambda c: compact(c.text).split("条", 1)[-1]  # noqa: E731  (the text after its 第N条 label)
+    assert len(same) >= 50 and all(words(p.old) == words(p.new) for p in same)
+    # the 2016 article on 等级保护 is the 2025 text's, renumbered
+    level = next(c for c in old.clauses if c.level == "条" and "网络安全等级保护制度" in c.text)
+    moved = counterpart(pairs, level.id)
+    assert moved is not None and moved.new is not None and moved.renumbered
+    assert "网络安全等级保护制度" in moved.new.text
+    # the articles the amendment added have no earlier counterpart
+    assert any(p.old is None for p in pairs)

@@ -1,0 +1,95 @@
+"""Two versions of one rule side by side: which article of the amended text each article of the
+earlier text became (renumbered, reworded, unchanged), and which articles are new or gone.
+
+The articles are aligned in order (an amendment inserts, deletes and rewords articles but does not
+reorder them): a dynamic programme over the two lists that maximises the summed similarity of the
+matched pairs, where two articles match when their texts, without their 第N条 labels, are at least
+``min_similarity`` alike (difflib's ratio). Pure functions of the two documents.
+
+>>> from ingest.types import Clause
+>>> def art(doc, n, text):
+...     return Clause(f"{doc}t{n}", doc, "条", str(n), f"第{n}条", (), 0, 0, f"第{n}条 {text}")
+>>> old = [art("a", 1, "为了保障网络安全，制定本法。"), art("a", 2, "网络运营者应当履行安全保护义务。")]
+>>> new = [art("b", 1, "为了保障网络安全，制定本法。"), art("b", 2, "国家支持人工智能基础理论研究。"),
+...        art("b", 3, "网络运营者应当依法履行安全保护义务。")]
+>>> [(p.old.number if p.old else None, p.new.number if p.new else None, p.changed) for p in align(old, new)]
+[('1', '1', False), (None, '2', True), ('2', '3', True)]
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+from ingest.text import compact
+from ingest.types import Clause, Document
+
+_LABEL = re.compile(r"^\s*第[〇零一二三四五六七八九十百千两0-9]+条(?:之[一二三四五六七八九十]+)?")
+
+
+@dataclass(frozen=True)
+class ArticlePair:
+    """An article of the earlier text and what it became (``new`` None: deleted; ``old`` None: new)."""
+
+    old: Clause | None
+    new: Clause | None
+    similarity: float
+
+    @property
+    def changed(self) -> bool:
+        """Anything but the same words (a renumbered article with the same words is unchanged)."""
+        return self.old is None or self.new is None or self.similarity < 1.0
+
+    @property
+    def renumbered(self) -> bool:
+        return self.old is not None and self.new is not None and self.old.number != self.new.number
+
+
+def _body(clause: Clause) -> str:
+    return compact(_LABEL.sub("", clause.text))
+
+
+def align(old: Sequence[Clause], new: Sequence[Clause], min_similarity: float = 0.5) -> list[ArticlePair]:
+    """The articles of ``old`` and ``new`` aligned in order; every article of each appears once."""
+    a, b = [_body(c) for c in old], [_body(c) for c in new]
+    n, m = len(a), len(b)
+    sim = [[0.0] * m for _ in range(n)]
+    for i in range(n):
+        for j in range(m):
+            matcher = SequenceMatcher(None, a[i], b[j], autojunk=False)
+            if matcher.real_quick_ratio() >= min_similarity and matcher.quick_ratio() >= min_similarity:
+                sim[i][j] = matcher.ratio()
+    # best[i][j]: the most summed similarity aligning old[i:] with new[j:]
+    best = [[0.0] * (m + 1) for _ in range(n + 1)]
+    for i in range(n - 1, -1, -1):
+        for j in range(m - 1, -1, -1):
+            take = sim[i][j] + best[i + 1][j + 1] if sim[i][j] >= min_similarity else -1.0
+            best[i][j] = max(take, best[i + 1][j], best[i][j + 1])
+    pairs: list[ArticlePair] = []
+    i = j = 0
+    while i < n and j < m:
+        if sim[i][j] >= min_similarity and best[i][j] == sim[i][j] + best[i + 1][j + 1]:
+            pairs.append(ArticlePair(old[i], new[j], 1.0 if a[i] == b[j] else sim[i][j]))
+            i, j = i + 1, j + 1
+        elif best[i][j] == best[i + 1][j]:
+            pairs.append(ArticlePair(old[i], None, 0.0))
+            i += 1
+        else:
+            pairs.append(ArticlePair(None, new[j], 0.0))
+            j += 1
+    pairs += [ArticlePair(c, None, 0.0) for c in old[i:]] + [ArticlePair(None, c, 0.0) for c in new[j:]]
+    return pairs
+
+
+def align_versions(old: Document, new: Document, min_similarity: float = 0.5) -> list[ArticlePair]:
+    """The articles (条) of two versions of one rule, aligned (see :func:`align`)."""
+    return align([c for c in old.clauses if c.level == "条"], [c for c in new.clauses if c.level == "条"],
+                 min_similarity)
+
+
+def counterpart(pairs: Sequence[ArticlePair], clause_id: str) -> ArticlePair | None:
+    """The pair holding the article ``clause_id`` (of either version), or None."""
+    return next((p for p in pairs if clause_id in ((p.old.id if p.old else None), (p.new.id if p.new else None))),
+                None)
