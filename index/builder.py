@@ -38,6 +38,7 @@ class BuildReport:
     timings: dict[str, float] = field(default_factory=dict)
     embedded: int = 0
     cached: int = 0
+    left_out: list[IngestProblem] = field(default_factory=list)  # by design (README.md, SOURCES.md)
 
     def summary(self) -> str:
         lines = [
@@ -50,6 +51,8 @@ class BuildReport:
         if self.problems:
             lines.append(f"skipped {len(self.problems)} file(s):")
             lines.extend(f"  - {p}" for p in self.problems)
+        if self.left_out:
+            lines.append("left out by design: " + ", ".join(p.source for p in self.left_out))
         return "\n".join(lines)
 
 
@@ -129,6 +132,7 @@ def _build(paths: list[str | Path], index_dir: str | Path, embedder: Embedder, c
                    "duplicates": result.duplicates, "chunks": len(result.chunks),
                    "clauses": sum(len(d.clauses) for d in result.documents)},
         "problems": [{"source": p.source, "reason": p.reason, "fix": p.fix} for p in result.problems],
+        "left_out": [{"source": p.source, "reason": p.reason} for p in result.left_out],
         # the learned models (ranker, abstention) the index is served with, by version and checksum
         "models": dict(models or {}),
     }
@@ -148,6 +152,7 @@ def _build(paths: list[str | Path], index_dir: str | Path, embedder: Embedder, c
         chunks=len(result.chunks),
         clauses=manifest["counts"]["clauses"],
         problems=result.problems,
+        left_out=result.left_out,
         timings=timings,
         embedded=cache.misses - miss0,
         cached=cache.hits - hits0,

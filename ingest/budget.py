@@ -74,6 +74,8 @@ def parse_file(path: Path, name: str) -> Parsed | IngestProblem:
 
 
 _SPLIT = "split it into smaller files"
+_READY = "ready"
+_START_SECONDS = 120  # for the worker's imports, on a machine as busy as it may be
 
 
 def _serve(memory_bytes: int) -> None:
@@ -86,6 +88,7 @@ def _serve(memory_bytes: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     except (ValueError, OSError):  # a lower hard limit is already set: keep it
         pass
+    _write_frame(out, _READY)  # loaded: the budget of the first file starts now, not with the imports
     while (job := _read_frame(sys.stdin.buffer)) is not None:
         _write_frame(out, parse_file(*job))
 
@@ -129,13 +132,28 @@ class BudgetedParser:
             self.close()
             root = str(Path(__file__).resolve().parents[1])
             env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
-            self._proc = subprocess.Popen([sys.executable, "-m", "ingest.budget", str(self.budget.memory_bytes)],
-                                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+            proc = subprocess.Popen([sys.executable, "-m", "ingest.budget", str(self.budget.memory_bytes)],
+                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+            self._proc = proc
+            assert proc.stdout is not None
+            ready, _, _ = select.select([proc.stdout], [], [], _START_SECONDS)
+            try:
+                started = bool(ready) and _read_frame(proc.stdout) == _READY
+            except (EOFError, OSError, pickle.UnpicklingError):
+                started = False
+            if not started:
+                self.close()
+                raise RuntimeError(f"the reader process did not start within {_START_SECONDS} s")
         return self._proc
 
     def parse(self, path: Path, name: str) -> Parsed | IngestProblem:
-        """The file's source and documents, or its problem — within the budget, whatever the file."""
-        proc = self._start()
+        """The file's source and documents, or its problem — within the budget, whatever the file.
+        Where no worker process can be started, the file is read in this process, without a budget."""
+        try:
+            proc = self._start()
+        except (RuntimeError, OSError) as exc:
+            log.warning("reading %s in this process, without a budget: %s", name, exc)
+            return parse_file(path, name)
         assert proc.stdin is not None and proc.stdout is not None
         try:
             _write_frame(proc.stdin, (path, name))

