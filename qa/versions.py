@@ -9,9 +9,9 @@ matched pairs, where two articles match when their texts, without their 第N条 
 >>> from ingest.types import Clause
 >>> def art(doc, n, text):
 ...     return Clause(f"{doc}t{n}", doc, "条", str(n), f"第{n}条", (), 0, 0, f"第{n}条 {text}")
->>> old = [art("a", 1, "为了保障网络安全，制定本法。"), art("a", 2, "网络运营者应当履行安全保护义务。")]
+>>> old = [art("a", 1, "为了保障网络安全，制定本法。"), art("a", 2, "有关单位要把台账保存三年。")]
 >>> new = [art("b", 1, "为了保障网络安全，制定本法。"), art("b", 2, "国家支持人工智能基础理论研究。"),
-...        art("b", 3, "网络运营者应当依法履行安全保护义务。")]
+...        art("b", 3, "有关单位要把台账完整保存三年。")]
 >>> [(p.old.number if p.old else None, p.new.number if p.new else None, p.changed) for p in align(old, new)]
 [('1', '1', False), (None, '2', True), ('2', '3', True)]
 """
