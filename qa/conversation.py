@@ -14,13 +14,17 @@ the context of the previous turn, by fixed rules:
 3. **The previous subject** is the previous (already rewritten) question without the documents it
    names, a leading 关于/根据/按照, and trailing punctuation ("个人信息保护法关于处理个人信息的告知
    义务" → "处理个人信息的告知义务").
-4. **Substitution**: when the core contains a piece of the subject (the longest shared run of at
+4. **The topic** of the conversation is the subject of the last question that stood alone (its
+   *frame*); every follow-up of a chain is rewritten from that frame, never from the previous
+   rewrite, so a chain of follow-ups does not pile its words up.
+5. **Substitution**: when the core contains a piece of the frame (the longest shared run of at
    least two characters, but not the whole core), that piece is replaced by the core:
-   "处理个人信息的告知义务" + "敏感个人信息" → "处理敏感个人信息的告知义务". Otherwise the core is
-   appended to the subject ("数据出境安全评估的申报情形有哪些，只有5万人"). In a chain of follow-ups
-   the term the previous follow-up put in (its *focus*) is what gets replaced: after
-   "那敏感个人信息呢？", "那未成年人的个人信息呢？" replaces 敏感个人信息, not just 个人信息.
-5. **Documents**: the previous turn's documents (those its question named, else those its answer
+   "处理个人信息的告知义务" + "敏感个人信息" → "处理敏感个人信息的告知义务". When it shares nothing but
+   is a verb phrase (its last word a verb, by jieba's part-of-speech tags), it takes the place of the
+   frame's first verb that has an object: + "向境外提供" → "向境外提供个人信息的告知义务". Otherwise the
+   core is appended to the frame ("数据出境安全评估的申报情形有哪些，只有5万人"). After "那敏感个人信息呢？",
+   "那向境外提供呢？" is thus "向境外提供个人信息的告知义务", not the previous rewrite with 向境外提供 glued on.
+6. **Documents**: the previous turn's documents (those its question named, else those its answer
    cited, at most two) are named in front: "《中华人民共和国个人信息保护法》处理敏感个人信息的
    告知义务". Their ids are also returned as a *soft* preference: :func:`ask_in_context` first
    asks within those documents and asks the whole corpus only if that abstains.
@@ -107,6 +111,7 @@ class Turn:
     doc_titles: tuple[str, ...] = ()
     doc_ids: tuple[str, ...] = ()
     focus: str = ""  # the term a follow-up substituted into the subject
+    topic: str = ""  # the frame of the conversation: the subject of its last standalone question
 
 
 @dataclass(frozen=True)
@@ -116,8 +121,9 @@ class Rewrite:
     question: str
     follow_up: bool = False
     doc_ids: tuple[str, ...] = ()  # soft preference: the previous turn's documents
-    rule: str = "standalone"  # standalone | substitute | append
-    focus: str = ""  # the term substituted (rule "substitute")
+    rule: str = "standalone"  # standalone | substitute | verb | append
+    focus: str = ""  # the term substituted (rules "substitute" and "verb")
+    topic: str = ""  # the frame the question was rewritten from (its own subject when it stands alone)
 
 
 def names_document(question: str, titles: TitleIndex) -> bool:
@@ -136,6 +142,8 @@ def strip_question(question: str) -> str:
             q = q[len(c):]
             break
     q = q.strip(_PUNCT)
+    if q.startswith("是") and len(q) > 2 and not q.startswith("是否"):  # 如果是向境外提供 → 向境外提供
+        q = q[1:]
     if q.endswith("呢"):
         q = q[:-1]
     return q.strip(_PUNCT)
@@ -180,27 +188,68 @@ def _longest_shared(core: str, subject: str) -> str:
     return best
 
 
+def _words(text: str) -> list[tuple[str, str]]:
+    """``text`` as jieba's (word, part-of-speech flag) pairs."""
+    import logging
+
+    import jieba
+    import jieba.posseg
+
+    jieba.setLogLevel(logging.WARNING)
+    return [(w.word, w.flag) for w in jieba.posseg.cut(text)]
+
+
+def warm_up() -> None:
+    """Load jieba's part-of-speech model now (a second or two), not on a user's first follow-up."""
+    _words("处理数据")
+
+
+def _is_verb_phrase(core: str) -> bool:
+    """Whether ``core`` ends in a verb ("向境外提供", "委托处理"), so it names an action, not a thing."""
+    words = [(w, f) for w, f in _words(core) if w.strip(_PUNCT)]
+    return bool(words) and words[-1][1] == "v"
+
+
+def _object_verb(frame: str) -> str:
+    """The frame's first verb that takes a noun object ("处理" of "处理个人信息的…"); "" when none."""
+    words = [(w, f) for w, f in _words(frame) if w.strip()]
+    for (word, flag), (_, following) in zip(words, words[1:]):
+        if flag == "v" and len(word) >= 2 and following.startswith("n"):
+            return word
+    return ""
+
+
+def topic_of(previous: Turn, titles: TitleIndex) -> str:
+    """The frame a follow-up of ``previous`` is rewritten from: the conversation's topic, else (a turn
+    remembered without one) the previous question's subject."""
+    return previous.topic or subject_of(previous.effective, titles)
+
+
 def rewrite(question: str, previous: Turn | None, titles: TitleIndex) -> Rewrite:
     """The question to ask for ``question`` typed after ``previous`` (rules in the module docstring)."""
     if not is_follow_up(question, previous, titles):
-        return Rewrite(question=question.strip())
+        q = question.strip()
+        return Rewrite(question=q, topic=subject_of(q, titles))
     assert previous is not None
     core = strip_question(question)
-    subject = subject_of(previous.effective, titles)
-    shared = _longest_shared(core, subject) if core else ""
+    frame = topic_of(previous, titles)
+    shared = _longest_shared(core, frame) if core else ""
     focus = previous.focus
-    if shared and shared != core and focus and focus in subject and shared in focus:
-        body, rule = subject.replace(focus, core, 1), "substitute"
+    verb = _object_verb(frame) if core and not shared and _is_verb_phrase(core) else ""
+    if not previous.topic and shared and shared != core and focus and focus in frame and shared in focus:
+        body, rule = frame.replace(focus, core, 1), "substitute"  # a turn without its topic: its focus
     elif shared and shared != core:
-        body, rule = subject.replace(shared, core, 1), "substitute"
-    elif core and core not in subject:
-        body, rule = (f"{subject}，{core}" if subject else core), "append"
+        body, rule = frame.replace(shared, core, 1), "substitute"
+    elif verb:
+        body, rule = frame.replace(verb, core, 1), "verb"
+    elif core and core not in frame:
+        body, rule = (f"{frame}，{core}" if frame else core), "append"
     else:
-        body, rule = subject or core, "append"
+        body, rule = frame or core, "append"
     docs = "、".join(f"《{t}》" for t in previous.doc_titles)
     text = f"{docs}{body}"
     return Rewrite(question=text, follow_up=True, doc_ids=previous.doc_ids, rule=rule,
-                   focus=core if rule == "substitute" else "")
+                   focus=core if rule in ("substitute", "verb") else "", topic=frame)
 
 
 def turn_after(question: str, asked: Rewrite, answer: "Answer", titles: TitleIndex) -> Turn:
@@ -212,8 +261,9 @@ def turn_after(question: str, asked: Rewrite, answer: "Answer", titles: TitleInd
         pairs = [(c.doc_title, c.doc_id) for c in answer.citations]
     pairs = list(dict.fromkeys(pairs))[:MAX_DOCS]
     if not pairs and asked.follow_up and answer.abstained:
-        return Turn(question, asked.question, focus=asked.focus)
-    return Turn(question, asked.question, tuple(t for t, _ in pairs), tuple(d for _, d in pairs if d), asked.focus)
+        return Turn(question, asked.question, focus=asked.focus, topic=asked.topic)
+    return Turn(question, asked.question, tuple(t for t, _ in pairs), tuple(d for _, d in pairs if d), asked.focus,
+                asked.topic)
 
 
 def ask_in_context(engine: "PolicyQA", asked: Rewrite, filters: "Filters | None" = None) -> "Answer":

@@ -253,6 +253,8 @@ def test_remove_and_add_with_bad_input_say_so_and_change_nothing(client, engine,
         kind, said = raw_call(open_url, "add_documents", data)
         assert kind == "error" and "root:" not in str(said), (data, kind, said)
         assert said is None or _CJK.search(str(said)), said  # Gradio's own refusal says nothing; ours is Chinese
+    # no file chosen: the page's own words, not a schema's
+    assert "请先选择要上传的文件" in error_of(lambda: client.predict([], api_name="/add_documents"))
     assert len(engine.documents) == n
 
 

@@ -42,13 +42,13 @@ def test_which_questions_are_follow_ups(question, expected):
 
 def test_nothing_is_a_follow_up_without_a_previous_turn():
     assert not is_follow_up("那敏感个人信息呢？", None, TITLES)
-    assert rewrite("那敏感个人信息呢？", None, TITLES) == Rewrite("那敏感个人信息呢？")
+    assert rewrite("那敏感个人信息呢？", None, TITLES) == Rewrite("那敏感个人信息呢？", topic="那敏感个人信息呢")
 
 
 def test_the_issue_example_substitutes_the_new_term_into_the_subject():
     r = rewrite("那敏感个人信息呢？", PREV, TITLES)
     assert r == Rewrite(f"《{PIPL}》处理敏感个人信息的告知义务", follow_up=True, doc_ids=("pipl",), rule="substitute",
-                        focus="敏感个人信息")
+                        focus="敏感个人信息", topic="处理个人信息的告知义务")
 
 
 def test_a_core_sharing_nothing_with_the_subject_is_appended():
@@ -66,9 +66,57 @@ def test_a_chain_of_follow_ups_builds_on_the_rewritten_question():
     assert third.question == f"《{PIPL}》处理未成年人的个人信息的告知义务"
 
 
+def chain(first: str, *follow_ups: str, titles: TitleIndex = TITLES) -> list[str]:
+    """The questions asked for ``first`` then each follow-up, every turn remembered as the page does
+    (its documents: those the asked question names)."""
+    asked = rewrite(first, None, titles)
+    out = [asked.question]
+    turn = None
+    for q in (first, *follow_ups):
+        asked = rewrite(q, turn, titles)
+        named = titles.named(asked.question)
+        turn = Turn(q, asked.question, tuple(t for _, t, _ in named), tuple(d for _, _, d in named), asked.focus,
+                    asked.topic)
+        if q is not first:
+            out.append(asked.question)
+    return out
+
+
+def test_a_chain_of_three_follow_ups_carries_the_topic_and_never_piles_up():
+    first = "个人信息保护法规定处理个人信息之前应当告知个人哪些事项？"
+    asked = chain(first, "那敏感个人信息呢？", "那向境外提供呢？", "那未成年人的个人信息呢？")
+    frame = "规定处理个人信息之前应当告知个人哪些事项"
+    assert asked[1:] == [f"《{PIPL}》规定处理敏感个人信息之前应当告知个人哪些事项",
+                         f"《{PIPL}》规定向境外提供个人信息之前应当告知个人哪些事项",  # the verb's slot, not glued on
+                         f"《{PIPL}》规定处理未成年人的个人信息之前应当告知个人哪些事项"]
+    for q in asked[1:]:  # each is the frame with one slot changed: nothing of the previous rewrite stays
+        assert len(q) - len(f"《{PIPL}》") < len(frame) + 8
+        assert "，" not in q and q.removeprefix(f"《{PIPL}》").count("信息") == 1
+
+
+def test_a_chain_on_another_frame_substitutes_each_slot_into_the_same_frame():
+    first = "数据出境安全评估办法规定的申报情形有哪些？"
+    asked = chain(first, "那重要数据处理者的申报情形呢？", "如果是委托处理呢？", "那关键信息基础设施运营者的申报情形呢？")
+    doc = "《数据出境安全评估办法》"
+    assert asked[1] == f"{doc}规定重要数据处理者的申报情形有哪些"
+    # a verb phrase with no verb slot in the frame is appended to the frame, not to the last rewrite
+    assert asked[2] == f"{doc}规定的申报情形有哪些，委托处理"
+    assert asked[3] == f"{doc}规定关键信息基础设施运营者的申报情形有哪些"
+    assert all("重要数据处理者" not in q for q in asked[2:])
+
+
+def test_a_new_standalone_question_starts_a_new_topic():
+    asked = chain("个人信息保护法关于处理个人信息的告知义务", "那敏感个人信息呢？",
+                  "数据出境安全评估办法规定的申报时限是多久？", "那向境外提供呢？")
+    assert asked[2] == "数据出境安全评估办法规定的申报时限是多久？"
+    assert "告知义务" not in asked[3] and asked[3].startswith("《数据出境安全评估办法》")
+
+
 def test_core_and_subject():
     assert strip_question("那么，境外接收方呢？") == "境外接收方"
     assert strip_question("那些情形呢") == "那些情形"  # 那些 is not the connective 那
+    assert strip_question("如果是向境外提供呢？") == "向境外提供"
+    assert strip_question("那是否需要备案？") == "是否需要备案"
     assert subject_of("关于《数据出境安全评估办法》的申报时限？", TITLES) == "的申报时限"
     assert subject_of("个保法关于告知义务有什么规定？", TITLES) == "告知义务有什么规定"
     # the longest title named wins: 数据安全法 inside 网络数据安全管理条例 is not removed on its own

@@ -35,9 +35,15 @@ def test_bind_keeps_what_gradio_reads(web):
 def test_handlers_run_without_a_server(web):
     from ui.pages import ask, library
 
-    html, evidence, turn, last, status = ask.on_ask(web, QUESTION, None, None, None, "", "", None)
+    html, evidence, turn, last, status, thread, box, *_ = ask.on_ask(web, QUESTION, None, None, None, "", "", None, [])
     assert "pq-answer-wrap" in html and "《数据出境安全评估办法》第四条" in evidence and status == ""
-    assert last["asked"] == QUESTION and turn is not None
+    assert last["asked"] == QUESTION and turn is not None and len(thread) == 1 and box == ""
+    html2, evidence2, turn2, _, _, thread2, *_ = ask.on_ask(web, "那向境外提供呢？", None, None, None, "", "", turn,
+                                                          thread)
+    assert len(thread2) == 2 and html2.count("class='pq-turn") == 2  # the thread: both questions on screen
+    assert "data-view='t1-c1'" in html2 and "data-view='t2-c1'" in html2
+    assert "id='pq-view-t1-c1'" in evidence2 and "id='pq-view-t2-c1'" in evidence2
+    assert evidence2.count("pq-view pq-active") == 1 and "pq-view pq-active' id='pq-view-t2-" in evidence2
     rows, ids = library.corpus_rows(web, "数据出境安全评估办法")
     assert rows and ids and library.api_document(web, ids[0])["id"] == ids[0]
     assert "确认删除《数据出境安全评估办法》？" in library.on_remove_ask(web, ids[0])[2]

@@ -23,7 +23,7 @@ QUESTION = "数据出境安全评估的申报情形有哪些？"
 NO_ANSWER = "员工年终奖应该按什么比例缴纳个人所得税？"
 
 
-@pytest.mark.parametrize("name", ["ui.uploads", "ui.export", "ui.forms", "ui.render_library", "qa.conversation"])
+@pytest.mark.parametrize("name", ["ui.uploads", "ui.export", "ui.forms", "ui.render_library", "ui.render", "qa.conversation"])
 def test_docstring_examples(name):
     result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
@@ -181,8 +181,16 @@ def test_markdown_export_numbers_citations_as_the_markers(answer, view):
         block = md[md.index(line):]
         first_quote_line = next(q.strip() for q in c.quote.splitlines() if q.strip())
         assert f"   > {first_quote_line}" in block
-        assert f"来源：{c.source}，字符 {c.start}–{c.end}" in block
-    assert "发布机关：" in md
+        doc = view.docs[c.doc_id]
+        unit = view.unit_of(view.clauses[c.clause_id])
+        source = block[block.index("   出处："):].split("\n", 1)[0]
+        # a memo's source line: document › clause path, issuer · 文号 · date · effect; no file, no offsets
+        assert source.startswith(f"   出处：《{doc.title}》") and unit.number in source
+        assert all(i in source for i in doc.meta.issuers) and "现行有效" in source
+        assert c.source.replace("_", "\\_") not in source and str(c.start) not in source
+        # the file and offsets are in the collapsed technical detail only
+        tech = md[md.index("<details><summary>技术信息"):md.index("</details>")]
+        assert f"[{c.marker}] {c.source}，字符 {c.start}–{c.end}".replace("_", "\\_") in tech
     for w in answer.warnings:
         assert w in md
 
@@ -191,11 +199,30 @@ def test_docx_export_holds_the_same_citations(answer, view, tmp_path):
     from docx import Document
 
     path = answer_docx(answer, tmp_path / "a.docx", view.docs)
-    paras = [p.text for p in Document(str(path)).paragraphs]
+    word = Document(str(path))
+    paras = [p.text for p in word.paragraphs]
     assert QUESTION in paras
     for c in answer.citations:
         assert c.clause in paras
         assert next(q.strip() for q in c.quote.splitlines() if q.strip()) in paras
+        assert any(p.startswith(f"出处：《{view.docs[c.doc_id].title}》") for p in paras)
+
+
+def test_docx_export_is_a4_with_chinese_fonts(answer, view, tmp_path):
+    from docx import Document
+    from docx.oxml.ns import qn
+
+    word = Document(str(answer_docx(answer, tmp_path / "a.docx", view.docs)))
+    section = word.sections[0]
+    assert (round(section.page_width.cm, 1), round(section.page_height.cm, 1)) == (21.0, 29.7)
+
+    def east_asian(style: str) -> str:
+        return word.styles[style].element.rPr.find(qn("w:rFonts")).get(qn("w:eastAsia"))
+
+    assert east_asian("Normal") == "宋体" and east_asian("Quote") == "仿宋"
+    assert east_asian("Heading 2") == "黑体" and east_asian("Heading 3") == "黑体"
+    headings = [p for p in word.paragraphs if p.style.name.startswith("Heading")]
+    assert headings and all(east_asian(p.style.name) == "黑体" for p in headings)
 
 
 # -- feedback --------------------------------------------------------------------------------
@@ -362,7 +389,7 @@ def referring(view):
 
 def _li_of(fragment: str, key: str) -> str:
     """The <li data-view=key> element of a fragment, nested lists included."""
-    start = fragment.index(f"<li class='pq-cite-item' data-view='{key}'")
+    start = fragment.rindex("<li class='pq-cite'>", 0, fragment.index(f"<div class='pq-cite-item' data-view='{key}'"))
     depth, i = 0, start
     for m in re.finditer(r"<(/?)li\b", fragment[start:]):
         depth += -1 if m.group(1) else 1
@@ -458,7 +485,8 @@ def test_exports_carry_the_referenced_clauses_under_their_citation(referring, vi
         assert line in second
         block = second[second.index(line):]
         assert f"   > {next(q.strip() for q in x.quote.splitlines() if q.strip())}" in block
-        assert f"来源：{x.source}，字符 {x.start}–{x.end}" in block
+        assert "   出处：《促进和规范数据跨境流动规定》" in block
+        assert f"所引 {x.clause}：{x.source}，字符 {x.start}–{x.end}".replace("_", "\\_") in md
     paras = [p.text for p in Document(str(answer_docx(referring, tmp_path / "a.docx", view.docs))).paragraphs]
     for x in referring.context:
         i = paras.index(f"所引条款：{x.ref} → {x.clause}")

@@ -51,8 +51,18 @@ def load_css() -> str:
 
 
 def load_head() -> str:
-    """What goes into the page's ``<head>``: the clause viewer's script (``ui/static/app.js``)."""
-    return f"\n<script>\n{static_text('app.js')}</script>\n"
+    """What goes into the page's ``<head>``: the page's script (``ui/static/app.js``) and the styles of
+    Gradio's own frame (``ui/static/page.css``, which the scoped ``app.css`` cannot reach)."""
+    return f"\n<style>\n{static_text('page.css')}</style>\n<script>\n{static_text('app.js')}</script>\n"
+
+
+def page_i18n() -> gr.I18n:
+    """The page's translations, in Chinese only: with them Gradio sets its language again once the page's
+    script (``ui/static/app.js``) has made the browser's language read zh-CN, so Gradio's own strings
+    (footer, upload box, toasts) are Chinese whatever the browser's language."""
+    import gradio as gr
+
+    return gr.I18n(**{"zh-CN": {"pq.title": "政策法规问答"}})
 
 
 def build_app(engine: PolicyQA, settings: Settings | None = None,
@@ -70,7 +80,12 @@ def build_app(engine: PolicyQA, settings: Settings | None = None,
     choices = filter_choices(web.view.documents)
     rows, ids = library.corpus_rows(web)
     theme = gr.themes.Default(primary_hue="blue", neutral_hue="slate", font=FONT_STACK,
-                              font_mono=["IBM Plex Mono", "ui-monospace", "monospace"])
+                              font_mono=["IBM Plex Mono", "ui-monospace", "monospace"]).set(
+        # contrast of at least 4.5:1 (tests/browser/audit.py): the default blue-500 and red-500 are not
+        color_accent="#1d4ed8", color_accent_soft="#e8f0fe", button_primary_background_fill="#1d4ed8",
+        button_primary_background_fill_hover="#1e40af", button_primary_text_color="#ffffff",
+        button_cancel_background_fill="#b91c1c", button_cancel_background_fill_hover="#991b1b",
+        button_cancel_text_color="#ffffff", body_text_color_subdued="#57606a")
     with gr.Blocks(title="policyqa · 政策法规问答", analytics_enabled=False) as app:
         app.pq_theme = theme  # type: ignore[attr-defined]  # applied by launch()
         app.pq_css = load_css()  # type: ignore[attr-defined]
@@ -84,7 +99,7 @@ def build_app(engine: PolicyQA, settings: Settings | None = None,
                 ask_view = ask.layout(web, choices)
             with gr.Tab("文件库", id="corpus-tab", elem_id="corpus-tab"):
                 lib_view = library.layout(web, rows)
-        open_request = gr.Textbox(visible=False)
+        open_request = gr.Textbox(visible=False, label="在文件库中打开")
         open_in_corpus = gr.Button(visible="hidden", elem_id="pq-open-in-corpus")
         add_result = gr.JSON(visible=False)
         remove_result = gr.JSON(visible=False)
@@ -107,22 +122,30 @@ def build_app(engine: PolicyQA, settings: Settings | None = None,
 
 
 def _wire_ask(guard: Guard, view: AskView, turn_state: gr.State, last_state: gr.State) -> None:
-    """问答's events: ask (Enter or 提问), 新对话, 👍 / 👎, 导出."""
+    """问答's events: ask (Enter or 提问), 新对话, the filter chips and 取消筛选重试, 👍 / 👎, 导出."""
     from .pages import ask, memo
 
     tools = view.memo
     on_ask = guard.wrap(ask.on_ask, bucket="ask")  # one handler (one concurrency group) for both triggers
-    ask_inputs = [view.question, view.f_types, view.f_regions, view.f_status, view.f_from, view.f_to, turn_state]
-    ask_outputs = [view.answer_html, view.evidence_html, turn_state, last_state, tools.fb_status]
+    ask_inputs = [view.question, *view.filters, turn_state, view.thread]
+    ask_outputs = [view.answer_html, view.evidence_html, turn_state, last_state, tools.fb_status, view.thread,
+                   view.question, tools.row, tools.export_box]
     for trigger in (view.question.submit, view.ask_btn.click):
         trigger(on_ask, ask_inputs, ask_outputs, show_progress="minimal", api_visibility="private")
-    view.new_btn.click(guard.wrap(ask.on_new_conversation), None,
-                       [turn_state, last_state, view.question, view.answer_html, view.evidence_html, tools.fb_status],
-                       api_visibility="private")
+    view.new_btn.click(guard.wrap(ask.on_new_conversation), None, ask_outputs, api_visibility="private")
+    for component in view.filters:
+        component.change(ask.on_filters_changed, view.filters, [view.chips, view.filter_bar], api_visibility="private",
+                         show_progress="hidden", trigger_mode="always_last")
+    view.clear_btn.click(guard.wrap(ask.on_clear_filter), [view.clear_request, *view.filters],
+                         [*view.filters, view.chips], api_visibility="private", show_progress="hidden",
+                         js="(request, ...rest) => [window.pqClearFilter || request, ...rest]")
+    view.retry_btn.click(guard.wrap(ask.on_retry_unfiltered, bucket="ask"), [view.thread, turn_state],
+                         [*view.filters, view.chips, *ask_outputs], api_visibility="private",
+                         show_progress="minimal")
     for button, rating in ((tools.up_btn, "up"), (tools.down_btn, "down")):
         button.click(guard.wrap(functools.partial(_rated, rating=rating), bucket="ask"),
                      [last_state, tools.comment], [tools.fb_status, tools.comment], api_visibility="private")
-    tools.export_btn.click(guard.wrap(memo.on_export), [last_state],
+    tools.export_btn.click(guard.wrap(memo.on_export), [view.thread],
                            [tools.export_md, tools.export_files, tools.export_box], api_visibility="private")
 
 
@@ -145,15 +168,18 @@ def _wire_library(guard: Guard, view: LibraryView, ask_view: AskView, header: gr
     from .pages import library
     from .schemas import DocumentIn, FilesIn, OpenIn, SearchIn
 
-    view.search.submit(guard.wrap(library.on_search, schema=SearchIn), [view.search], [view.table, ids_state],
-                       api_visibility="private")
+    view.search.submit(guard.wrap(library.on_search, schema=SearchIn), [view.search],
+                       [view.table, ids_state, view.cards], api_visibility="private")
+    view.open_btn.click(guard.wrap(library.on_open_card), [view.open_request], view.opened_outputs,
+                        js="(request) => [window.pqOpenDoc || request]", api_visibility="private",
+                        show_progress="hidden")
     view.table.select(guard.wrap(library.on_open), [ids_state], view.opened_outputs, api_visibility="private")
     open_in_corpus.click(guard.wrap(library.on_open_in_corpus, schema=OpenIn), [open_request],
                          [tabs, *view.opened_outputs],
                          js="(request) => [window.pqOpenRequest || request]", api_visibility="private",
                          show_progress="hidden")
     refresh = [view.add_report, view.table, ids_state, header, ask_view.f_types, ask_view.f_regions,
-               ask_view.f_status]
+               ask_view.f_status, view.cards]
     view.add_btn.click(guard.wrap(library.api_add_documents, schema=FilesIn, editor=True, bucket="upload", api=True),
                        [view.upload], [add_result], api_name="add_documents",
                        show_progress_on=[view.add_report], concurrency_limit=1, concurrency_id="index-write",
@@ -198,7 +224,8 @@ def launch(app: gr.Blocks, settings: Settings, host: str = "127.0.0.1", port: in
                ssr_mode=False, css=getattr(app, "pq_css", None) or load_css(),
                head=getattr(app, "pq_head", None) or load_head(), theme=getattr(app, "pq_theme", None),
                max_file_size=settings.upload_max_mb * 1024 * 1024,
-               auth=credentials.check if credentials else None, auth_message="policyqa · 请登录")
+               auth=credentials.check if credentials else None, auth_message="policyqa · 请登录",
+               i18n=page_i18n(), footer_links=["api", "gradio", "settings"])  # no "Runs": an English-only link
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, block: bool = True) -> gr.Blocks:
@@ -211,6 +238,9 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, block: 
     require_auth(host, credentials, settings)
     engine = PolicyQA.open(settings=settings)
     engine.ask("数据出境安全评估")  # warm up: embedder, jieba and the first query are paid here, not by a user
+    from qa.conversation import warm_up
+
+    warm_up()  # and the part-of-speech tags follow-ups are rewritten with
     app = build_app(engine, settings, credentials)
     launch(app, settings, host, port)
     if credentials:

@@ -58,6 +58,9 @@ _PYTHON = re.compile(r"Traceback|object has no attribute|unexpected keyword|posi
                      r"\b[A-Z][A-Za-z]*(?:Error|Exception)\b|File \"|\.py\b|errno|codec", re.I)
 
 
+ERROR_TITLE = "错误"  # Gradio's default toast title is English
+
+
 class RateLimiter:
     """A token bucket per key: ``per_minute`` tokens, refilled evenly; 0 means no limit."""
 
@@ -169,13 +172,13 @@ class Guard:
         if isinstance(exc, gr.Error):
             text = str(exc.message)
             if user_message(text):
-                return gr.Error(self.scrub(text), title=exc.title)
+                return gr.Error(self.scrub(text), title=exc.title if exc.title != "Error" else ERROR_TITLE)
             log.error("%s: an error not meant for the user: %s", what, text)
-            return gr.Error(GENERIC)
+            return gr.Error(GENERIC, title=ERROR_TITLE)
         if isinstance(exc, (InputError, QuestionError)) or (isinstance(exc, ValueError) and user_message(str(exc))):
-            return gr.Error(self.scrub(str(exc)))
+            return gr.Error(self.scrub(str(exc)), title=ERROR_TITLE)
         log.error("%s failed", what, exc_info=exc)
-        return gr.Error(GENERIC)
+        return gr.Error(GENERIC, title=ERROR_TITLE)
 
     def _report(self, result: Any) -> Any:
         """An add/remove report: its ``error`` in Chinese only."""

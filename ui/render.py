@@ -149,11 +149,13 @@ def meta_line(doc: "Document") -> str:
         bits.append(f"{meta.effective_date} 施行")
     elif meta.published:
         bits.append(f"{meta.published} 发布")
-    bits += [meta.doc_type or "", region_label(meta.region) if meta.region else ""]
     status = meta.status or "unknown"
     line = " · ".join(esc(b) for b in bits if b and b != "unknown")
-    return (f"<div class='pq-meta-line'>{line} <span class='pq-status pq-status-{esc(status)}'>"
-            f"{esc(status_label(status))}</span></div>")
+    kind = " · ".join(esc(b) for b in (meta.doc_type or "", region_label(meta.region) if meta.region else "")
+                      if b and b != "unknown")
+    return (f"<div class='pq-meta-line'>{line} · <span class='pq-status pq-status-{esc(status)}'>"
+            f"{esc(status_label(status))}</span>" + (f" <span class='pq-kind'>（{kind}）</span>" if kind else "")
+            + "</div>")
 
 
 def status_badge(doc: "Document | None") -> str:
@@ -178,27 +180,28 @@ class Evidence:
     page: int | None
 
 
-def evidence_of(answer: "Answer", view: CorpusView) -> list[Evidence]:
+def evidence_of(answer: "Answer", view: CorpusView, prefix: str = "") -> list[Evidence]:
     """The citations, the related clauses, then the clauses the citations refer to
-    (``Answer.context``, keys ``x1``, ``x2``…), as viewer entries."""
-    out = [Evidence(f"c{c.marker}", f"[{c.marker}] {c.clause}", c.doc_id, c.clause_id, c.source, c.start, c.end,
+    (``Answer.context``, keys ``x1``, ``x2``…), as viewer entries. ``prefix`` starts every key (one
+    answer of a conversation: ``t2-c1``)."""
+    out = [Evidence(f"{prefix}c{c.marker}", f"[{c.marker}] {c.clause}", c.doc_id, c.clause_id, c.source, c.start, c.end,
                     c.page) for c in answer.citations]
     for i, r in enumerate(answer.related, start=1):
         src = view.sources.get(r.source)
         page = src.page_at(r.start) if src else None
-        out.append(Evidence(f"r{i}", r.clause, view.doc_id_of(r.clause_id, r.source, r.start), r.clause_id, r.source,
+        out.append(Evidence(f"{prefix}r{i}", r.clause, view.doc_id_of(r.clause_id, r.source, r.start), r.clause_id, r.source,
                             r.start, r.end, page))
     for i, x in enumerate(answer.context, start=1):
-        out.append(Evidence(f"x{i}", f"所引条款 · {x.clause}", x.doc_id or view.doc_id_of(x.clause_id, x.source, x.start),
+        out.append(Evidence(f"{prefix}x{i}", f"所引条款 · {x.clause}", x.doc_id or view.doc_id_of(x.clause_id, x.source, x.start),
                             x.clause_id, x.source, x.start, x.end, x.page))
     return out
 
 
-def context_block(answer: "Answer", marker: int) -> str:
+def context_block(answer: "Answer", marker: int, prefix: str = "") -> str:
     """The clauses citation ``[marker]`` refers to, as a small "所引条款" list: the referring words →
     the referenced clause's label and quote; each item opens that clause in the viewer (``x<i>``)."""
     items = "".join(
-        f"<li class='pq-ctx-item' data-view='x{i}' tabindex='0' role='button' title='查看所引条款'>"
+        f"<li class='pq-ctx-item' data-view='{prefix}x{i}' tabindex='0' role='button' title='查看所引条款'>"
         f"<span class='pq-ctx-ref'>{esc(x.ref)}</span> → <span class='pq-ctx-label'>{esc(x.clause)}</span>"
         f"<div class='pq-quote'>{esc(short_text(x.quote, 70))}</div></li>"
         for i, x in enumerate(answer.context, start=1) if x.marker == marker
@@ -232,16 +235,15 @@ def render_clause_view(ev: Evidence, view: CorpusView, active: bool = False, ext
     crumbs = [f"《{doc.title}》", *(unit.path if unit else ()), *([unit.number] if unit and unit.number else [])]
     parts.append("<div class='pq-path'>" + " › ".join(esc(c) for c in crumbs if c) + "</div>")
     page = ev.page or src.page_at(ev.start)
-    where = [esc(ev.source)]
-    if page:
-        where.append(f"<b class='pq-page'>PDF 第 {page} 页</b>")
-    where.append(f"字符 {ev.start}–{ev.end}")
+    where = [f"<b class='pq-page'>PDF 第 {page} 页</b>"] if page else []
     parts.append(meta_line(doc))
     target = unit or clause
-    parts.append("<div class='pq-where'>" + " · ".join(where)
-                 + f" · <a class='pq-open-doc' href='#' data-open-doc='{esc(doc.id)}' "
+    where.append(f"<a class='pq-open-doc' href='#' data-open-doc='{esc(doc.id)}' "
                  f"data-clause='{esc(target.id if target else '')}' data-start='{ev.start}' data-end='{ev.end}' "
-                 "title='切换到文件库，打开这份文件并定位到本条'>在文件库中查看全文</a></div></div>")
+                 "title='切换到文件库，打开这份文件并定位到本条'>在文件库中查看全文</a>")
+    parts.append("<div class='pq-where'>" + " · ".join(where)
+                 + f"<details class='pq-tech'><summary>技术信息</summary>文件 {esc(ev.source)} · "
+                 f"字符 {ev.start}–{ev.end}</details></div></div>")
     parts.append("<div class='pq-context'>")
     if unit is not None and unit.start <= ev.start and ev.end <= unit.end:
         before, after = view.neighbours(unit)
@@ -260,66 +262,87 @@ def render_clause_view(ev: Evidence, view: CorpusView, active: bool = False, ext
     return "".join(parts)
 
 
-def render_evidence(answer: "Answer | None", view: CorpusView) -> str:
-    """The right-hand viewer: one section per citation and related clause, the first shown."""
-    if answer is None:
-        return ("<div class='pq-viewer pq-empty'><p>点击回答中的 <b>[1]</b> 标记或引用条款，"
-                "在这里查看条款原文、上下文和文件信息。</p></div>")
-    items = evidence_of(answer, view)
-    if not items:
-        return "<div class='pq-viewer pq-empty'><p>没有可显示的条款。</p></div>"
+def evidence_sections(answer: "Answer", view: CorpusView, prefix: str = "", active: bool = True) -> str:
+    """The viewer's sections for one answer (keys starting with ``prefix``); with ``active``, its
+    first section is the one shown."""
     def extra(ev: Evidence) -> str:
-        if ev.key[0] == "c":
-            return context_block(answer, int(ev.key[1:]))
-        if ev.key[0] == "x":
-            x = answer.context[int(ev.key[1:]) - 1]
-            return (f"<div class='pq-ctx'><a class='pq-ctx-back' href='#' data-view='c{x.marker}'>← [{x.marker}]</a> "
-                    f"中“{esc(x.ref)}”所指的条款</div>")
+        kind, number = ev.key[len(prefix)], int(ev.key[len(prefix) + 1:])
+        if kind == "c":
+            return context_block(answer, number, prefix)
+        if kind == "x":
+            x = answer.context[number - 1]
+            return (f"<div class='pq-ctx'><a class='pq-ctx-back' href='#' data-view='{prefix}c{x.marker}'>"
+                    f"← [{x.marker}]</a> 中“{esc(x.ref)}”所指的条款</div>")
         return ""
 
-    body = "".join(render_clause_view(ev, view, active=i == 0, extra=extra(ev)) for i, ev in enumerate(items))
+    return "".join(render_clause_view(ev, view, active=active and i == 0, extra=extra(ev))
+                   for i, ev in enumerate(evidence_of(answer, view, prefix)))
+
+
+def render_evidence(answer: "Answer | None", view: CorpusView, prefix: str = "") -> str:
+    """The right-hand viewer: one section per citation and related clause, the first shown."""
+    if answer is None:
+        return EMPTY_VIEWER
+    body = evidence_sections(answer, view, prefix)
+    if not body:
+        return "<div class='pq-viewer pq-empty'><p>没有可显示的条款。</p></div>"
     return f"<div class='pq-viewer'>{body}</div>"
 
 
+EMPTY_VIEWER = ("<div class='pq-viewer pq-empty'><p>点击回答中的 <b>[1]</b> 标记或引用条款，"
+                "在这里查看条款原文、上下文和文件信息。</p></div>")
+
+
 # -- the answer --------------------------------------------------------------------------
-def _with_markers(text: str, markers: set[int]) -> str:
+def _with_markers(text: str, tips: dict[int, tuple[str, str]], prefix: str = "") -> str:
+    """The answer's text with each ``[n]`` a link to its citation's view, followed by its preview
+    (the clause label and quote; shown on hover and keyboard focus, read as the link's description)."""
     def link(m: re.Match[str]) -> str:
         numbers = marker_numbers(m)
-        if not all(n in markers for n in numbers):
+        if not all(n in tips for n in numbers):
             return m.group(0)
-        return "".join(f"<a class='pq-marker' href='#' data-view='c{n}' title='查看引用条款 [{n}]'>[{n}]</a>"
-                       for n in numbers)
+        out = []
+        for n in numbers:
+            tip = f"pq-tip-{prefix}c{n}-{m.start()}"
+            label, quote = tips[n]
+            out.append(f"<span class='pq-mk'><a class='pq-marker' href='#' data-view='{prefix}c{n}' "
+                       f"aria-describedby='{tip}'>[{n}]</a><span class='pq-tip' role='tooltip' id='{tip}'>"
+                       f"<b class='pq-tip-label'>{esc(label)}</b><span class='pq-tip-quote'>{esc(quote)}</span>"
+                       "</span></span>")
+        return "".join(out)
 
     return MARKER.sub(link, esc(text)).replace("\n", "<br>")
 
 
-def render_answer(answer: "Answer", asked: "Rewrite | None" = None) -> str:
+def render_answer(answer: "Answer", asked: "Rewrite | None" = None, prefix: str = "", note: str = "") -> str:
     """The answer panel: warnings first, the answer with clickable [n] markers, the citation list;
-    an abstention is said plainly with the nearest clauses."""
+    an abstention is said plainly with the nearest clauses. ``prefix`` starts the viewer keys (one
+    answer of a conversation); ``note`` (HTML) follows an abstention (e.g. that a filter was on)."""
     parts = ["<div class='pq-answer'>"]
     if asked is not None and asked.follow_up:
         parts.append(f"<div class='pq-followup'>按上文理解为：{esc(asked.question)}</div>")
     for w in answer.warnings:
         parts.append(f"<div class='pq-warn' role='alert'>⚠ {esc(w)}</div>")
     if answer.abstained:
-        parts.append(f"<div class='pq-abstain'><b>无法回答</b>：{esc(answer.answer)}</div>")
+        parts.append(f"<div class='pq-abstain'><b>无法回答</b>：{esc(answer.answer)}</div>{note}")
     else:
-        markers = {c.marker for c in answer.citations}
-        parts.append(f"<div class='pq-text'>{_with_markers(answer.answer, markers)}</div>")
+        tips = {c.marker: (c.clause, short_text(c.quote, 120)) for c in answer.citations}
+        parts.append(f"<div class='pq-text'>{_with_markers(answer.answer, tips, prefix)}</div>")
     if answer.citations:
         items = "".join(
-            f"<li class='pq-cite-item' data-view='c{c.marker}' tabindex='0' role='button'>"
-            f"<span class='pq-num'>[{c.marker}]</span> "
+            f"<li class='pq-cite'><div class='pq-cite-item' data-view='{prefix}c{c.marker}' tabindex='0' "
+            f"role='button'><span class='pq-num'>[{c.marker}]</span> "
             f"<span class='pq-label'>{esc(c.clause)}</span>"
             + (f" <span class='pq-muted'>· 第{c.page}页</span>" if c.page else "")
-            + f"<div class='pq-quote'>{esc(short_text(c.quote, 90))}</div>{context_block(answer, c.marker)}</li>"
+            + f"<div class='pq-quote'>{esc(short_text(c.quote, 90))}</div></div>"
+            f"{context_block(answer, c.marker, prefix)}</li>"
             for c in answer.citations
         )
         parts.append(f"<h4>引用条款</h4><ol class='pq-cites'>{items}</ol>")
     if answer.related:
         label = "最接近的条款（不足以作答）" if answer.abstained else "相关条款（供参考）"
         items = "".join(
-            f"<li class='pq-cite-item pq-related' data-view='r{i}' tabindex='0' role='button'>"
+            f"<li class='pq-cite-item pq-related' data-view='{prefix}r{i}' tabindex='0' role='button'>"
             f"<span class='pq-label'>{esc(r.clause)}</span>"
             f"<div class='pq-quote'>{esc(short_text(r.snippet, 70))}</div></li>"
             for i, r in enumerate(answer.related, start=1)
@@ -330,6 +353,43 @@ def render_answer(answer: "Answer", asked: "Rewrite | None" = None) -> str:
     return "".join(parts)
 
 
+_SENTENCE_END = "。；！？!?;"
+_CLAUSE_END = "，、：,:）)"
+
+
 def short_text(text: str, n: int) -> str:
+    """``text`` on one line, at most about ``n`` characters, cut where a reader would cut it: after the
+    last sentence (。；！？) that fits, else at the last clause boundary (，、：), else between two
+    words (jieba), never inside one; "…" marks the cut.
+
+    >>> short_text("第一句话。第二句话很长很长很长", 10)
+    '第一句话。…'
+    >>> short_text("数据处理者向境外提供个人信息的", 12)
+    '数据处理者向境外提供…'
+    """
     flat = re.sub(r"\s+", " ", text).strip()
-    return flat if len(flat) <= n else flat[: n - 1] + "…"
+    if len(flat) <= n:
+        return flat
+    head = flat[: n - 1]
+    cut = max(head.rfind(m) for m in _SENTENCE_END)
+    if cut >= n // 3:
+        return head[: cut + 1] + "…"
+    cut = max(head.rfind(m) for m in _CLAUSE_END)
+    if cut >= n // 2:
+        return head[:cut] + "…"
+    return _word_cut(flat, n - 1) + "…"
+
+
+def _word_cut(text: str, n: int) -> str:
+    """The longest run of whole words (jieba's) from the start of ``text`` within ``n`` characters."""
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    out = ""
+    for word in jieba.cut(text[: n + 12]):
+        if len(out) + len(word) > n:
+            break
+        out += word
+    return out.rstrip(_CLAUSE_END + " ") or text[:n]

@@ -35,9 +35,31 @@ def search_documents(documents: Iterable["Document"], query: str = "") -> list["
     return out
 
 
+def type_label(doc_type: str | None) -> str:
+    """A document type as the page shows it: 未分类 for none or unknown (as the filter says)."""
+    return "未分类" if not doc_type or doc_type == "unknown" else doc_type
+
+
 def document_row(doc: "Document") -> list[Any]:
     meta = doc.meta
-    return [doc.title, meta.doc_type or "", region_label(meta.region), status_label(meta.status), document_date(doc)]
+    return [doc.title, type_label(meta.doc_type), region_label(meta.region), status_label(meta.status),
+            document_date(doc)]
+
+
+def document_cards(docs: Iterable["Document"]) -> str:
+    """The documents as a list of cards (the phone layout's 文件库): title, then type · region ·
+    date and the status; each card opens its document."""
+    items = []
+    for d in docs:
+        meta = d.meta
+        bits = " · ".join(esc(b) for b in (type_label(meta.doc_type), region_label(meta.region), document_date(d)) if b)
+        items.append(f"<li><button type='button' class='pq-doc-card' data-doc-card='{esc(d.id)}'>"
+                     f"<span class='pq-doc-card-title'>{esc(d.title)}</span>"
+                     f"<span class='pq-doc-card-meta'>{bits} {status_badge(d) or esc(status_label(meta.status))}"
+                     "</span></button></li>")
+    if not items:
+        return "<p class='pq-doc-cards pq-muted'>没有匹配的文件。</p>"
+    return f"<ul class='pq-doc-cards' aria-label='文件列表'>{''.join(items)}</ul>"
 
 
 def document_summary(doc: "Document") -> dict[str, Any]:
@@ -96,8 +118,8 @@ def render_document(doc: "Document | None", view: CorpusView, span: tuple[int, i
     tag = f" data-request='{esc(request)}'" if request else ""
     parts = [f"<div class='pq-doc' data-doc-id='{esc(doc.id)}'{tag}><h3>{esc(doc.title)} {status_badge(doc)}</h3>",
              render_metadata(doc),
-             f"<div class='pq-where'>{esc(doc.source)} · 第 {doc.line_start}–{doc.line_end} 行 · "
-             f"{len(doc.clauses)} 个条款</div>"]
+             f"<div class='pq-where'>{len(doc.clauses)} 个条款<details class='pq-tech'><summary>技术信息</summary>"
+             f"文件 {esc(doc.source)} · 第 {doc.line_start}–{doc.line_end} 行</details></div>"]
     top = view.children(doc.id, None)
     if top and text:
         preamble = text[doc.start:top[0].start].strip()

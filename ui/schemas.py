@@ -32,7 +32,7 @@ _LABELS = {"question": "问题", "doc_types": "文件类型", "regions": "地区
            "date_to": "截止日期", "previous": "上一轮 /ask 结果中的 turn", "query": "搜索词", "doc_id": "文件编号",
            "files": "文件", "answer": "/ask 返回的回答", "rating": "评价", "comment": "反馈意见",
            "citations": "引用", "effective": "实际提问", "doc_titles": "文件标题", "doc_ids": "文件编号",
-           "focus": "追问焦点", "asked": "实际提问", "filters": "筛选条件", "warnings": "提示", "quote": "引文",
+           "focus": "追问焦点", "topic": "对话主题", "asked": "实际提问", "filters": "筛选条件", "warnings": "提示", "quote": "引文",
            "clause": "条款", "doc_title": "文件标题", "source": "来源", "abstained": "是否无法回答"}
 
 
@@ -73,6 +73,7 @@ class TurnIn(_In):
     doc_titles: Texts = []
     doc_ids: Texts = []
     focus: Short = ""
+    topic: str = ""  # the conversation's frame (qa.conversation.Turn.topic), capped as free text
 
 
 class FiltersIn(_In):
@@ -107,7 +108,13 @@ class DocumentIn(_In):
 
 class FilesIn(_In):
     model_config = ConfigDict(extra="forbid", strict=False, arbitrary_types_allowed=True)
-    files: Annotated[list[str], Field(min_length=1, max_length=MAX_FILES)]
+    files: Annotated[list[str], Field(max_length=MAX_FILES)]  # none: the page asks to choose one
+
+    @field_validator("files", mode="before")
+    @classmethod
+    def _none_is_no_files(cls, value: Any) -> Any:
+        """No file chosen (the upload box empty) is an empty list: the page says to choose one."""
+        return [] if value is None else value
 
 
 class CitationIn(BaseModel):

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
-import tempfile
 import threading
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +14,6 @@ from ingest.types import IngestError
 from qa.conversation import Rewrite, TitleIndex, Turn, ask_in_context, rewrite, turn_after
 
 from . import render
-from .export import answer_docx, answer_markdown
 from .feedback import FeedbackLog, feedback_record
 from .forms import filters_dict, make_filters
 from .uploads import stage_uploads
@@ -52,7 +49,6 @@ class WebApp:
         self._views: tuple[Any, render.CorpusView, TitleIndex] | None = None
         self._views_lock = threading.Lock()
         self._write_lock = threading.Lock()
-        self._export_dir: Path | None = None
         self._current_file = index_dir / "CURRENT"
         self._sync_lock = threading.Lock()
         self._seen: tuple[int, int, int] | None = None  # the CURRENT pointer last checked: (inode, mtime, size)
@@ -160,18 +156,6 @@ class WebApp:
         with self._write_lock:
             self.sync()
             return self.engine.remove([doc_id])
-
-    def export(self, answer: Answer, asked: str | None = None) -> tuple[str, list[str]]:
-        """The Markdown text, and the .md and .docx files to download."""
-        docs = self.view.docs
-        md = answer_markdown(answer, docs, asked)
-        if self._export_dir is None:
-            self._export_dir = Path(tempfile.mkdtemp(prefix="policyqa-export-"))
-        stamp = time.strftime("%Y%m%d-%H%M%S") + f"-{time.perf_counter_ns() % 100000:05d}"
-        md_path = self._export_dir / f"policyqa-{stamp}.md"
-        md_path.write_text(md, encoding="utf-8")
-        docx_path = answer_docx(answer, self._export_dir / f"policyqa-{stamp}.docx", docs, asked)
-        return md, [str(md_path), str(docx_path)]
 
     def record_feedback(self, answer: dict, rating: str, comment: str = "", asked: str | None = None,
                         filters: dict | None = None) -> dict:

@@ -18,7 +18,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--no-first-run", "--disable-quic", "--disable-sync",
-         "--disable-dev-shm-usage", "--lang=zh-CN"]
+         "--disable-dev-shm-usage"]
 
 
 def missing() -> str | None:
@@ -33,8 +33,9 @@ def missing() -> str | None:
     return None
 
 
-def chrome(width: int = 1440, height: int = 900) -> "WebDriver":
-    """A fresh headless Chromium with its own profile directory (removed on ``quit()``)."""
+def chrome(width: int = 1440, height: int = 900, lang: str = "zh-CN") -> "WebDriver":
+    """A fresh headless Chromium with its own profile directory (removed on ``quit()``), its
+    language ``lang`` (what the page sees as ``navigator.language``)."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -46,7 +47,8 @@ def chrome(width: int = 1440, height: int = 900) -> "WebDriver":
         opts.add_argument(flag)
     opts.add_argument(f"--user-data-dir={profile}")
     opts.add_argument(f"--window-size={width},{height}")
-    opts.add_experimental_option("prefs", {"intl.accept_languages": "zh-CN,zh"})
+    opts.add_argument(f"--lang={lang}")
+    opts.add_experimental_option("prefs", {"intl.accept_languages": lang if lang.startswith("zh") else f"{lang},en"})
     driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=opts)
     original_quit = driver.quit
 
@@ -61,4 +63,13 @@ def chrome(width: int = 1440, height: int = 900) -> "WebDriver":
     inner = driver.execute_script("return [window.innerWidth, window.innerHeight];")
     if inner != [width, height]:
         driver.set_window_size(2 * width - inner[0], 2 * height - inner[1])
+    return driver
+
+
+def phone(width: int = 390, height: int = 844, lang: str = "zh-CN") -> "WebDriver":
+    """A headless Chromium that shows pages as a phone of ``width`` × ``height`` CSS pixels does
+    (device metrics emulated: a desktop window cannot be made that narrow)."""
+    driver = chrome(max(width, 500), height, lang)
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": True})
     return driver

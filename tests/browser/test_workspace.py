@@ -106,8 +106,16 @@ class Page:
 
     # -- asking --------------------------------------------------------------------------------
     def answer_id(self) -> str | None:
-        els = self.all("#answer .pq-answer-wrap")
+        """The id of the newest answer of the thread."""
+        els = self.all("#answer .pq-turn.pq-last .pq-answer-wrap")
         return els[0].get_attribute("data-answer-id") if els else None
+
+    def turns(self) -> int:
+        return len(self.all("#answer .pq-turn"))
+
+    def k(self, key: str) -> str:
+        """The viewer key of ``key`` (c1, r2, x1) of the newest answer: t<n>-c1."""
+        return f"t{self.turns()}-{key}"
 
     def ask(self, question: str):
         from selenium.webdriver.common.keys import Keys
@@ -121,7 +129,7 @@ class Page:
         return self.css("#answer")
 
     def cited_labels(self) -> list[str]:
-        return self.texts("#answer .pq-cite-item:not(.pq-related) .pq-label")
+        return self.texts("#answer .pq-turn.pq-last .pq-cite-item:not(.pq-related) .pq-label")
 
     def choose(self, dropdown: str, option_prefix: str) -> None:
         """Pick an option of a multiselect dropdown by the start of its label."""
@@ -185,7 +193,7 @@ def test_ask_shows_answer_with_markers_citations_and_warning_free_text(page):
     assert "引用条款" in answer.text
     # the viewer shows the first citation before any click
     view = page.visible("#evidence .pq-view.pq-active")
-    assert view.get_attribute("id") == "pq-view-c1"
+    assert view.get_attribute("id") == "pq-view-t1-c1"
 
 
 def test_clicking_a_marker_opens_the_clause_with_the_quote_highlighted(page, web):
@@ -193,10 +201,10 @@ def test_clicking_a_marker_opens_the_clause_with_the_quote_highlighted(page, web
     page.ask(QUESTION)
     expected = engine.ask(QUESTION)
     last = expected.citations[-1]
-    page.click(f"#answer .pq-marker[data-view='c{last.marker}']")
-    view = page.visible(f"#pq-view-c{last.marker}")
+    page.click(f"#answer .pq-marker[data-view='t1-c{last.marker}']")
+    view = page.visible(f"#pq-view-t1-c{last.marker}")
     assert "pq-active" in view.get_attribute("class")
-    others = [v for v in page.all("#evidence .pq-view") if v.get_attribute("id") != f"pq-view-c{last.marker}"]
+    others = [v for v in page.all("#evidence .pq-view") if v.get_attribute("id") != f"pq-view-t1-c{last.marker}"]
     assert all(not v.is_displayed() for v in others)
     mark = view.find_element("css selector", "mark")
     assert mark.is_displayed()
@@ -206,20 +214,20 @@ def test_clicking_a_marker_opens_the_clause_with_the_quote_highlighted(page, web
     doc = next(d for d in engine.documents if d.id == last.doc_id)
     meta = view.find_element("css selector", ".pq-meta-line").text
     assert all(issuer in meta for issuer in doc.metadata["issuers"]) and "现行有效" in meta
-    page.click(f"#pq-view-c{last.marker} .pq-meta-box summary")
+    page.click(f"#pq-view-t1-c{last.marker} .pq-meta-box summary")
     assert "发布机关" in view.text and "文号" in view.text
     # the citation list opens the same view
-    page.click("#answer .pq-cite-item[data-view='c1'] .pq-label")  # its row holds context links of its own
-    assert page.visible("#pq-view-c1").find_element("css selector", "mark").is_displayed()
-    assert not page.css(f"#pq-view-c{last.marker}").is_displayed() or last.marker == 1
+    page.click("#answer .pq-cite-item[data-view='t1-c1'] .pq-label")
+    assert page.visible("#pq-view-t1-c1").find_element("css selector", "mark").is_displayed()
+    assert not page.css(f"#pq-view-t1-c{last.marker}").is_displayed() or last.marker == 1
 
 
 def test_abstention_is_plain_and_shows_related_clauses(page):
     page.ask("员工年终奖应该按什么比例缴纳个人所得税？")
     assert "无法回答" in page.css("#answer .pq-abstain").text
     assert "最接近的条款" in page.css("#answer").text
-    page.click("#answer .pq-related[data-view='r1']")
-    assert page.visible("#pq-view-r1").find_element("css selector", "mark").is_displayed()
+    page.click("#answer .pq-related[data-view='t1-r1']")
+    assert page.visible("#pq-view-t1-r1").find_element("css selector", "mark").is_displayed()
 
 
 def test_a_filter_changes_the_results(page, web):
@@ -311,7 +319,7 @@ def test_upload_a_pdf_answer_from_it_remove_it(page, web):
     page.ask(question)
     labels = page.cited_labels()
     assert labels and labels[0].startswith("《中华人民共和国数据安全法》第二十一条")
-    view = page.visible("#pq-view-c1")
+    view = page.visible(f"#pq-view-{page.k('c1')}")
     assert "PDF 第" in view.find_element("css selector", ".pq-where").text
 
     page.tab("corpus")
@@ -385,7 +393,7 @@ def test_the_viewer_opens_the_cited_clause_in_the_corpus_browser(page, web):
     assert "第二十八条" in cited.clause
     view = CorpusView.of(engine.data)
     unit = view.unit_of(view.clauses[cited.clause_id])
-    link = page.visible("#pq-view-c1 .pq-open-doc")
+    link = page.visible("#pq-view-t1-c1 .pq-open-doc")
     assert link.text == "在文件库中查看全文"
     link.send_keys(Keys.ENTER)  # reachable by keyboard: a link
     page.wait_tab("corpus")
@@ -414,12 +422,13 @@ def test_the_clauses_a_citation_refers_to_open_in_the_viewer(page, web):
     x = expected.context[0]
     assert x.clause.endswith("第十七条第一款")
     page.ask(question)
-    item = page.visible(f"#answer .pq-cite-item[data-view='c{x.marker}'] .pq-ctx-item[data-view='x1']")
+    item = page.visible(f"#answer .pq-cite:has(> .pq-cite-item[data-view='t1-c{x.marker}']) "
+                        ".pq-ctx-item[data-view='t1-x1']")
     assert x.ref in item.text and x.clause in item.text
-    page.click("#answer .pq-ctx-item[data-view='x1']")
-    view = page.visible("#pq-view-x1")
+    page.click("#answer .pq-ctx-item[data-view='t1-x1']")
+    view = page.visible("#pq-view-t1-x1")
     assert "pq-active" in view.get_attribute("class")
     first_line = next(line.strip() for line in x.quote.splitlines() if line.strip())
     assert first_line[:20] in view.find_element("css selector", "mark").text
-    page.click("#pq-view-x1 .pq-ctx-back")
-    assert "pq-active" in page.visible(f"#pq-view-c{x.marker}").get_attribute("class")
+    page.click("#pq-view-t1-x1 .pq-ctx-back")
+    assert "pq-active" in page.visible(f"#pq-view-t1-c{x.marker}").get_attribute("class")

@@ -32,6 +32,9 @@ class LibraryView:
     add_report: gr.HTML
     search: gr.Textbox
     table: gr.Dataframe
+    cards: gr.HTML
+    open_request: gr.Textbox
+    open_btn: gr.Button
     doc_html: gr.HTML
     open_doc: gr.Textbox
     remove_btn: gr.Button
@@ -49,22 +52,25 @@ class LibraryView:
 
 def layout(web: WebApp, rows: list[list[str]]) -> LibraryView:
     """Build 文件库 inside the current tab: upload, search and table | the open document."""
-    with gr.Row(equal_height=False):
-        with gr.Column(scale=5, min_width=440):
+    with gr.Row(equal_height=False, elem_id="corpus-row"):
+        with gr.Column(scale=5, min_width=320):
             with gr.Accordion(f"＋ 添加文件（PDF、TXT、MD、DOCX、HTML，每个不超过 "
                               f"{web.max_upload_bytes // 1048576} MB）", open=False, elem_id="upload-box"):
                 upload = gr.File(file_count="multiple", file_types=sorted(ALLOWED), height=110,
                                  show_label=False, elem_id="upload")
                 add_btn = gr.Button("添加到索引", variant="primary", elem_id="add")
                 add_report = gr.HTML("", elem_id="add-report", min_height=24)
-            search = gr.Textbox(show_label=False, placeholder="搜索标题、发布机关、文号、类型、地区…（回车）",
+            search = gr.Textbox(label="搜索文件", show_label=False, placeholder="搜索标题、发布机关、文号、类型、地区…（回车）",
                                 elem_id="corpus-search")
             table = gr.Dataframe(value=rows, headers=render_library.DOC_COLUMNS, interactive=False, wrap=True,
                                  column_widths=render_library.DOC_COLUMN_WIDTHS, max_height=560,
                                  elem_id="corpus-table")
-        with gr.Column(scale=6, min_width=440):
+            cards = gr.HTML(render_library.document_cards(web.view.documents), elem_id="corpus-cards", padding=False)
+            open_request = gr.Textbox(visible=False, label="打开的文件")
+            open_btn = gr.Button(visible="hidden", elem_id="pq-open-doc")
+        with gr.Column(scale=6, min_width=320):
             doc_html = gr.HTML(render_library.render_document(None, web.view), elem_id="document")
-            open_doc = gr.Textbox(visible=False, elem_id="open-doc-id")
+            open_doc = gr.Textbox(visible=False, label="文件编号", elem_id="open-doc-id")
             remove_btn = gr.Button("从索引中删除这份文件", variant="stop", size="sm", visible=False,
                                    elem_id="remove")
             with gr.Row(visible=False, elem_id="remove-confirm", equal_height=True) as confirm_row:
@@ -73,7 +79,7 @@ def layout(web: WebApp, rows: list[list[str]]) -> LibraryView:
                                         elem_id="remove-yes")
                 cancel_btn = gr.Button("取消", size="sm", scale=0, min_width=70, elem_id="remove-no")
             remove_report = gr.HTML("", elem_id="remove-report")
-    return LibraryView(upload, add_btn, add_report, search, table, doc_html, open_doc, remove_btn, confirm_row,
+    return LibraryView(upload, add_btn, add_report, search, table, cards, open_request, open_btn, doc_html, open_doc, remove_btn, confirm_row,
                        confirm_text, confirm_btn, cancel_btn, remove_report)
 
 
@@ -132,10 +138,20 @@ def corpus_rows(web: WebApp, query: str = "") -> tuple[list[list[str]], list[str
     return [render_library.document_row(d) for d in docs], [d.id for d in docs]
 
 
-def on_search(web: WebApp, query: str) -> tuple[Any, list[str]]:
-    """Search box (Enter): the matching rows and their ids."""
+def corpus_cards(web: WebApp, query: str = "") -> str:
+    """The documents matching ``query`` as cards (the phone layout)."""
+    return render_library.document_cards(render_library.search_documents(web.view.documents, query or ""))
+
+
+def on_search(web: WebApp, query: str) -> tuple[Any, list[str], str]:
+    """Search box (Enter): the matching rows, their ids and their cards."""
     rows, ids = corpus_rows(web, query)
-    return gr.update(value=rows), ids
+    return gr.update(value=rows), ids, corpus_cards(web, query)
+
+
+def on_open_card(web: WebApp, doc_id: str) -> tuple[Any, ...]:
+    """A card of the phone layout's list clicked: that document opened."""
+    return opened(web, (doc_id or "").strip())
 
 
 def opened(web: WebApp, doc_id: str, span: tuple[int, int] | None = None, request: str = "") -> tuple[Any, ...]:
@@ -188,7 +204,7 @@ def show_report(web: WebApp, result: dict, query: str) -> tuple[Any, ...]:
     choices = filter_choices(web.view.documents)
     return (html, gr.update(value=rows), ids, header_html(len(web.view.documents)),
             gr.update(choices=choices["doc_types"]), gr.update(choices=choices["regions"]),
-            gr.update(choices=choices["statuses"]))
+            gr.update(choices=choices["statuses"]), corpus_cards(web, query))
 
 
 def after_remove(web: WebApp, result: dict, query: str, doc_id: str) -> tuple[Any, ...]:

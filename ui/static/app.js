@@ -1,8 +1,40 @@
+// The page is Chinese whatever the browser's language: Gradio picks its own strings (footer, upload
+// box, toasts) by navigator.language, so it reads zh-CN here, before Gradio starts; <html lang> stays zh-CN.
+(function () {
+  try {
+    Object.defineProperty(Navigator.prototype, 'language', {get: function () { return 'zh-CN'; }, configurable: true});
+    Object.defineProperty(Navigator.prototype, 'languages', {get: function () { return ['zh-CN', 'zh']; },
+      configurable: true});
+  } catch (e) { /* an older browser: Gradio follows its own language */ }
+  var root = document.documentElement;
+  root.lang = 'zh-CN';
+  new MutationObserver(function () { if (root.lang !== 'zh-CN') root.lang = 'zh-CN'; })
+    .observe(root, {attributes: true, attributeFilter: ['lang']});
+  // Gradio may have chosen its language before this script ran: once its footer is on the page, set
+  // its locale through its own changeLocale (the module it loaded, so the same instance).
+  var done = false;
+  function coreModule() {
+    var urls = performance.getEntriesByType('resource').map(function (e) { return e.name; });
+    document.querySelectorAll('link[rel=modulepreload], script[type=module][src]').forEach(function (l) {
+      urls.push(l.href || l.src);
+    });
+    return urls.find(function (u) { return /\/assets\/core-[\w-]+\.js(\?|$)/.test(u); });
+  }
+  function chinese() {
+    if (done || !document.querySelector('footer')) return;
+    var url = coreModule();
+    if (!url) return;
+    done = true;
+    import(url).then(function (m) { if (m.changeLocale) m.changeLocale('zh-CN'); })
+      .catch(function () { done = false; });
+  }
+  new MutationObserver(chinese).observe(document.documentElement, {childList: true, subtree: true});
+})();
 // The workspace's script (ui/app.py puts it in the page head). Clicking anything with data-view="KEY"
 // shows the viewer section pq-view-KEY (event delegation, so it works for HTML rendered after page
 // load) and scrolls the viewer to its highlighted quote.
 document.addEventListener('keydown', function (ev) {
-  if ((ev.key === 'Enter' || ev.key === ' ') && ev.target.matches && ev.target.matches('li[data-view]')) {
+  if ((ev.key === 'Enter' || ev.key === ' ') && ev.target.matches && ev.target.matches('[data-view][role=button]')) {
     ev.preventDefault();
     ev.target.click();
   }
@@ -26,6 +58,8 @@ function pqOpenInCorpus(link) {
       doc.scrollIntoView({block: 'nearest'});
       doc.scrollTop += focus.getBoundingClientRect().top - doc.getBoundingClientRect().top - 60;
       doc.setAttribute('data-scrolled', '1');
+      focus.setAttribute('tabindex', '-1');  // the keyboard lands on the opened clause
+      focus.focus({preventScroll: true});
     } else if (Date.now() < until && !(doc && !focus)) {
       requestAnimationFrame(scrollWhenShown);
     }
@@ -40,12 +74,46 @@ new MutationObserver(function () {
     if (no) { no.focus(); window.pqConfirmShown = true; }
   } else if (!shown) { window.pqConfirmShown = false; }
 }).observe(document.documentElement, {childList: true, subtree: true});
+// A hidden button of the page, clicked with its request in window[name] (read by the button's js).
+function pqPress(id, name, value) {
+  if (name) window[name] = value;
+  var button = document.getElementById(id);
+  if (button) button.click();
+}
 document.addEventListener('click', function (ev) {
-  var open = ev.target.closest ? ev.target.closest('[data-open-doc]') : null;
+  if (!ev.target.closest) return;
+  var open = ev.target.closest('[data-open-doc]');
   if (open) { ev.preventDefault(); pqOpenInCorpus(open); return; }
-  var el = ev.target.closest ? ev.target.closest('[data-view]') : null;
+  var chip = ev.target.closest('[data-clear-filter]');
+  if (chip) { ev.preventDefault(); pqPress('pq-clear-filter', 'pqClearFilter', chip.getAttribute('data-clear-filter')); return; }
+  if (ev.target.closest('[data-retry-unfiltered]')) { ev.preventDefault(); pqPress('pq-retry-unfiltered'); return; }
+  var card = ev.target.closest('[data-doc-card]');
+  if (card) {  // phone 文件库: open the document, then bring it into view and the keyboard onto it
+    ev.preventDefault();
+    var id = card.getAttribute('data-doc-card');
+    pqPress('pq-open-doc', 'pqOpenDoc', id);
+    var until = Date.now() + 60000;
+    (function whenShown() {
+      var doc = document.querySelector('.pq-doc[data-doc-id="' + CSS.escape(id) + '"]');
+      if (doc && doc.getClientRects().length) {
+        doc.scrollIntoView({block: 'start'});
+        doc.setAttribute('tabindex', '-1');
+        doc.focus({preventScroll: true});
+      } else if (Date.now() < until) { requestAnimationFrame(whenShown); }
+    })();
+    return;
+  }
+  if (ev.target.closest('.pq-back')) {  // 返回: back to what opened the viewer (phone layout)
+    ev.preventDefault();
+    var from = window.pqViewFrom && document.contains(window.pqViewFrom) ? window.pqViewFrom
+      : document.querySelector('#answer .pq-turn.pq-last') || document.getElementById('answer');
+    if (from) { from.scrollIntoView({block: 'center'}); if (from.focus) from.focus({preventScroll: true}); }
+    return;
+  }
+  var el = ev.target.closest('[data-view]');
   if (!el) return;
   ev.preventDefault();
+  if (el.closest('#answer')) window.pqViewFrom = el;
   var key = el.getAttribute('data-view');
   var view = document.getElementById('pq-view-' + key);
   if (!view) return;
@@ -61,3 +129,20 @@ document.addEventListener('click', function (ev) {
   }
   if (box && window.innerWidth < 900) { box.scrollIntoView({block: 'start'}); }
 });
+// A new answer at the end of the thread: bring it into view (the question box stays at the bottom).
+new MutationObserver(function () {
+  var last = document.querySelector('#answer .pq-turn.pq-last .pq-answer-wrap');
+  var id = last && last.getAttribute('data-answer-id');
+  if (id && id !== window.pqShownAnswer) {
+    window.pqShownAnswer = id;
+    last.closest('.pq-turn').scrollIntoView({block: 'start'});
+  }
+}).observe(document.documentElement, {childList: true, subtree: true});
+// Gradio's toasts are titled in English by the server (gr.Error's default title): say it in Chinese.
+var PQ_TOAST_TITLES = {Error: '错误', Warning: '注意', Info: '提示', Success: '完成'};
+new MutationObserver(function () {
+  document.querySelectorAll('.toast-title').forEach(function (t) {
+    var zh = PQ_TOAST_TITLES[t.textContent.trim()];
+    if (zh) t.textContent = zh;
+  });
+}).observe(document.documentElement, {childList: true, subtree: true, characterData: true});
