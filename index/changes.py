@@ -60,6 +60,7 @@ class UpdateReport:
     unchanged: list[str] = field(default_factory=list)  # files whose text the index already holds as is
     conflicts: list[Conflict] = field(default_factory=list)  # files not added: they would replace something
     warnings: list[str] = field(default_factory=list)  # replacements much shorter than what they replaced
+    shortened: list[Conflict] = field(default_factory=list)  # the same, as records
     restored: list[DocChange] = field(default_factory=list)  # copies of removed documents, indexed again
     chunks_added: int = 0
     chunks_removed: int = 0
@@ -74,6 +75,7 @@ class UpdateReport:
         d["index_path"] = str(self.index_path)
         d["problems"] = [{"source": p.source, "reason": p.reason, "fix": p.fix} for p in self.problems]
         d["conflicts"] = [{**asdict(c), "much_shorter": c.much_shorter} for c in self.conflicts]
+        d["shortened"] = [{**asdict(c), "much_shorter": c.much_shorter} for c in self.shortened]
         return d
 
     def summary(self) -> str:
@@ -140,6 +142,7 @@ def settle_conflicts(base: IndexData, parsed: list[tuple[SourceText, list[Docume
                                                  "rename the file to keep both, or replace the indexed one"))
             continue
         if on_conflict == "replace" and conflict.much_shorter:
+            report.shortened.append(conflict)
             report.warnings.append(f"{source.path} replaces {titles} with a much shorter text "
                                    f"({conflict.chars_after:,} characters for {conflict.chars_before:,})")
         go_on.append((source, docs))

@@ -27,7 +27,8 @@ def test_bind_keeps_what_gradio_reads(web):
     assert opener.__name__ == "on_open" and list(inspect.signature(opener).parameters) == ["ids", "evt"]
     assert special_args(opener)[2] == 1  # the gr.SelectData parameter is still seen
     adder = bind(library.api_add_documents, web)
-    assert list(inspect.signature(adder).parameters) == ["files", "progress"] and special_args(adder)[1] == 1
+    assert list(inspect.signature(adder).parameters) == ["files", "on_conflict", "progress"]
+    assert special_args(adder)[1] == 2  # the gr.Progress parameter is still seen
     feedback = bind(memo.api_feedback, web)
     assert inspect.signature(feedback).return_annotation is dict and "web" not in feedback.__annotations__
 

@@ -181,7 +181,7 @@ def _wire_library(guard: Guard, view: LibraryView, ask_view: AskView, header: gr
     refresh = [view.add_report, view.table, ids_state, header, ask_view.f_types, ask_view.f_regions,
                ask_view.f_status, view.cards]
     view.add_btn.click(guard.wrap(library.api_add_documents, schema=FilesIn, editor=True, bucket="upload", api=True),
-                       [view.upload], [add_result], api_name="add_documents",
+                       [view.upload, view.on_conflict], [add_result], api_name="add_documents",
                        show_progress_on=[view.add_report], concurrency_limit=1, concurrency_id="index-write",
                        ).then(guard.wrap(library.show_report), [add_result, view.search], refresh,
                               api_visibility="private", show_progress="hidden")

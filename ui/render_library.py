@@ -161,14 +161,30 @@ def render_update(result: dict[str, Any], action: str = "添加") -> str:
             parts.append(f"<p class='pq-ok'>✔ {label} {len(items)} 份文件：{names(items)}</p>")
     for name in result.get("unchanged") or []:
         parts.append(f"<p class='pq-muted'>{esc(name)}：索引中已有完全相同的文件，未作改动。</p>")
+    held = {c.get("source") for c in result.get("conflicts") or []}
+    for c in result.get("conflicts") or []:
+        why = "与已收录的文件同名" if c.get("kind") == "name" else "与已收录的文件标题相同而内容不同"
+        shorter = (f"，且明显更短（{c.get('chars_after', 0):,} 字，原有 {c.get('chars_before', 0):,} 字）"
+                   if c.get("much_shorter") else "")
+        parts.append(f"<p class='pq-warn'>⚠ {esc(c.get('source', ''))} 未添加：{why}，会替换"
+                     f"{names(c.get('replaces') or [])}{shorter}。要替换，请选“替换已有文件”后再点“添加到索引”；"
+                     + ("要保留原文件，请改名后再添加。</p>" if c.get("kind") == "name" else "要两份都留，请选“两份都保留”。</p>"))
+    for c in result.get("shortened") or []:
+        parts.append(f"<p class='pq-warn'>⚠ {esc(c.get('source', ''))} 替换了{names(c.get('replaces') or [])}，但明显更短"
+                     f"（{c.get('chars_after', 0):,} 字，原有 {c.get('chars_before', 0):,} 字），请核对是否完整。</p>")
+    for c in result.get("restored") or []:
+        parts.append(f"<p class='pq-ok'>✔ 另一文件中的同一文件《{esc(c.get('title', ''))}》（{esc(c.get('source', ''))}）"
+                     "重新收录，继续参与回答</p>")
     for p in result.get("problems") or []:
+        if p.get("source") in held:
+            continue  # said above, in its own words
         fix = p.get("fix") or ""
         parts.append(f"<p class='pq-error'>✖ {esc(p.get('source', ''))}：无法读取——{esc(p.get('reason', ''))}"
                      + (f"（{esc(fix)}）" if fix else "") + "</p>")
     for r in result.get("rejected") or []:
         parts.append(f"<p class='pq-error'>✖ {esc(r.get('file', ''))}：{esc(r.get('reason', ''))}</p>")
     if not changed and not (result.get("problems") or result.get("rejected") or result.get("unchanged")
-                            or result.get("error")):
+                            or result.get("error") or result.get("conflicts")):
         parts.append(f"<p class='pq-muted'>{esc(action)}完成，索引没有变化。</p>")
     if result.get("seconds") is not None and changed:
         parts.append(f"<p class='pq-muted'>片段 +{result.get('chunks_added', 0)} / -{result.get('chunks_removed', 0)}"

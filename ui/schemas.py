@@ -30,7 +30,7 @@ MAX_FILES = 20  # files in one upload
 
 _LABELS = {"question": "问题", "doc_types": "文件类型", "regions": "地区", "statuses": "状态", "date_from": "起始日期",
            "date_to": "截止日期", "previous": "上一轮 /ask 结果中的 turn", "query": "搜索词", "doc_id": "文件编号",
-           "files": "文件", "answer": "/ask 返回的回答", "rating": "评价", "comment": "反馈意见",
+           "files": "文件", "on_conflict": "同名或同标题时的处理", "answer": "/ask 返回的回答", "rating": "评价", "comment": "反馈意见",
            "citations": "引用", "effective": "实际提问", "doc_titles": "文件标题", "doc_ids": "文件编号",
            "focus": "追问焦点", "topic": "对话主题", "asked": "实际提问", "filters": "筛选条件", "warnings": "提示", "quote": "引文",
            "clause": "条款", "doc_title": "文件标题", "source": "来源", "abstained": "是否无法回答"}
@@ -109,6 +109,7 @@ class DocumentIn(_In):
 class FilesIn(_In):
     model_config = ConfigDict(extra="forbid", strict=False, arbitrary_types_allowed=True)
     files: Annotated[list[str], Field(max_length=MAX_FILES)]  # none: the page asks to choose one
+    on_conflict: Literal["ask", "replace", "keep"] = "ask"
 
     @field_validator("files", mode="before")
     @classmethod

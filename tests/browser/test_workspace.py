@@ -432,3 +432,33 @@ def test_the_clauses_a_citation_refers_to_open_in_the_viewer(page, web):
     assert first_line[:20] in view.find_element("css selector", "mark").text
     page.click("#pq-view-t1-x1 .pq-ctx-back")
     assert "pq-active" in page.visible(f"#pq-view-t1-c{x.marker}").get_attribute("class")
+
+
+def test_an_upload_of_an_indexed_title_asks_before_it_replaces(page, web, tmp_path):
+    """One page of a law under the law's title: held back and said so (much shorter), kept beside
+    the law when the user chooses 两份都保留, and removing it leaves the law."""
+    _, engine = web
+    title = "中华人民共和国个人信息保护法"
+    law = next(d for d in engine.documents if d.title == title)
+    stub = tmp_path / "个保法摘录.txt"
+    stub.write_text(f"{title}\n\n第一条 为了保护个人信息权益，规范个人信息处理活动，制定本法。\n", encoding="utf-8")
+    n_docs = len(engine.documents)
+
+    page.tab("corpus")
+    page.upload(stub)
+    page.click("#add")
+    page.text_in("#add-report", "未添加")
+    report = page.css("#add-report").text
+    assert title in report and "明显更短" in page.css("#add-report").text and "两份都保留" in report
+    assert len(engine.documents) == n_docs and law.id in {d.id for d in engine.documents}
+
+    keep = next(e for e in page.all("#on-conflict label") if e.text.strip() == "两份都保留")
+    keep.click()
+    page.click("#add")
+    page.text_in("#add-report", "已添加")
+    page.wait(lambda d: page.css("#pq-doc-count").text == str(n_docs + 1))
+    assert [d.source for d in engine.documents if d.title == title].count(law.source) == 1
+
+    added = next(d for d in engine.documents if d.title == title and d.source != law.source)
+    engine.remove([added.id])
+    assert law.id in {d.id for d in engine.documents} and len(engine.documents) == n_docs

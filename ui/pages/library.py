@@ -28,6 +28,7 @@ class LibraryView:
     """The components of 文件库 that events read or write."""
 
     upload: gr.File
+    on_conflict: gr.Radio
     add_btn: gr.Button
     add_report: gr.HTML
     search: gr.Textbox
@@ -58,6 +59,8 @@ def layout(web: WebApp, rows: list[list[str]]) -> LibraryView:
                               f"{web.max_upload_bytes // 1048576} MB）", open=False, elem_id="upload-box"):
                 upload = gr.File(file_count="multiple", file_types=sorted(ALLOWED), height=110,
                                  show_label=False, elem_id="upload")
+                on_conflict = gr.Radio(CONFLICT_CHOICES, value="ask", label="已有同名文件或同标题文件时",
+                                       elem_id="on-conflict")
                 add_btn = gr.Button("添加到索引", variant="primary", elem_id="add")
                 add_report = gr.HTML("", elem_id="add-report", min_height=24)
             search = gr.Textbox(label="搜索文件", show_label=False, placeholder="搜索标题、发布机关、文号、类型、地区…（回车）",
@@ -79,7 +82,7 @@ def layout(web: WebApp, rows: list[list[str]]) -> LibraryView:
                                         elem_id="remove-yes")
                 cancel_btn = gr.Button("取消", size="sm", scale=0, min_width=70, elem_id="remove-no")
             remove_report = gr.HTML("", elem_id="remove-report")
-    return LibraryView(upload, add_btn, add_report, search, table, cards, open_request, open_btn, doc_html, open_doc, remove_btn, confirm_row,
+    return LibraryView(upload, on_conflict, add_btn, add_report, search, table, cards, open_request, open_btn, doc_html, open_doc, remove_btn, confirm_row,
                        confirm_text, confirm_btn, cancel_btn, remove_report)
 
 
@@ -98,9 +101,15 @@ def api_document(web: WebApp, doc_id: str) -> dict:
     return render_library.document_detail(doc, web.view)
 
 
-def api_add_documents(web: WebApp, files, progress=gr.Progress()):
+# what to do with an upload that would replace indexed documents (index.update: on_conflict)
+CONFLICT_CHOICES = [("先告诉我，不替换", "ask"), ("替换已有文件", "replace"), ("两份都保留", "keep")]
+
+
+def api_add_documents(web: WebApp, files, on_conflict: str = "ask", progress=gr.Progress()):
     """Index uploaded PDF/TXT/MD/DOCX/HTML files (incrementally); returns what was added, replaced,
-    refused (with the reason) and the problems the ingest met."""
+    refused (with the reason) and the problems the ingest met. A file that would replace indexed
+    documents (same file name, or a title with other text) is held back in ``conflicts`` unless
+    ``on_conflict`` is "replace" or "keep" (both kept)."""
     pairs = []
     for f in files or []:
         path = f if isinstance(f, str) else getattr(f, "name", str(f))
@@ -114,7 +123,7 @@ def api_add_documents(web: WebApp, files, progress=gr.Progress()):
         progress(max(0.0, min(1.0, float(fraction))), desc=render_library.progress_zh(message) or "索引中…")
 
     try:
-        report, rejected, names = web.add(pairs, progress=step)
+        report, rejected, names = web.add(pairs, progress=step, on_conflict=on_conflict)
     except UPDATE_ERRORS as exc:  # the index cannot take the update: say why, change nothing
         log.exception("adding %s failed", [n for _, n in pairs])
         return {"error": f"索引未更新：{exc}", "documents": len(web.view.documents)}
