@@ -305,3 +305,22 @@ def test_the_articles_of_two_versions_are_aligned_in_order(pair: dict[str, Docum
     assert "网络安全等级保护制度" in moved.new.text
     # the articles the amendment added have no earlier counterpart
     assert any(p.old is None for p in pairs)
+
+
+def test_the_library_shows_the_two_versions_side_by_side(pair_dir: Path) -> None:
+    from ingest.pipeline import ingest_paths
+    from ui.render import CorpusView
+    from ui.render_library import render_document
+
+    result = ingest_paths([pair_dir], budget=None)
+    view = CorpusView(result.documents, {s.path: s for s in result.sources})
+    old = next(d for d in result.documents if "2016" in d.source)
+    level = next(c for c in old.clauses if c.level == "条" and "网络安全等级保护制度" in c.text)
+    html = render_document(old, view, (level.start, level.end))
+    assert "版本对照" in html and html.count("<details class='pq-versions' open>") == 1
+    here = html.split("pq-version-row pq-here", 1)[1].split("</tr>", 1)[0]
+    cells = here.split("<td>")[1:]
+    assert len(cells) == 2 and all("网络安全等级保护制度" in c for c in cells)  # the article, and what it became
+    # a document without another version shows none
+    other = CorpusView([old], {old.source: view.sources[old.source]})
+    assert "版本对照" not in render_document(old, other)

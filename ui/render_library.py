@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from .render import (CONTAINER_LEVELS, SUB_LEVELS, CorpusView, document_date, esc, esc_text, mark_span, region_label,
                      render_metadata, short_text, status_badge, status_label)
+from .render_versions import render_versions
 
 if TYPE_CHECKING:  # pragma: no cover
     from ingest.types import Clause, Document
@@ -120,6 +121,9 @@ def render_document(doc: "Document | None", view: CorpusView, span: tuple[int, i
              render_metadata(doc),
              f"<div class='pq-where'>{len(doc.clauses)} 个条款<details class='pq-tech'><summary>技术信息</summary>"
              f"文件 {esc(doc.source)} · 第 {doc.line_start}–{doc.line_end} 行</details></div>"]
+    # another version of this rule in the corpus: its articles side by side, the opened clause's row marked
+    focus = next((c.id for c in doc.clauses if c.level == "条" and span and c.start <= span[0] < c.end), None)
+    parts.append(render_versions(doc, view.docs, focus))
     top = view.children(doc.id, None)
     if top and text:
         preamble = text[doc.start:top[0].start].strip()
