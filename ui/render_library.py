@@ -74,11 +74,39 @@ def _heading(text: str) -> str:
     return short_text(first, 60)
 
 
+def _anchor(c: "Clause") -> str:
+    return f"pq-clause-{esc(c.id.replace(':', '-').replace('.', '-'))}"
+
+
+_TOC_ENTRY = re.compile(r"^\s*(第[〇零一二三四五六七八九十百千两\d]+[编章节])")
+
+
+def _with_toc_links(segment: str, doc: "Document", text: str) -> str:
+    """Text before a document's structure (its preamble), escaped, its table of contents (目录) lines
+    linked to the 编/章/节 they name."""
+    heads: dict[tuple[str, str], "Clause"] = {}
+    chapter = ""  # a 节 is numbered within its 章: keyed by both
+    for c in doc.clauses:
+        if c.level in CONTAINER_LEVELS and (m := _TOC_ENTRY.match(text[c.start:c.end])):
+            chapter = m.group(1) if not m.group(1).endswith("节") else chapter
+            heads.setdefault((chapter if m.group(1).endswith("节") else "", m.group(1)), c)
+    out = []
+    chapter = ""
+    for line in segment.split("\n"):
+        m = _TOC_ENTRY.match(line)
+        if m and not m.group(1).endswith("节"):
+            chapter = m.group(1)
+        target = heads.get((chapter if m.group(1).endswith("节") else "", m.group(1))) if m else None
+        out.append(f"<a class='pq-toc-link' href='#{_anchor(target)}' data-toc='{_anchor(target)}'>{esc_text(line)}</a>"
+                   if target is not None else esc_text(line))
+    return "\n".join(out)
+
+
 def _render_node(c: "Clause", view: CorpusView, text: str, span: tuple[int, int] | None = None) -> str:
     """One node of the tree. With ``span``, the deepest node holding it is the focus (class
     ``pq-focus``, ``data-focus``) and the span is marked wherever it is shown."""
     kids = [k for k in view.children(c.doc_id, c.id) if k.level not in SUB_LEVELS]
-    anchor = f"pq-clause-{esc(c.id.replace(':', '-').replace('.', '-'))}"
+    anchor = _anchor(c)
     holds = span is not None and c.start <= span[0] and span[1] <= c.end
 
     def shown(a: int, b: int) -> str:
@@ -86,8 +114,9 @@ def _render_node(c: "Clause", view: CorpusView, text: str, span: tuple[int, int]
 
     if c.level == "条" or not kids or c.level not in CONTAINER_LEVELS:
         focus = " pq-focus' data-focus='1" if holds else ""
-        return (f"<div class='pq-article{focus}' id='{anchor}' data-level='{esc(c.level)}'>"
-                f"{shown(c.start, c.end)}</div>")
+        body = (_with_toc_links(text[c.start:c.end], view.docs[c.doc_id], text)
+                if c.level == "para" and not holds and c.doc_id in view.docs else shown(c.start, c.end))
+        return f"<div class='pq-article{focus}' id='{anchor}' data-level='{esc(c.level)}'>{body}</div>"
     first_line_end = text.find("\n", c.start, kids[0].start)
     head_end = first_line_end if first_line_end >= 0 else kids[0].start
     inner = []
@@ -128,7 +157,11 @@ def render_document(doc: "Document | None", view: CorpusView, span: tuple[int, i
     if top and text:
         preamble = text[doc.start:top[0].start].strip()
         if preamble:
-            parts.append(f"<div class='pq-intro pq-preamble'>{esc_text(preamble)}</div>")
+            parts.append(f"<div class='pq-intro pq-preamble'>{_with_toc_links(preamble, doc, text)}</div>")
+        if any(c.level in CONTAINER_LEVELS for c in doc.clauses):
+            parts.append("<div class='pq-tree-tools'><button type='button' class='pq-tree-all' data-tree-open='0'>"
+                         "全部折叠</button><button type='button' class='pq-tree-all' data-tree-open='1'>全部展开"
+                         "</button></div>")
         parts.append("<div class='pq-tree'>" + "".join(_render_node(c, view, text, span) for c in top) + "</div>")
     elif text:
         parts.append(f"<div class='pq-article'>{esc_text(text[doc.start:doc.end])}</div>")

@@ -462,3 +462,27 @@ def test_an_upload_of_an_indexed_title_asks_before_it_replaces(page, web, tmp_pa
     added = next(d for d in engine.documents if d.title == title and d.source != law.source)
     engine.remove([added.id])
     assert law.id in {d.id for d in engine.documents} and len(engine.documents) == n_docs
+
+
+def test_the_open_document_is_marked_its_title_stays_and_its_tree_folds_and_links(page):
+    title = "中华人民共和国个人信息保护法"
+    page.tab("corpus")
+    page.open_document(title)
+    # the open document is marked in the list
+    page.wait(lambda d: any(title in r.text for r in page.all("#corpus-table [role=row].pq-open")))
+    doc = page.css("#document .pq-doc")
+    assert page.driver.execute_script("return getComputedStyle(arguments[0]).position", doc.find_element(
+        "css selector", "h3")) == "sticky"
+    nodes = "#document details.pq-node"
+    page.click("#document [data-tree-open='0']")  # 全部折叠
+    page.wait(lambda d: not any(e.get_attribute("open") for e in page.all(nodes)))
+    page.click("#document [data-tree-open='1']")  # 全部展开
+    page.wait(lambda d: all(e.get_attribute("open") for e in page.all(nodes)))
+    # a 目录 line opens its chapter, even folded, and the keyboard lands on it
+    page.click("#document [data-tree-open='0']")
+    link = next(a for a in page.all("#document .pq-toc-link") if "第三章" in a.text)
+    target = link.get_attribute("data-toc")
+    link.click()
+    page.wait(lambda d: d.find_element("id", target).get_attribute("open")
+              and d.switch_to.active_element.get_attribute("id") == target)
+    assert "个人信息跨境提供" in page.driver.find_element("id", target).text

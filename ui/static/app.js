@@ -82,6 +82,24 @@ function pqPress(id, name, value) {
 }
 document.addEventListener('click', function (ev) {
   if (!ev.target.closest) return;
+  var all = ev.target.closest('[data-tree-open]');  // 全部折叠 / 全部展开 of the open document's tree
+  if (all) {
+    var wanted = all.getAttribute('data-tree-open') === '1';
+    all.closest('.pq-doc').querySelectorAll('details.pq-node').forEach(function (d) { d.open = wanted; });
+    return;
+  }
+  var toc = ev.target.closest('[data-toc]');  // a 目录 line: open its chapter (and those above it), go there
+  if (toc) {
+    var target = document.getElementById(toc.getAttribute('data-toc'));
+    if (target) {
+      ev.preventDefault();
+      for (var d = target; d; d = d.parentElement && d.parentElement.closest('details')) { if (d.tagName === 'DETAILS') d.open = true; }
+      target.scrollIntoView({block: 'start'});
+      target.setAttribute('tabindex', '-1');
+      target.focus({preventScroll: true});
+    }
+    return;
+  }
   var open = ev.target.closest('[data-open-doc]');
   if (open) { ev.preventDefault(); pqOpenInCorpus(open); return; }
   var chip = ev.target.closest('[data-clear-filter]');
@@ -146,3 +164,20 @@ new MutationObserver(function () {
     if (zh) t.textContent = zh;
   });
 }).observe(document.documentElement, {childList: true, subtree: true, characterData: true});
+// 文件库: the open document is marked in the table and in the list of cards.
+new MutationObserver(function () {
+  var doc = document.querySelector('#document .pq-doc[data-doc-id]');
+  var id = doc ? doc.getAttribute('data-doc-id') : '';
+  var head = doc && doc.querySelector('h3');
+  var title = head && head.firstChild ? head.firstChild.textContent.trim() : '';
+  document.querySelectorAll('[data-doc-card]').forEach(function (c) {
+    var on = c.getAttribute('data-doc-card') === id;
+    if (c.classList.contains('pq-open') !== on) c.classList.toggle('pq-open', on);
+    if (on) c.setAttribute('aria-current', 'true'); else c.removeAttribute('aria-current');
+  });
+  document.querySelectorAll('#corpus-table [role=row].virtual-row').forEach(function (r) {
+    var first = r.querySelector('[role=gridcell], td');
+    var on = !!title && !!first && first.textContent.trim() === title;
+    if (r.classList.contains('pq-open') !== on) r.classList.toggle('pq-open', on);
+  });
+}).observe(document.documentElement, {childList: true, subtree: true});
