@@ -36,7 +36,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     from index.update import add_documents
 
     settings = settings_from_args(args)
-    embedder = make_embedder(settings.embedder)
+    embedder = make_embedder(settings.embedder, precision=settings.embed_precision)
     cache = EmbeddingCache(Path(settings.cache_dir) / "embeddings.sqlite")
     progress, bar = update_progress(settings, args.json)
     try:
@@ -59,8 +59,8 @@ def cmd_remove(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     cache = EmbeddingCache(Path(settings.cache_dir) / "embeddings.sqlite")
     try:
-        report = remove_documents(settings.index_dir, args.doc_ids, embedder=make_embedder(settings.embedder),
-                                  cache=cache)
+        embedder = make_embedder(settings.embedder, precision=settings.embed_precision)
+        report = remove_documents(settings.index_dir, args.doc_ids, embedder=embedder, cache=cache)
     finally:
         cache.close()
     return print_update(report, args.json)

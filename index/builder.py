@@ -123,7 +123,8 @@ def _build(paths: list[str | Path], index_dir: str | Path, embedder: Embedder, c
     t_index = time.perf_counter() - t2
     manifest: dict[str, Any] = {
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "embedder": {"name": embedder.name, "dim": int(vectors.shape[1])},
+        "embedder": {"name": embedder.name, "dim": int(vectors.shape[1]),
+                     **({"precision": embedder.precision} if hasattr(embedder, "precision") else {})},
         "tokenizer": tokenizer.name,
         "chunk_params": {"max_chars": chunk_params.max_chars, "min_chars": chunk_params.min_chars},
         "dense": describe(dense, dense_params),

@@ -105,7 +105,7 @@ class PolicyQA:
         """``reranker`` defaults to the one ``settings.reranker`` names (none when empty)."""
         self.settings = settings
         self.data = data
-        self.embedder = embedder or make_embedder(settings.embedder)
+        self.embedder = embedder or make_embedder(settings.embedder, precision=settings.embed_precision)
         self.reranker = reranker if reranker is not None else make_reranker(settings.reranker,
                                                                             blend=settings.rerank_blend)
         ranker, abstainer = _models(settings)
@@ -138,7 +138,7 @@ class PolicyQA:
         settings = settings or Settings.from_env()
         if index_dir is not None:
             settings = settings.override(index_dir=index_dir)
-        embedder = embedder or make_embedder(settings.embedder)
+        embedder = embedder or make_embedder(settings.embedder, precision=settings.embed_precision)
         data = load_index(settings.index_dir, expect_embedder=embedder.name, dense=dense_params(settings))
         return cls(data, settings, embedder)
 
@@ -149,7 +149,7 @@ class PolicyQA:
         settings = settings or Settings.from_env()
         if index_dir is not None:
             settings = settings.override(index_dir=index_dir)
-        embedder = embedder or make_embedder(settings.embedder)
+        embedder = embedder or make_embedder(settings.embedder, precision=settings.embed_precision)
         cache = EmbeddingCache(Path(settings.cache_dir) / "embeddings.sqlite")
         try:
             report = build_index(paths, settings.index_dir, embedder, cache,

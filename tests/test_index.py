@@ -87,7 +87,7 @@ def test_manifest_records_what_was_built(tmp_path, tiny_corpus):
     build_index([tiny_corpus], tmp_path / "idx", emb, EmbeddingCache(tmp_path / "c.sqlite"), progress=False)
     m = read_manifest(tmp_path / "idx")
     assert m["format_version"] == 2
-    assert m["embedder"] == {"name": emb.name, "dim": 384}
+    assert m["embedder"] == {"name": emb.name, "dim": 384, "precision": emb.precision}  # fp32 or bf16: the run-time choice
     assert m["corpus"][0]["path"] == "a.txt" and len(m["corpus"][0]["sha256"]) == 64
     assert m["counts"]["chunks"] == len(load_index(tmp_path / "idx").chunks)
     assert m["dense"]["kind"] == "flat" and m["dense"]["params"]["kind"] == "auto"

