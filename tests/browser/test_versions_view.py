@@ -1,0 +1,52 @@
+"""版本对照 in headless Chromium: an index holding the 2016 网络安全法 (from the bundled corpus) and its
+2025 amended text (tests/data) shows, on the older text, the two versions side by side."""
+
+from __future__ import annotations
+
+import pytest
+
+from .support import served
+from .test_workspace import Page
+
+
+
+@pytest.fixture(scope="module")
+def pair_web(tmp_path_factory):
+    from qa import PolicyQA, Settings
+    from tests.conftest import CORPUS, DATA
+    from ingest.pipeline import ingest_paths
+
+    folder = tmp_path_factory.mktemp("pair") / "corpus"
+    folder.mkdir()
+    result = ingest_paths([CORPUS], budget=None)
+    law = next(d for d in result.documents if d.title == "中华人民共和国网络安全法")
+    text = {s.path: s for s in result.sources}[law.source].text[law.start:law.end]
+    (folder / "网络安全法-2016.txt").write_text(text, encoding="utf-8")
+    (folder / "网络安全法-2025修正.txt").write_text((DATA / "网络安全法-2025修正.txt").read_text("utf-8"), encoding="utf-8")
+    base = tmp_path_factory.mktemp("pair-index")
+    engine = PolicyQA.build([folder], settings=Settings().override(index_dir=base / "index",
+                                                                   cache_dir=base / "cache", progress=False))
+    with served(engine) as (url, _app):
+        yield url, engine
+
+
+def test_the_older_text_shows_both_versions_article_by_article(driver, pair_web):
+    url, engine = pair_web
+    page = Page(driver, url).open()
+    page.tab("corpus")
+    from selenium.webdriver.common.keys import Keys
+
+    box = page.css("#corpus-search textarea, #corpus-search input")
+    box.send_keys("2016", Keys.ENTER)  # the older text's file name: one row left
+    page.wait(lambda d: len(page.rows()) == 1)
+    page.click("#corpus-table [data-testid='cell-0-0']")
+    page.text_in("#document .pq-doc[data-doc-id] h3", "中华人民共和国网络安全法")
+    block = page.visible("#document details.pq-versions")
+    assert "版本对照" in block.text and "2025-10-28" in block.text
+    block.find_element("css selector", "summary").click()
+    page.wait(lambda d: block.get_attribute("open"))
+    kinds = {r.get_attribute("data-kind") for r in block.find_elements("css selector", ".pq-version-row")}
+    assert "新增" in kinds and "改写" in kinds
+    new_row = next(r for r in block.find_elements("css selector", ".pq-version-row") if r.get_attribute("data-kind") == "新增")
+    cells = new_row.find_elements("css selector", "td")
+    assert cells[0].text == "（无）" and cells[1].text.startswith("第")
