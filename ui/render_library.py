@@ -92,13 +92,13 @@ def _with_toc_links(segment: str, doc: "Document", text: str) -> str:
             heads.setdefault((chapter if m.group(1).endswith("节") else "", m.group(1)), c)
     out = []
     chapter = ""
-    for line in segment.split("\n"):
+    for line in esc_text(segment).split("\n"):  # escaped (and blank runs squeezed) first: links go round lines
         m = _TOC_ENTRY.match(line)
         if m and not m.group(1).endswith("节"):
             chapter = m.group(1)
         target = heads.get((chapter if m.group(1).endswith("节") else "", m.group(1))) if m else None
-        out.append(f"<a class='pq-toc-link' href='#{_anchor(target)}' data-toc='{_anchor(target)}'>{esc_text(line)}</a>"
-                   if target is not None else esc_text(line))
+        out.append(f"<a class='pq-toc-link' href='#{_anchor(target)}' data-toc='{_anchor(target)}'>{line}</a>"
+                   if target is not None else line)
     return "\n".join(out)
 
 

@@ -26,11 +26,12 @@ def private_engine(base: Path, cache_dir: Path):
 
 
 @contextmanager
-def served(engine) -> Iterator[tuple[str, object]]:
-    """The app over ``engine``, launched as ``policyqa serve`` launches it; yields (url, app)."""
+def served(engine, credentials=None) -> Iterator[tuple[str, object]]:
+    """The app over ``engine`` (with sign-in when ``credentials`` are given), launched as ``policyqa
+    serve`` launches it; yields (url, app)."""
     from ui.app import build_app, launch
 
-    app = build_app(engine, engine.settings)
+    app = build_app(engine, engine.settings, credentials)
     port = free_port()
     launch(app, engine.settings, "127.0.0.1", port)
     try:

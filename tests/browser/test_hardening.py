@@ -48,18 +48,12 @@ def test_a_refused_question_says_why_in_the_page(page):
 @pytest.fixture(scope="module")
 def signed_in_app(web):
     """The same engine served again with sign-in: alice (editor) and bob (reader)."""
-    from tests.browser.support import free_port
-    from ui.app import build_app, launch
+    from tests.browser.support import served
     from ui.auth import parse_credentials
 
     _, engine = web
-    app = build_app(engine, engine.settings, parse_credentials("alice:alice-pw-1:editor\nbob:bob-pw-2:reader"))
-    port = free_port()
-    launch(app, engine.settings, "127.0.0.1", port)
-    try:
-        yield f"http://127.0.0.1:{port}/", engine
-    finally:
-        app.close()
+    with served(engine, parse_credentials("alice:alice-pw-1:editor\nbob:bob-pw-2:reader")) as (url, _app):
+        yield url, engine
 
 
 def _signed_in(driver, url: str, user: str, password: str) -> Page:
