@@ -123,3 +123,15 @@ def test_the_whole_thread_exports_in_order(thread, view, tmp_path):
     assert md.count("<details>") == 1 and "第 2 问 [1]" in md  # one technical block for the whole thread
     paras = [p.text for p in Document(str(thread_docx(items, tmp_path / "t.docx", view.docs))).paragraphs]
     assert paras[0] == "问答记录" and f"第 1 问：{QUESTION}" in paras
+
+
+def test_a_long_thread_shows_its_latest_questions_and_exports_them_all(thread, view):
+    from ui.thread import MAX_SHOWN
+
+    long = [thread[0]] * (MAX_SHOWN + 5)
+    out, viewer = render_thread(long, view)
+    assert out.count("<section class='pq-turn") == MAX_SHOWN and "更早的 5 个问答未显示" in out
+    assert f"data-turn='{MAX_SHOWN + 5}'" in out and "data-turn='5'" not in out and "data-turn='6'" in out
+    assert "id='pq-view-t5-" not in viewer and "id='pq-view-t6-" in viewer  # keys stay those of the whole thread
+    md = thread_markdown([(e.question, e.answer, e.asked.question) for e in long], view.docs)
+    assert md.count("## 第 ") == MAX_SHOWN + 5  # the export holds the whole thread

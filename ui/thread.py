@@ -27,6 +27,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 log = logging.getLogger(__name__)
 
+#: the most questions shown on the page at once: each answer re-renders the thread and its viewer
+MAX_SHOWN = 20
+
 #: the filter fields of the panel, in the order of its components, with their Chinese names
 FILTER_FIELDS = (("types", "文件类型"), ("regions", "地区"), ("statuses", "状态"), ("date_from", "起始日期"),
                  ("date_to", "截止日期"))
@@ -120,8 +123,11 @@ def render_thread(entries: Sequence[Entry], view: render.CorpusView, error: str 
     the thread (a question that could not be asked)."""
     if not entries and not error:
         return "", render.EMPTY_VIEWER
-    turns = []
+    first = max(1, len(entries) - MAX_SHOWN + 1)  # a long thread shows its latest questions; export has all
+    turns = [f"<p class='pq-muted pq-thread-cut'>更早的 {first - 1} 个问答未显示（导出包含全部）。</p>"] if first > 1 else []
     for n, e in enumerate(entries, start=1):
+        if n < first:
+            continue
         last = n == len(entries)
         body = render.render_answer(e.answer, e.asked, prefix=f"t{n}-", note=filter_note(e, last))
         turns.append(f"<section class='pq-turn{' pq-last' if last else ''}' data-turn='{n}' "
@@ -131,7 +137,7 @@ def render_thread(entries: Sequence[Entry], view: render.CorpusView, error: str 
     if error:
         turns.append(f"<div class='pq-abstain pq-refused' role='alert'>{render.esc(error)}</div>")
     sections = "".join(render.evidence_sections(e.answer, view, f"t{n}-", active=n == len(entries))
-                       for n, e in enumerate(entries, start=1))
+                       for n, e in enumerate(entries, start=1) if n >= first)
     back = "<button type='button' class='pq-back' title='回到回答中点开这一条的位置'>← 返回回答</button>"
     viewer = f"<div class='pq-viewer'>{back}{sections}</div>" if sections else render.EMPTY_VIEWER
     return f"<div class='pq-thread'>{''.join(turns)}</div>", viewer
