@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 from qa.wording import MARKER, marker_numbers
 
 if TYPE_CHECKING:  # pragma: no cover
     from index.store import IndexData
-    from ingest.types import Clause, Document, SourceText
+    from ingest.types import Chunk, Clause, Document, SourceText
     from qa.conversation import Rewrite
     from qa.types import Answer
 
@@ -63,10 +65,16 @@ def document_date(doc: "Document") -> str:
 
 # -- the corpus as the viewer needs it ---------------------------------------------------
 class CorpusView:
-    """Documents, clauses and sources of one index version, with the clause tree."""
+    """Documents, clauses and sources of one index version, with the clause tree; and, from an
+    index, its chunks and a way to get a chunk's vector back (``vector``: None where it cannot)."""
 
-    def __init__(self, documents: Sequence["Document"], sources: dict[str, "SourceText"]) -> None:
+    def __init__(self, documents: Sequence["Document"], sources: dict[str, "SourceText"],
+                 chunks: Sequence["Chunk"] = (), vector: Callable[[str], "np.ndarray | None"] | None = None) -> None:
         self.documents = list(documents)
+        self._vector = vector
+        self._chunks: dict[str, list[Chunk]] = {}
+        for ch in chunks:
+            self._chunks.setdefault(ch.doc_id, []).append(ch)
         self.sources = sources
         self.docs = {d.id: d for d in self.documents}
         self.clauses: dict[str, Clause] = {c.id: c for d in self.documents for c in d.clauses}
@@ -78,7 +86,27 @@ class CorpusView:
 
     @classmethod
     def of(cls, data: "IndexData") -> "CorpusView":
-        return cls(data.documents, data.sources)
+        def vector(chunk_id: str) -> "np.ndarray | None":
+            try:
+                return data.faiss_index.reconstruct(int(data.chunk_row[chunk_id]))
+            except (AttributeError, KeyError, RuntimeError):  # no index, a removed chunk, no direct map
+                return None
+
+        return cls(data.documents, data.sources, data.chunks, vector)
+
+    def article_vectors(self, articles: Sequence["Clause"]) -> "np.ndarray | None":
+        """Unit vectors of ``articles``, one row each: the mean of the indexed vectors of the chunks
+        each holds (a chunk never spans two 条). None when any has no vector to give."""
+        if self._vector is None:
+            return None
+        rows = []
+        for a in articles:
+            vecs = [self._vector(ch.id) for ch in self._chunks.get(a.doc_id, ()) if a.start <= ch.start < a.end]
+            if not vecs or any(v is None for v in vecs):
+                return None
+            mean = np.mean(np.asarray(vecs, dtype=np.float64), axis=0)
+            rows.append(mean / (np.linalg.norm(mean) or 1.0))
+        return np.asarray(rows) if rows else None
 
     def children(self, doc_id: str, parent: str | None) -> list["Clause"]:
         return self._children.get((doc_id, parent), [])

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from .render import (CONTAINER_LEVELS, SUB_LEVELS, CorpusView, document_date, esc, esc_text, mark_span, region_label,
                      render_metadata, short_text, status_badge, status_label)
-from .render_versions import render_versions
+from .render_versions import render_prevailing, render_versions
 
 if TYPE_CHECKING:  # pragma: no cover
     from ingest.types import Clause, Document
@@ -153,6 +153,8 @@ def render_document(doc: "Document | None", view: CorpusView, span: tuple[int, i
     # another version of this rule in the corpus: its articles side by side, the opened clause's row marked
     focus = next((c.id for c in doc.clauses if c.level == "条" and span and c.start <= span[0] < c.end), None)
     parts.append(render_versions(doc, view.docs, focus))
+    # a later rule that repeals this one or prevails over it (or an earlier one this one so treats)
+    parts.append(render_prevailing(doc, view, focus))
     top = view.children(doc.id, None)
     if top and text:
         preamble = text[doc.start:top[0].start].strip()

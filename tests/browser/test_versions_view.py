@@ -50,3 +50,33 @@ def test_the_older_text_shows_both_versions_article_by_article(driver, pair_web)
     new_row = next(r for r in block.find_elements("css selector", ".pq-version-row") if r.get_attribute("data-kind") == "新增")
     cells = new_row.find_elements("css selector", "td")
     assert cells[0].text == "（无）" and cells[1].text.startswith("第")
+
+
+def test_a_rule_shows_the_rule_that_prevails_and_opens_its_article(driver, web):
+    """《数据出境安全评估办法》 beside 《促进和规范数据跨境流动规定》 (its 第十三条 prevails where they
+    differ): the pair of articles on the 申报 thresholds, and the newer one a click away."""
+    url, engine = web
+    docs = {d.title: d for d in engine.data.documents}
+    newer = docs["促进和规范数据跨境流动规定"]
+    art7 = next(c for c in newer.clauses if c.level == "条" and c.number == "第七条")
+    page = Page(driver, url).open()
+    page.tab("corpus")
+    from selenium.webdriver.common.keys import Keys
+
+    box = page.css("#corpus-search textarea, #corpus-search input")
+    box.send_keys("数据出境安全评估办法", Keys.ENTER)
+    page.wait(lambda d: len(page.rows()) == 1)
+    page.click("#corpus-table [data-testid='cell-0-0']")
+    page.text_in("#document .pq-doc[data-doc-id] h3", "数据出境安全评估办法")
+    block = page.visible("#document details.pq-prevailing")
+    assert "新旧规定对照" in block.text and "第十三条" in block.text
+    block.find_element("css selector", "summary").click()
+    page.wait(lambda d: block.get_attribute("open"))
+    row = next(r for r in block.find_elements("css selector", ".pq-version-row")
+               if r.find_elements("css selector", f"a[data-clause='{art7.id}']"))
+    old_cell, new_cell = row.find_elements("css selector", "td")
+    assert old_cell.text.startswith("第四条") and new_cell.text.startswith("第七条")
+    new_cell.find_element("css selector", "a.pq-open-doc").click()
+    page.wait(lambda d: page.css("#document .pq-doc[data-doc-id]").get_attribute("data-doc-id") == newer.id)
+    focus = page.visible("#document .pq-focus")
+    assert focus.text.lstrip().startswith("第七条")

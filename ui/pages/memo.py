@@ -8,6 +8,7 @@ Handlers take the shared :class:`~ui.state.WebApp` first (``ui/app.py`` binds it
 import dataclasses
 import threading
 from collections import OrderedDict
+from importlib import resources
 from typing import Any
 
 import gradio as gr
@@ -38,12 +39,18 @@ class MemoView:
     export_files: gr.File
 
 
+def _icon(name: str) -> str:
+    """The path of an icon of ``ui/static`` (package data; Gradio serves it from its cache)."""
+    return str(resources.files("ui").joinpath("static", name))
+
+
 def layout() -> MemoView:
     """Build the tools row, the feedback status line and the 导出 box (under the answer); the row and
     the box are hidden until there is an answer."""
     with gr.Row(elem_id="answer-tools", visible=False) as row:
-        up_btn = gr.Button("👍 有用", size="sm", min_width=60, elem_id="fb-up")
-        down_btn = gr.Button("👎 有问题", size="sm", min_width=60, elem_id="fb-down")
+        # the thumbs are drawn (ui/static/*.svg), not emoji: a machine without an emoji font shows boxes
+        up_btn = gr.Button("有用", icon=_icon("thumb-up.svg"), size="sm", min_width=60, elem_id="fb-up")
+        down_btn = gr.Button("有问题", icon=_icon("thumb-down.svg"), size="sm", min_width=60, elem_id="fb-down")
         comment = gr.Textbox(label="反馈意见", show_label=False, placeholder="反馈意见（可选）", scale=4,
                              max_lines=1, elem_id="fb-comment")
         export_btn = gr.Button("导出整段对话（Markdown / Word）", size="sm", min_width=120,
@@ -84,7 +91,7 @@ def on_feedback(web: WebApp, rating: str, last: dict | None, comment: str) -> tu
     The same rating of the same answer is recorded once, however often it is pressed."""
     if not last:
         return "<span class='pq-muted'>请先提问，再评价回答。</span>", comment
-    icon = "👍" if rating == "up" else "👎"
+    icon = "✔"  # recorded (the same mark for either rating)
     key = (str(last.get("id") or id(last["answer"])), rating)
     with _RATED_LOCK:  # two quick presses: the second waits, then finds the first's record
         done = _RATED.get(key)
