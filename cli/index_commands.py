@@ -70,7 +70,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
     """The documents and clauses found in files (no index needed)."""
     from ingest.budget import FileBudget
     from ingest.loaders import discover, display_path
-    from ingest.pipeline import read_and_parse
+    from ingest.pipeline import link_documents, read_and_parse
 
     files, errors = discover(args.files)
     for e in errors:
@@ -78,6 +78,10 @@ def cmd_parse(args: argparse.Namespace) -> int:
     failed = sum(not e.problem.by_design for e in errors)
     parsed, problems = read_and_parse([(f, display_path(f)) for f in files], FileBudget())  # each logged
     failed += len(problems)
+    # each document's metadata (issuers, 文号, dates, type, region, status, jurisdiction, language…),
+    # read over the files given together, as a build reads it over the corpus
+    sources = {src.path: src for src, _ in parsed}
+    link_documents([doc for _, docs in parsed for doc in docs], sources)
     out = []
     for _, docs in parsed:
         for doc in docs:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ingest.pipeline import document_body
+from ingest.titles import book
 from ingest.types import Document, IngestProblem, SourceText
 
 from .store import IndexData
@@ -128,7 +129,7 @@ def settle_conflicts(base: IndexData, parsed: list[tuple[SourceText, list[Docume
         conflict = Conflict(source.path, kind, tuple(change(o) for o in old),
                             sum(len(document_body(o, base.sources)) for o in old),
                             sum(len(document_body(d, {source.path: source})) for d in docs))
-        titles = "、".join(f"《{o.title}》" for o in old[:3]) + (f" and {len(old) - 3} more" if len(old) > 3 else "")
+        titles = "、".join(book(o.title) for o in old[:3]) + (f" and {len(old) - 3} more" if len(old) > 3 else "")
         if on_conflict == "ask":
             report.conflicts.append(conflict)
             report.problems.append(IngestProblem(

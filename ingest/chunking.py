@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from .text import clean, text_len
+from .titles import book
 from .types import Chunk, Clause, Document, SourceText
 
 _SENTENCE_END = re.compile(r"[。；！？;!?]")
@@ -127,7 +128,7 @@ def _deepest(candidates: list[Clause], start: int, end: int) -> Clause:
 
 
 def _index_text(doc: Document, clause: Clause, body: str) -> str:
-    label_tail = clause.label[len(f"《{doc.title}》"):]
+    label_tail = clause.label[len(book(doc.title)):]
     head = " ".join(x for x in (doc.title, " ".join(clause.path), label_tail) if x)
     return f"{head}\n{body}"
 

@@ -340,6 +340,18 @@ def split_documents(source: SourceText) -> list[Document]:
     return _split_run_together(source, lines)
 
 
+def whole_source(source: SourceText, title: str) -> Document:
+    """The whole of ``source`` (its non-blank lines' span) as one document titled ``title``.
+
+    >>> whole_source(SourceText("a.md", "\\n# Title\\n\\nBody.\\n", "utf-8"), "Title").start
+    1
+    """
+    lines = _nonblank(list(iter_lines(source.text)))
+    if not lines:
+        return Document(_doc_id(source.path, 0, title), title, source.path, 0, 0, 1, 1, "other")
+    return _make(source, lines, title)
+
+
 def strip_title_lines(doc: Document, source: SourceText) -> int:
     """Offset where the document's body begins (after its title lines)."""
     lines = list(iter_lines(source.text, doc.start, doc.end, doc.line_start))

@@ -25,6 +25,7 @@ from pathlib import Path, PurePath
 
 from .docx import looks_like_docx, read_docx
 from .html import read_html
+from .markdown import read_markdown
 from .pdf import looks_like_pdf, read_pdf
 from .plaintext import read_text
 from .types import SourceText
@@ -63,7 +64,7 @@ class Format:
 
 FORMATS: tuple[Format, ...] = (
     Format("txt", "TXT", (".txt", ".text"), read_text, upload=(".txt",)),
-    Format("md", "Markdown", (".md", ".markdown"), read_text, upload=(".md",)),
+    Format("md", "Markdown", (".md", ".markdown"), read_markdown, upload=(".md",)),
     Format("pdf", "PDF", (".pdf",), read_pdf, sniff=looks_like_pdf, upload_rank=0),
     Format("docx", "Word", (".docx",), read_docx, sniff=looks_like_docx),
     Format("html", "HTML", (".html", ".htm"), read_html),

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Literal
 
 from .budget import BudgetedParser, FileBudget, parse_file
@@ -30,6 +30,7 @@ from .chunking import ChunkParams, chunk_document
 from .documents import subject_titles
 from .loaders import discover, read_source
 from .metadata import extract_metadata, find_precedence, find_repeals, find_versions
+from .metadata.frontmatter import front_matter_metadata, language_of
 from .parsing import parse_source
 from .text import compact
 from .types import Chunk, Document, IngestError, IngestProblem, SourceText
@@ -288,14 +289,44 @@ def link_documents(documents: list[Document], sources: dict[str, SourceText]) ->
     versions = find_versions(documents, sources)
     titles = [d.title for d in documents]
     for doc in documents:
-        doc.metadata = extract_metadata(doc, sources[doc.source], titles, precedence=precedence, repeals=repeals,
+        source = sources[doc.source]
+        doc.metadata = extract_metadata(doc, source, titles, precedence=precedence, repeals=repeals,
                                         versions=versions)
         doc.metadata["subject_titles"] = subject_titles(doc.title)
+        # a knowledge base's front matter says what the text may not (and wins where both speak)
+        doc.metadata.update(jurisdiction=None, jurisdiction_name=None, topics=[], keywords=[], source_url=None)
+        doc.metadata.update(front_matter_metadata(source.front_matter))
+        doc.metadata["language"] = language = language_of(source.text[doc.start:doc.end])
+        if not doc.metadata.get("jurisdiction") and language == "zh":
+            doc.metadata["jurisdiction"] = "CN"
+    _jurisdictions_by_folder(documents)
     clauses = {c.id: c for d in documents for c in d.clauses}
     for c in clauses.values():
         c.refs = []
     for clause_id, refs in resolve_all(documents).items():
         clauses[clause_id].refs = [r.to_dict() for r in refs]
+
+
+def _jurisdictions_by_folder(documents: list[Document]) -> None:
+    """A document of no stated jurisdiction takes the one every other document of its folder states
+    (a knowledge base files each jurisdiction's texts in a folder, and its full texts may lack the
+    front matter its summaries carry), in place. A folder whose documents disagree gives none.
+
+    >>> docs = [Document(i, i, f"foreign/sg/{i}.md", 0, 1, 1, 1, "other", {"jurisdiction": j})
+    ...         for i, j in (("a", "SG"), ("b", None), ("c", "SG"))]
+    >>> _jurisdictions_by_folder(docs); docs[1].metadata["jurisdiction"]
+    'SG'
+    """
+    stated: dict[str, set[str]] = {}
+    for d in documents:
+        if d.metadata.get("jurisdiction"):
+            stated.setdefault(str(PurePosixPath(d.source).parent), set()).add(d.metadata["jurisdiction"])
+    for d in documents:
+        folder = str(PurePosixPath(d.source).parent)
+        if not d.metadata.get("jurisdiction") and folder != "." and len(stated.get(folder, ())) == 1:
+            d.metadata["jurisdiction"] = j = next(iter(stated[folder]))
+            if j != "CN" and d.metadata.get("doc_type") == "unknown":  # foreign law, as its folder's others
+                d.metadata.update(doc_type="境外法规", region=j)
 
 
 def _common_root(files: list[Path]) -> Path:

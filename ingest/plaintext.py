@@ -1,7 +1,15 @@
 """.txt and .md → ``SourceText``: the bytes decoded (see :mod:`ingest.encoding`), line endings made ``\\n``.
 
-Markdown is read as text: its markup stays in the source (offsets point into the file as it
-is) and the structure parser looks through it (:func:`ingest.text.strip_markup`).
+Markdown is read as text. Its bold markers (``**``, which web pages saved as text are full of)
+are dropped as the file is read, so that no quote of a clause carries one ("第八条** …"): offsets
+point into the text so read, as they do for a PDF, DOCX or HTML file. Its other markup (headings,
+bullets) stays and the structure parser looks through it (:func:`ingest.text.strip_markup`).
+
+>>> import tempfile, pathlib
+>>> p = pathlib.Path(tempfile.mkdtemp()) / "a.md"
+>>> _ = p.write_text("**第八条** 数据处理者**应当**备案。", encoding="utf-8")
+>>> read_text(p).text
+'第八条 数据处理者应当备案。'
 """
 
 from __future__ import annotations
@@ -16,5 +24,5 @@ def read_text(path: str | Path, display_name: str | None = None) -> SourceText:
     """Read one text file into a :class:`SourceText`; line endings become ``\\n``."""
     name = display_name or str(path)
     text, encoding = decode_text(read_bytes(Path(path), name), name)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("**", "")
     return SourceText(path=name, text=text, encoding=encoding)

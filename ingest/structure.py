@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from .text import Line, cn_to_int, int_to_cn, iter_lines
+from .titles import book
 from .types import Clause, Document, SourceText
 
 _CN = "一二三四五六七八九十百千万零〇两"
@@ -252,7 +253,7 @@ def _to_clauses(source: SourceText, doc: Document, nodes: list[_Node]) -> list[C
             label_tail = "".join(_number_label(a.level, a.number) for a in cite_parts)
         else:
             label_tail = "".join(_number_label(a.level, a.number) for a in cite_parts) + number
-        label = f"《{doc.title}》{label_tail}" if label_tail else f"《{doc.title}》"
+        label = f"{book(doc.title)}{label_tail}" if label_tail else book(doc.title)
         path = tuple(_path_entry(a) for a in ancestors if a.level in _HEADINGS or a.level.startswith("outline"))
         cid = f"{doc.id}:{_slug(ancestors, node, para_counter)}"
         if cid in seen:

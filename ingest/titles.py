@@ -34,3 +34,13 @@ def title_key(title: str, *, prefixes: tuple[str, ...] = TITLE_PREFIXES, lower: 
             t = t[len(prefix):]
             break
     return _MARKS.sub("", t)
+
+
+def book(title: str) -> str:
+    """A title between book marks, as a text cites it: 《title》, a title's own 《》 made 〈〉 (书名号
+    within 书名号, GB/T 15834), so a headline that names a rule is not cited as 《《…》发布》.
+
+    >>> book("中华人民共和国网络安全法"), book("《深圳市数据产权登记管理暂行办法》发布")
+    ('《中华人民共和国网络安全法》', '《〈深圳市数据产权登记管理暂行办法〉发布》')
+    """
+    return f"《{title.replace('《', '〈').replace('》', '〉')}》"

@@ -18,13 +18,16 @@ class SourceText:
     """The decoded text of one input file.
 
     ``page_starts`` holds, for PDF input, the offset in ``text`` at which each
-    page begins (page 1 first); it is empty for plain text.
+    page begins (page 1 first); it is empty for plain text. ``front_matter`` holds a Markdown
+    file's front matter (key → value, :mod:`ingest.markdown`): the file is then one document it
+    describes. It is read at ingest into the document's metadata and not stored with the index.
     """
 
     path: str
     text: str
     encoding: str
     page_starts: tuple[int, ...] = ()
+    front_matter: Mapping[str, str] = field(default_factory=dict)
 
     def page_at(self, offset: int) -> int | None:
         """The 1-based page that holds ``offset``, or None for non-paginated text."""
@@ -79,7 +82,8 @@ class DocumentMetadata:
     this record. A key the dict lacks reads as ``None`` (or ``()``); the values are those that
     :func:`ingest.metadata.extract_metadata` and the pipeline write:
 
-    ``issuers`` bodies that issued it; ``doc_number`` its 文号; ``published``, ``adopted``,
+    ``issuers`` bodies that issued it (``issuer_basis`` ``"inferred"`` when the text names none and
+    they are inferred from its kind: a national law's Standing Committee); ``doc_number`` its 文号; ``published``, ``adopted``,
     ``effective_date``, ``valid_until`` ISO dates (``YYYY-MM-DD``, or ``YYYY-MM`` without a day);
     ``effective`` an ISO date or ``"on_publication"``; ``doc_type`` one of
     :data:`ingest.metadata.DOC_TYPES`; ``authority_level`` its rank when normative, else
@@ -91,6 +95,10 @@ class DocumentMetadata:
     text it amends, :mod:`ingest.metadata.versions`): ``version_date`` the date of this version,
     ``versions`` the ids of all versions, oldest first, and on an earlier one ``current_version`` /
     ``current_version_title`` the id and title of the latest (its status is then ``superseded``).
+    ``language`` ``zh`` or ``en``; ``jurisdiction`` ``CN`` for Chinese law and policy, else a
+    foreign jurisdiction's code (``SG``, ``EU``, ``US-CA``; ``jurisdiction_name`` its name);
+    ``topics``, ``keywords`` and ``source_url`` as a knowledge base's front matter gives them
+    (:mod:`ingest.metadata.frontmatter`).
 
     >>> m = DocumentMetadata.from_dict({"issuers": ["国家数据局"], "doc_type": "部门规章", "status": "in_force"})
     >>> m.issuers, m.doc_type, m.region, m.superseded_by
@@ -98,6 +106,7 @@ class DocumentMetadata:
     """
 
     issuers: tuple[str, ...] = ()
+    issuer_basis: str | None = None
     doc_number: str | None = None
     published: str | None = None
     adopted: str | None = None
@@ -115,6 +124,17 @@ class DocumentMetadata:
     versions: tuple[str, ...] = ()
     current_version: str | None = None
     current_version_title: str | None = None
+    language: str | None = None
+    jurisdiction: str | None = None
+    jurisdiction_name: str | None = None
+    topics: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    source_url: str | None = None
+
+    @property
+    def issuer_line(self) -> str:
+        """The issuers as a reader sees them: 、-joined, （推定） after issuers inferred from the kind."""
+        return "、".join(self.issuers) + ("（推定）" if self.issuers and self.issuer_basis == "inferred" else "")
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any] | None) -> "DocumentMetadata":

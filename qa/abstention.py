@@ -183,6 +183,9 @@ class Evidence:
     length: float  # the question's characters, a hundredth each (capped at 1): a scenario is long
     yes_no: bool  # asks yes or no (retrieval.asks.answer_form)
     list_form: bool  # asks for every case
+    # the first hit is in another language than the question (a Chinese question, an English law):
+    # its words cannot be measured against the question's, only its embedding can (not a model feature)
+    cross_lingual: bool = False
 
     def vector(self) -> np.ndarray:
         return np.asarray([[float(getattr(self, n)) for n in ABSTAIN_FEATURES]], dtype=np.float64)

@@ -49,7 +49,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from ingest.titles import title_key
+from ingest.titles import book, title_key
 from retrieval.normalise import ALIASES, normalise_query
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -246,7 +246,7 @@ def rewrite(question: str, previous: Turn | None, titles: TitleIndex) -> Rewrite
         body, rule = (f"{frame}，{core}" if frame else core), "append"
     else:
         body, rule = frame or core, "append"
-    docs = "、".join(f"《{t}》" for t in previous.doc_titles)
+    docs = "、".join(book(t) for t in previous.doc_titles)
     text = f"{docs}{body}"
     return Rewrite(question=text, follow_up=True, doc_ids=previous.doc_ids, rule=rule,
                    focus=core if rule in ("substitute", "verb") else "", topic=frame)

@@ -125,8 +125,13 @@ class ExtractiveAnswerer:
             # places it names ("江苏…多少亿元" is not answered by a 山东 plan)
             scope = ([h for h in hits if h.chunk.doc_id in named]
                      or [h for h in hits if self.chooser.region(h.chunk.doc_id) in query.places] or hits)
-            figure_ok = figure_support([(h.chunk.text, h.chunk.doc_title) for h in scope[:self.params.figure_depth]],
-                                       figure, asked, self.params.min_figure_share, query.years)
+            docs = self.retriever.facts.docs
+            foreign = scope and (docs[scope[0].chunk.doc_id].metadata.get("language") or query.language) != query.language \
+                if scope[0].chunk.doc_id in docs else False
+            # (a figure is read in the question's language: in a text of another, it cannot be checked)
+            figure_ok = foreign or figure_support([(h.chunk.text, h.chunk.doc_title)
+                                                   for h in scope[:self.params.figure_depth]],
+                                                  figure, asked, self.params.min_figure_share, query.years)
         return Assessment(looked_up, weights, named, asked, absent, figure_ok,
                           self.measure(query, hits, weights, absent is not None, figure_ok))
 
@@ -149,7 +154,9 @@ class ExtractiveAnswerer:
             agree=top.ranks.get("bm25") == 1 and top.ranks.get("dense") == 1,
             top_bm25_inv=1.0 / top.ranks["bm25"] if "bm25" in top.ranks else 0.0,
             top_dense_inv=1.0 / top.ranks["dense"] if "dense" in top.ranks else 0.0,
-            length=min(len(query.text), 100) / 100, yes_no=query.form == "yes_no", list_form=query.form == "list")
+            length=min(len(query.text), 100) / 100, yes_no=query.form == "yes_no", list_form=query.form == "list",
+            cross_lingual=(r.facts.docs[top.chunk.doc_id].metadata.get("language") or query.language) != query.language
+            if top.chunk.doc_id in r.facts.docs else False)
 
     def strong(self, ev: Evidence) -> bool:
         """Whether the evidence is strong enough to answer: by the learned abstention model when one
@@ -159,6 +166,10 @@ class ExtractiveAnswerer:
             return True
         if not ev.has_content:
             return False  # "分别", "和相比" ask about nothing
+        if ev.cross_lingual:
+            # the model and the lexical gates read the question's words in the text, which another
+            # language does not hold: the embedding alone decides, at the fixed gate's cosine
+            return ev.dense >= self.params.min_dense_score
         if self.abstainer is not None:
             return float(self.abstainer.scores(ev.vector())[0]) < self.abstainer.threshold
         p = self.params

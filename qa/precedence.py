@@ -38,6 +38,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from ingest.metadata import NORMATIVE
+from ingest.titles import book
 from ingest.types import Clause, Document, SourceText
 
 from . import wording
@@ -167,8 +168,8 @@ def version_note(doc: Document) -> str:
     """The warning for a historical version: it has been amended, and which text is current."""
     meta = _meta(doc)
     when = f"（{meta['version_date']}）" if meta.get("version_date") else ""
-    return (f"《{doc.title}》{when}是历史版本，已被修改，不是现行文本；现行文本是修改后的"
-            f"《{meta.get('current_version_title') or doc.title}》，条文序号以现行文本为准。")
+    return (f"{book(doc.title)}{when}是历史版本，已被修改，不是现行文本；现行文本是修改后的"
+            f"{book(meta.get('current_version_title') or doc.title)}，条文序号以现行文本为准。")
 
 
 def _one_way(a: Document, b: Document) -> Verdict | None:
@@ -180,8 +181,8 @@ def _one_way(a: Document, b: Document) -> Verdict | None:
         return Verdict(b, a, "superseded", "后者已将前者废止")
     if b.title in (ma.get("superseded_in_part_by") or []):
         clause = precedence_clause(b, a.title)
-        where = clause.label if clause else f"《{b.title}》"
-        return Verdict(b, a, "precedence_clause", f"{where}规定，与其不一致的，适用《{b.title}》", clause)
+        where = clause.label if clause else book(b.title)
+        return Verdict(b, a, "precedence_clause", f"{where}规定，与其不一致的，适用{book(b.title)}", clause)
     if not in_force(b):
         return None
     if not _overlap(a, b):
@@ -202,7 +203,7 @@ def _one_way(a: Document, b: Document) -> Verdict | None:
             and same_issuer and da and db and db > da):
         return Verdict(b, a, "later",
                        f"同一机关制定的同位阶规定，新的规定与旧的规定不一致的，适用新的规定"
-                       f"（《{b.title}》{db}施行，《{a.title}》{da}施行）")
+                       f"（{book(b.title)}{db}施行，{book(a.title)}{da}施行）")
     return None
 
 

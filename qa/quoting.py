@@ -92,6 +92,16 @@ class Quoter:
                       - 0.01 * (j - i))
                 if sc > best_score:
                     best, best_score = (sents[i][0], sents[j][1]), sc
+        if best_score <= 0:
+            # no sentence holds any of the question's words (a clause in another language): quote
+            # from its start as much as a quote may hold, not its heading alone
+            length, end = 0, sents[0][1]
+            for (s, e), (_, _, _, ln) in zip(sents, read):
+                length += ln
+                if length > limit:
+                    break
+                end = e
+            return sents[0][0], end
         return best
 
     def label_for(self, doc_id: str, start: int, end: int, fallback: str) -> tuple[str, str]:

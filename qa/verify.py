@@ -30,6 +30,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from ingest.text import CN_MULTIPLIERS, cn_number, cn_to_int
+from ingest.titles import book
 from ingest.types import Clause, Document, SourceText
 
 from .types import Answer, Citation, ContextClause
@@ -313,7 +314,7 @@ def verify_answer_text(text: str, citations: Sequence[Citation], *, mark: bool =
     """Check each sentence of ``text`` against ``citations`` (rules 2 and 3 of the module)."""
     by_marker = {c.marker: c for c in citations}
     quote_support = {c.marker: _support([c.quote]) for c in citations}
-    labels = {c.marker: (c.clause, f"《{c.doc_title}》") for c in citations}
+    labels = {c.marker: (c.clause, book(c.doc_title)) for c in citations}
     label_support = {n: _support(v) for n, v in labels.items()}
     kept: list[SentenceCheck] = []
     failed: list[SentenceCheck] = []

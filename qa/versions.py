@@ -134,11 +134,10 @@ def match_matters(older: Sequence[Clause], newer: Sequence[Clause], neighbours: 
     >>> from ingest.types import Clause
     >>> def art(doc, n, text):
     ...     return Clause(f"{doc}t{n}", doc, "条", str(n), f"第{n}条", (), 0, 0, f"第{n}条 {text}")
-    >>> old = [art("a", 1, "评估结果有效期为2年，自评估结果出具之日起计算。"),
-    ...        art("a", 2, "处理100万人以上个人信息的，应当申报数据出境安全评估。"),
-    ...        art("a", 3, "参与评估的机构应当对知悉的商业秘密保密。")]
-    >>> new = [art("b", 1, "向境外提供10万人以上个人信息的，应当申报数据出境安全评估。"),
-    ...        art("b", 2, "评估结果有效期为3年，自评估结果出具之日起计算。"), art("b", 3, "本规定自公布之日起施行。")]
+    >>> old = [art("a", 1, "许可证有效期为两年，自发证之日起算。"), art("a", 2, "年产量五千吨以上的工厂须备案排放记录。"),
+    ...        art("a", 3, "检查人员对所知秘密负保密义务。")]
+    >>> new = [art("b", 1, "年产量一千吨以上的工厂须备案排放记录。"), art("b", 2, "许可证有效期为五年，自发证之日起算。"),
+    ...        art("b", 3, "本规定自公布之日起施行。")]
     >>> [(p.old.number, p.new.number if p.new else None) for p in match_matters(old, new)]
     [('1', '2'), ('2', '1'), ('3', None)]
     """

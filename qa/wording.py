@@ -12,6 +12,7 @@ import re
 from typing import TYPE_CHECKING
 
 from ingest.text import int_to_cn, one_line
+from ingest.titles import book
 
 if TYPE_CHECKING:
     from ingest.types import Document
@@ -58,7 +59,7 @@ def quote_line(quote: str) -> str:
 # -- abstentions --------------------------------------------------------------------------------
 def absent_document(title: str) -> str:
     """The question's document is not in the corpus."""
-    return f"{NO_BASIS}语料中没有《{title}》的文本。"
+    return f"{NO_BASIS}语料中没有{book(title)}的文本。"
 
 
 def figure_not_stated(kind: str) -> str:
@@ -68,12 +69,12 @@ def figure_not_stated(kind: str) -> str:
 
 def article_filtered_out(title: str, article: int) -> str:
     """The named article exists, but the filters leave its document out."""
-    return f"《{title}》第{int_to_cn(article)}条不在所选的筛选范围内。"
+    return f"{book(title)}第{int_to_cn(article)}条不在所选的筛选范围内。"
 
 
 def no_such_article(title: str, count: int, article: int) -> str:
     """The named law has fewer articles than the one asked for."""
-    return f"《{title}》共{count}条，没有第{int_to_cn(article) if article < 10_000 else article}条。"
+    return f"{book(title)}共{count}条，没有第{int_to_cn(article) if article < 10_000 else article}条。"
 
 
 # -- cited lines --------------------------------------------------------------------------------
@@ -111,14 +112,14 @@ def condition_met_line(condition: str) -> str:
 def prevailing_rule_line(older_title: str, older_label: str, rule_label: str, newer_title: str, quote: str,
                          marker: int) -> str:
     """The retrieved older rule yields to the newer one, whose own precedence clause is quoted."""
-    return (f"检索到的《{older_title}》{older_label}另有规定，"
-            f"但{rule_label}规定二者不一致时适用《{newer_title}》：{quote_line(quote)}[{marker}]")
+    return (f"检索到的{book(older_title)}{older_label}另有规定，"
+            f"但{rule_label}规定二者不一致时适用{book(newer_title)}：{quote_line(quote)}[{marker}]")
 
 
 # -- precedence and force -------------------------------------------------------------------------
 def verdict_warning(v: Verdict) -> str:
     """A verdict as one warning sentence (dates may appear here: warnings are not cited text)."""
-    return (f"《{v.yields.title}》与《{v.prevails.title}》规定不一致的，适用《{v.prevails.title}》："
+    return (f"{book(v.yields.title)}与{book(v.prevails.title)}规定不一致的，适用{book(v.prevails.title)}："
             f"{v.reason}。")
 
 
@@ -130,7 +131,7 @@ def verdict_sentence(v: Verdict) -> str:
         "expired": "前者已过有效期",
         "later": "二者为同一机关制定的同位阶规定，后者施行在后",
     }.get(v.kind, v.reason)
-    return f"适用说明：《{v.yields.title}》与《{v.prevails.title}》规定不一致的，适用《{v.prevails.title}》（{why}）"
+    return f"适用说明：{book(v.yields.title)}与{book(v.prevails.title)}规定不一致的，适用{book(v.prevails.title)}（{why}）"
 
 
 def verdict_line(v: Verdict, markers: list[int], rule_label: str | None = None, rule_quote: str = "",
@@ -144,16 +145,16 @@ def verdict_line(v: Verdict, markers: list[int], rule_label: str | None = None, 
 
 
 def draft_note(doc: Document) -> str:
-    return f"《{doc.title}》是征求意见稿，不是生效的规定。"
+    return f"{book(doc.title)}是征求意见稿，不是生效的规定。"
 
 
 def expired_note(doc: Document, valid_until: object) -> str:
-    return f"《{doc.title}》已过有效期（至{valid_until}）。"
+    return f"{book(doc.title)}已过有效期（至{valid_until}）。"
 
 
 def superseded_note(doc: Document, newer: str) -> str:
-    return f"《{doc.title}》已被《{newer}》取代。"
+    return f"{book(doc.title)}已被{book(newer)}取代。"
 
 
 def superseded_in_part_note(doc: Document, newer: str) -> str:
-    return f"《{newer}》规定：与其不一致的，适用《{newer}》——《{doc.title}》的相关规定以其为准。"
+    return f"{book(newer)}规定：与其不一致的，适用{book(newer)}——{book(doc.title)}的相关规定以其为准。"

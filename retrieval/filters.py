@@ -32,8 +32,9 @@ def document_date(doc: Document) -> str | None:
 class Filters:
     """Restrict retrieval to some documents. Empty fields do not restrict.
 
-    ``doc_types``, ``regions``, ``statuses`` and ``issuers`` match the document's metadata
-    (``doc_type``, ``region``, ``status``, any of ``issuers``); ``date_from``/``date_to``
+    ``doc_types``, ``regions``, ``statuses``, ``issuers``, ``languages`` and ``jurisdictions`` match
+    the document's metadata (``doc_type``, ``region``, ``status``, any of ``issuers``, ``language``
+    ``zh``/``en``, ``jurisdiction`` ``CN``/``SG``/``EU``…); ``date_from``/``date_to``
     (ISO ``YYYY-MM-DD``, inclusive) match :func:`document_date`, and a document without a
     date is left out once a date range is set. A partial date (``2024-03``) counts as in the
     range when any day of it is.
@@ -56,20 +57,24 @@ class Filters:
     date_from: str | None = None
     date_to: str | None = None
     exclude_ids: frozenset[str] = frozenset()
+    languages: frozenset[str] = frozenset()
+    jurisdictions: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         for name in ("date_from", "date_to"):
             value = getattr(self, name)
             if value is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
                 raise ValueError(f"Filters.{name} must be an ISO date YYYY-MM-DD, got {value!r}")
-        for name in ("doc_ids", "kinds", "sources", "doc_types", "regions", "statuses", "issuers", "exclude_ids"):
+        for name in ("doc_ids", "kinds", "sources", "doc_types", "regions", "statuses", "issuers", "exclude_ids",
+                     "languages", "jurisdictions"):
             value = getattr(self, name)
             if isinstance(value, str) or not isinstance(value, frozenset):
                 object.__setattr__(self, name, frozenset([value] if isinstance(value, str) else value))
 
     def is_empty(self) -> bool:
         return not (self.doc_ids or self.kinds or self.sources or self.doc_types or self.regions
-                    or self.statuses or self.issuers or self.date_from or self.date_to or self.exclude_ids)
+                    or self.statuses or self.issuers or self.date_from or self.date_to or self.exclude_ids
+                    or self.languages or self.jurisdictions)
 
     def allows(self, doc: Document) -> bool:
         meta = doc.metadata or {}
@@ -80,7 +85,9 @@ class Filters:
                 or (self.doc_types and meta.get("doc_type") not in self.doc_types)
                 or (self.regions and meta.get("region") not in self.regions)
                 or (self.statuses and meta.get("status") not in self.statuses)
-                or (self.issuers and not self.issuers & set(meta.get("issuers") or ()))):
+                or (self.issuers and not self.issuers & set(meta.get("issuers") or ()))
+                or (self.languages and meta.get("language") not in self.languages)
+                or (self.jurisdictions and meta.get("jurisdiction") not in self.jurisdictions)):
             return False
         if self.date_from or self.date_to:
             date = document_date(doc)

@@ -22,12 +22,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from index.tokenize import JiebaTokenizer
+from ingest.metadata.frontmatter import language_of
 
 from .asks import answer_form, asked_action, asked_count, asks_several, asks_which, defined_term, target_years
 from .decompose import Part, parts
 from .filters import EARLIER, Versions
 from .figures import expected_figure
 from .intent import asks_for_rule
+from .jurisdictions import HOME, Jurisdictions
 from .normalise import expand_query, normalise_query, places_named
 from .titles import Titles
 from .types import ArticleRef
@@ -69,7 +71,7 @@ class Query:
     expanded_tokens: tuple[str, ...]
     article: ArticleRef | None  # the article it names with its document ("…法第二十八条")
     named: tuple[str, ...]  # ids of the documents it names by title
-    places: frozenset[str]  # regions it names, as documents' metadata spells them
+    places: frozenset[str]  # regions it names, as documents' metadata spells them (and foreign_law's codes)
     asks_rule: bool  # asks what an actor must, may or may not do (retrieval.intent)
     asks_which: bool  # asks which of two rules applies
     figure: str | None  # the kind of figure it asks for (retrieval.figures)
@@ -82,6 +84,9 @@ class Query:
     action: tuple[str, ...] = ()  # a yes-or-no question's tokens of what it asks may be done (asks.asked_action)
     parts: tuple["QueryPart", ...] = ()  # for a question that asks several things: each part, parsed
     version: str | None = None  # an older version of a rule it asks for: a year, or "earlier" (version_asked)
+    jurisdictions: frozenset[str] = frozenset()  # the jurisdictions it names (retrieval.jurisdictions)
+    foreign_law: frozenset[str] = frozenset()  # … the foreign ones whose law it asks about (GDPR, 新加坡的…法)
+    language: str = "zh"  # the language it is asked in (ingest.metadata.frontmatter.language_of)
 
 
 @dataclass(frozen=True)
@@ -97,12 +102,14 @@ class QueryParser:
 
     def __init__(self, titles: Titles, tokenizer: JiebaTokenizer, synonyms: dict[str, str],
                  general: Synonyms | None = None, known: Callable[[str], bool] | None = None,
-                 learned: Expansions | None = None, versions: Versions | None = None) -> None:
+                 learned: Expansions | None = None, versions: Versions | None = None,
+                 jurisdictions: Jurisdictions | None = None) -> None:
         """``general`` (with ``known``, whether the corpus uses a word) adds general synonyms of the
         question's words the corpus does not use; ``learned``, the law's words learned to go with the
         question's (:mod:`retrieval.vocabulary`). Both widen only the lexical query (``expanded``).
         ``versions``, the versions of the corpus' rules, reads a named article against the version
-        the question asks for (the current one unless it asks for an older one)."""
+        the question asks for (the current one unless it asks for an older one); ``jurisdictions``, the
+        corpus' jurisdictions and the acronyms its foreign laws go by, reads the ones a question names."""
         self.titles = titles
         self.tokenizer = tokenizer
         self.synonyms = synonyms
@@ -110,6 +117,7 @@ class QueryParser:
         self.learned = learned  # learned expansions (retrieval.vocabulary.Expansions), after the synonyms
         self.known = known
         self.versions = versions
+        self.jurisdictions = jurisdictions
 
     def parse(self, question: str, *, split: bool = True) -> Query:
         """``question`` parsed; ``split`` parses the parts of a question that asks several things."""
@@ -128,6 +136,7 @@ class QueryParser:
         form = answer_form(text)
         version = version_asked(text)
         article = self.titles.article(text)
+        named, laws = self.jurisdictions.read(question) if self.jurisdictions else (frozenset(), frozenset())
         if self.versions:
             article = self.versions.article(article, version)
         return Query(
@@ -135,11 +144,13 @@ class QueryParser:
             tokens=tuple(tokens),
             expanded_tokens=expanded_tokens,
             article=article, named=tuple(self.titles.named(text)),
-            places=frozenset(places_named(text)), asks_rule=asks_for_rule(text), asks_which=asks_which(question),
+            places=frozenset(places_named(text)) | (laws - {HOME}), asks_rule=asks_for_rule(text), asks_which=asks_which(question),
             figure=expected_figure(text), several=several, count=asked_count(text), defined=defined_term(text),
             years=frozenset(target_years(text)), numbers=frozenset(_NUM.findall(text)), form=form,
             action=tuple(self.tokenizer(asked_action(text))) if form == "yes_no" else (),
             parts=self._parts(text) if several and split else (), version=version,
+            jurisdictions=named, foreign_law=laws - {HOME},
+            language=language_of(question),
         )
 
     def _parts(self, text: str) -> tuple[QueryPart, ...]:

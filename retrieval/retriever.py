@@ -23,6 +23,7 @@ from index.tokenize import JiebaTokenizer
 from .authority import national_first, sources_first
 from .features import DocumentFacts, feature_matrix
 from .filters import Filters, Versions
+from .jurisdictions import Jurisdictions
 from .fusion import group_boost, reciprocal_rank_fusion, union_best, weighted_score_fusion
 from .normalise import load_synonyms
 from .query import Query, QueryParser
@@ -99,9 +100,11 @@ class Retriever:
         self.synonyms = load_synonyms()
         vocab = data.bm25.vocab_dict
         self.versions = Versions(data.documents)  # versions of one rule: the current one is read
+        self.jurisdictions = Jurisdictions(data.documents)  # foreign law only for a question about it
         self.parser = QueryParser(self.titles, tokenizer or JiebaTokenizer(), self.synonyms,
                                   Synonyms.shipped() if self.params.general_synonyms else None, vocab.__contains__,
-                                  Expansions.shipped() if self.params.learned_expansion else None, self.versions)
+                                  Expansions.shipped() if self.params.learned_expansion else None, self.versions,
+                                  self.jurisdictions)
         self.ranker = load_model() if ranker == "shipped" else ranker
         self.facts = DocumentFacts(data.documents)
         self._terms: TermWeights | None = None
@@ -166,6 +169,8 @@ class Retriever:
         # of a rule's versions, only the one the question reads (the current one unless it asks for another)
         filters = self.versions.restrict(filters, query.version,
                                          [*query.named, *(query.article.doc_ids if query.article else ())])
+        # a question about Chinese law is never answered from a foreign one it does not name
+        filters = self.jurisdictions.restrict(filters, query.jurisdictions, query.language)
         allowed = rk.allowed_rows(filters)
         n = max(cfg.candidates, k)
         lookup = rk.lookup(query.article, allowed)
@@ -184,10 +189,22 @@ class Retriever:
                 scored["bm25"] = union_best(scored["bm25"], rk.bm25(tokens, n, inside))
             if cfg.dense_weight > 0:
                 scored["dense"] = union_best(scored["dense"], rk.dense(q, n, inside))
+        abroad = self.jurisdictions.documents_of(query.foreign_law) if not lookup and cfg.title_weight > 0 else []
+        named_rows: set[int] = set(inside.tolist()) if named else set()
+        if abroad:
+            # naming a foreign jurisdiction names its laws: they compete, and are lifted, as a named
+            # document is — a Chinese question cannot find an English text by its words, only by meaning
+            rows = rk.rows_of(abroad)
+            if allowed is not None:
+                rows = np.intersect1d(rows, allowed)
+            if cfg.dense_weight > 0:
+                scored["dense"] = union_best(scored["dense"], rk.dense(q, n, rows))
+            if cfg.bm25_weight > 0:
+                scored["bm25"] = union_best(scored["bm25"], rk.bm25(tokens, n, rows))
+            named_rows |= set(rows.tolist())
         # the rows BM25 or dense found: the lifts below (each the same for every row it lifts) act on them
         found = list(dict.fromkeys(r for nm in ("bm25", "dense") for r, _ in scored[nm]))
-        if named:
-            named_rows = set(inside.tolist())
+        if named_rows:
             scored["title"] = [(row, 1.0) for row in found if row in named_rows]
         if cfg.rule_weight > 0 and not lookup and query.asks_rule \
                 and all(rk.is_rule(d) for d in named if d in rk.doc_rows):

@@ -7,7 +7,8 @@ concurrent users.
    ready line to that moment).
 2. Runs ``--users`` concurrent users against ``/ask`` for ``--requests`` requests in all (questions
    from eval/questions.jsonl, in order, repeated as needed), and reports p50/p95/max latency per
-   answer as a user sees it (request sent → answer received) and the throughput. Users speak
+   answer as a user sees it (request sent → answer received), p99 and the throughput, and the server
+   process's resident memory after the load and at its peak. Users speak
    plain HTTP to the Gradio API (POST, then the event stream), as the page's JavaScript does;
    ``--via gradio_client`` uses the Python client instead, whose own cost per request (threads,
    polling) is several times the server's on a 2-core machine.
@@ -194,8 +195,22 @@ def load(url: str, questions: list[str], users: int, requests: int, via: str = "
         raise SystemExit("no request succeeded")
     return {"via": via, "users": users, "requests": requests, "answered": len(latencies), "errors": len(errors),
             "p50_ms": round(statistics.median(latencies) * 1000), "p95_ms": round(_percentile(latencies, 95) * 1000),
-            "max_ms": round(max(latencies) * 1000), "throughput_per_s": round(len(latencies) / elapsed, 1),
+            "p99_ms": round(_percentile(latencies, 99) * 1000), "max_ms": round(max(latencies) * 1000),
+            "throughput_per_s": round(len(latencies) / elapsed, 1),
             "elapsed_s": round(elapsed, 1)}
+
+
+def _memory(pid: int) -> dict[str, float]:
+    """The server process's resident memory now and at its peak (Linux /proc), in MB."""
+    out = {}
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                out["rss" if key == "VmRSS" else "peak_rss"] = round(int(value.split()[0]) / 1024, 1)
+    except OSError:
+        pass
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -242,6 +257,7 @@ def main(argv: list[str] | None = None) -> int:
                                                                     "median": statistics.median(again),
                                                                     "runs": again}},
             "ask_under_load": load(url, questions, args.users, args.requests, args.via),
+            "server_memory_mb": _memory(proc.pid),
         }
         if args.screenshot:
             screenshot(url, args.screenshot)

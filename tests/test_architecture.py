@@ -16,6 +16,7 @@ NEUTRAL = {"settings"}  # read by every stage, imports none
 MAX_LINES = 400
 COHESIVE = {  # one thing each, longer than MAX_LINES (README, "Architecture")
     "ingest.pdf",  # one PDF reader: characters → lines → pages, with the page furniture it drops
+    "ingest.structure_en",  # one reader of English legislation's structure, with the furniture it skips
 }
 
 

@@ -4,6 +4,7 @@ import pytest
 
 from ingest.chunking import ChunkParams, chunk_document
 from ingest.text import text_len
+from ingest.titles import book
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +22,7 @@ def test_chunks_are_exact_nonempty_slices_with_provenance(all_chunks):
         assert source.text[c.start:c.end] == c.text and c.text.strip()
         assert c.source == source.path and c.doc_title == doc.title
         assert c.index_text.startswith(doc.title)
-        assert c.clause_label.startswith(f"《{doc.title}》")
+        assert c.clause_label.startswith(book(doc.title))
 
 
 def test_no_chunk_is_longer_than_the_limit(all_chunks):

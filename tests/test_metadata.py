@@ -56,9 +56,12 @@ TABLE = [
      "on_publication", "部门规章", "national", "in_force"),
     ("000", "中华人民共和国个人信息保护法", ["全国人民代表大会常务委员会"], "中华人民共和国主席令第九十一号",
      "2021-08-20", "2021-11-01", "法律", "national", "in_force"),
-    # this copy has no 主席令 and no adoption note: who passed it and when it was published are not in the text
-    ("000", "中华人民共和国数据安全法", [], None, None, "2021-09-01", "法律", "national", "in_force"),
-    ("000", "中华人民共和国网络安全法", [], None, None, "2017-06-01", "法律", "national", "in_force"),
+    # this copy has no 主席令 and no adoption note: when it was published is not in the text, and who passed
+    # it is inferred from its kind (issuer_basis "inferred": a national law's Standing Committee)
+    ("000", "中华人民共和国数据安全法", ["全国人民代表大会常务委员会"], None, None, "2021-09-01", "法律", "national",
+     "in_force"),
+    ("000", "中华人民共和国网络安全法", ["全国人民代表大会常务委员会"], None, None, "2017-06-01", "法律", "national",
+     "in_force"),
     ("000", "国家互联网信息办公室关于《网络数据安全管理条例（征求意见稿）》", ["国家互联网信息办公室"], None,
      "2021-11-14", None, "征求意见稿", "national", "draft"),
     ("000", "中共中央 国务院关于构建数据基础制度", ["中共中央", "国务院"], None, "2022-12-02", None, "规范性文件",
@@ -386,3 +389,36 @@ def test_typed_metadata_reads_the_stored_dict(corpus_ingest):
     changed = replace(doc, metadata={**doc.metadata, "status": "expired"})
     assert changed.meta.status == "expired" and doc.meta.status == doc.metadata["status"]
     assert DocumentMetadata.from_dict(None) == DocumentMetadata()
+
+
+# -- what a memo cites: issuers, titles and quotes read right at the source (issue 16) -----------------
+def test_a_law_whose_text_names_no_adopting_body_gets_its_standing_committee_marked_inferred(corpus_ingest):
+    docs = {d.title: d for d in corpus_ingest.documents}
+    cyber = docs["中华人民共和国网络安全法"].meta  # the bundled text starts at its 目录: no adoption line
+    assert cyber.issuers == ("全国人民代表大会常务委员会",) and cyber.issuer_basis == "inferred"
+    assert cyber.issuer_line == "全国人民代表大会常务委员会（推定）"
+    pipl = docs["中华人民共和国个人信息保护法"].meta  # its adoption line names the body: not inferred
+    assert pipl.issuers == ("全国人民代表大会常务委员会",) and pipl.issuer_basis is None
+    assert pipl.issuer_line == "全国人民代表大会常务委员会"
+    # only a national law is so inferred: a document of any other kind without issuers keeps none
+    assert all(d.meta.issuer_basis is None for d in corpus_ingest.documents if d.meta.doc_type != "法律")
+
+
+def test_no_clause_label_doubles_its_book_marks_and_no_chunk_carries_bold_markers(corpus_ingest):
+    headlines = [d for d in corpus_ingest.documents if d.title.startswith("《")]
+    assert headlines  # news items titled by a headline that names a rule
+    for d in corpus_ingest.documents:
+        assert all(not c.label.startswith("《《") for c in d.clauses), d.title
+    assert all("《〈" in c.label for d in headlines for c in d.clauses)
+    assert not [c.id for c in corpus_ingest.chunks if "**" in c.text]
+    src = {s.path: s for s in corpus_ingest.sources}
+    assert all(c.text == src[c.source].text[c.start:c.end] for c in corpus_ingest.chunks[::50])
+
+
+def test_the_metadata_table_shows_no_empty_number_and_marks_an_inferred_issuer(corpus_ingest):
+    from ui.render import render_metadata
+
+    docs = {d.title: d for d in corpus_ingest.documents}
+    html = render_metadata(docs["中华人民共和国网络安全法"])
+    assert "文号" not in html and "全国人民代表大会常务委员会（推定）" in html
+    assert "<dt>文号</dt><dd>中华人民共和国主席令第九十一号</dd>" in render_metadata(docs["中华人民共和国个人信息保护法"])

@@ -4,6 +4,7 @@ from dataclasses import replace
 
 import pytest
 
+from ingest.titles import book
 from qa import precedence
 from qa.precedence import compare, explain, verdicts, warnings_for
 from qa.types import Answer, Citation, ContextClause
@@ -104,9 +105,9 @@ def test_a_reading_or_a_news_item_is_never_weighed(docs):
 
 def test_warnings_say_each_documents_force_and_which_applies(docs):
     w = warnings_for([docs[MEASURES], docs[RULES], docs[DRAFT], docs[DSL]])
-    assert f"《{DRAFT}》是征求意见稿，不是生效的规定。" in w
+    assert f"{book(DRAFT)}是征求意见稿，不是生效的规定。" in w
     assert any(x.startswith(f"《{RULES}》规定：与其不一致的") and MEASURES in x for x in w)
-    assert any(x.startswith(f"《{DRAFT}》与《{DSL}》规定不一致的，适用《{DSL}》") for x in w)
+    assert any(x.startswith(f"{book(DRAFT)}与《{DSL}》规定不一致的，适用《{DSL}》") for x in w)
     assert len(w) == len(set(w))
     assert [v.kind for v in verdicts([docs[MEASURES], docs[RULES], docs[DRAFT], docs[DSL]])].count("draft") == 3
 

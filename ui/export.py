@@ -39,6 +39,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ingest.titles import book
+
 from .render import short_text, status_label
 
 SNIPPET = 120  # characters of a related clause's snippet in an export (cut at a sentence or clause boundary)
@@ -82,12 +84,12 @@ def source_line(doc: "Document | None", clause_id: str = "", title: str = "") ->
     """Where a cited clause comes from, as a memo cites it: 《title》 › 章 › 条 ｜ 发布机关 · 文号 ·
     施行日期 · 效力 (what the document's metadata holds; no file, no offsets)."""
     if doc is None:
-        return f"《{title}》" if title else ""
+        return book(title) if title else ""
     clause = next((c for c in doc.clauses if c.id == clause_id), None)
     path = [*(clause.path if clause else ()), *([clause.number] if clause and clause.number else [])]
-    where = " › ".join([f"《{doc.title}》", *[p for p in path if p]])
+    where = " › ".join([book(doc.title), *[p for p in path if p]])
     meta = doc.meta
-    bits = ["、".join(meta.issuers), meta.doc_number or ""]
+    bits = [meta.issuer_line, meta.doc_number or ""]
     if meta.effective_date:
         bits.append(f"{meta.effective_date} 施行")
     elif meta.published:

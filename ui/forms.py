@@ -52,17 +52,22 @@ def make_filters(doc_types: Sequence[str] | None = None, regions: Sequence[str] 
     """The retrieval filters for the panel's values; raises ValueError (in Chinese) on a bad date."""
     from retrieval.filters import Filters
 
+    from retrieval.jurisdictions import CODE
+
     lo, hi = parse_date(date_from, "date_from"), parse_date(date_to, "date_to")
     if lo and hi and lo > hi:
         raise ValueError(f"起始日期 {lo} 晚于截止日期 {hi}")
-    return Filters(doc_types=frozenset(doc_types or ()), regions=frozenset(regions or ()),
+    # 地区 lists Chinese places and, where the corpus holds foreign law, jurisdictions by code (CN, SG, EU)
+    places = [r for r in regions or () if not CODE.match(r)]
+    codes = [r for r in regions or () if CODE.match(r)]
+    return Filters(doc_types=frozenset(doc_types or ()), regions=frozenset(places), jurisdictions=frozenset(codes),
                    statuses=frozenset(statuses or ()), date_from=lo, date_to=hi)
 
 
 def filters_dict(f: "Filters") -> dict[str, Any]:
     """The non-empty fields of a Filters, JSON-ready (for feedback records and exports)."""
     out: dict[str, Any] = {}
-    for name in ("doc_ids", "doc_types", "regions", "statuses", "issuers"):
+    for name in ("doc_ids", "doc_types", "regions", "jurisdictions", "languages", "statuses", "issuers"):
         value = getattr(f, name, None)
         if value:
             out[name] = sorted(value)
@@ -74,6 +79,8 @@ def filters_dict(f: "Filters") -> dict[str, Any]:
 
 def filter_choices(documents: Iterable["Document"]) -> dict[str, list[tuple[str, str]]]:
     """(label, value) choices for each filter, most frequent first, from the documents' metadata."""
+    from retrieval.jurisdictions import CODE
+
     docs = list(documents)
     types = Counter(str(d.metadata.get("doc_type")) for d in docs if d.metadata.get("doc_type"))
     regions = Counter(str(d.metadata.get("region")) for d in docs if d.metadata.get("region"))
@@ -82,6 +89,12 @@ def filter_choices(documents: Iterable["Document"]) -> dict[str, list[tuple[str,
     def ordered(c: Counter[str], label) -> list[tuple[str, str]]:
         return [(f"{label(v)}（{n}）", v) for v, n in sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))]
 
+    # a foreign law's region is its jurisdiction's code (SG, EU): 境外：新加坡; where the corpus holds
+    # any, 法域：中国 chooses every Chinese document at once
+    places = ordered(regions, lambda v: f"境外：{region_label(v)}" if CODE.match(v) else region_label(v))
+    juris = Counter(str(d.metadata.get("jurisdiction")) for d in docs if d.metadata.get("jurisdiction"))
+    if len(juris) > 1 and juris["CN"]:
+        places.insert(0, (f"法域：中国（{juris['CN']}）", "CN"))
     return {"doc_types": ordered(types, lambda v: "未分类" if v == "unknown" else v),
-            "regions": ordered(regions, region_label),
+            "regions": places,
             "statuses": ordered(statuses, status_label)}

@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import numpy as np
 
+from ingest.titles import book
 from qa.wording import MARKER, marker_numbers
 
+from .corpus_view import CorpusView
+
 if TYPE_CHECKING:  # pragma: no cover
-    from index.store import IndexData
-    from ingest.types import Chunk, Clause, Document, SourceText
+    from ingest.types import Document
     from qa.conversation import Rewrite
     from qa.types import Answer
 
@@ -34,7 +34,6 @@ STATUS_ZH = {
 }
 REGION_ZH = {"national": "全国", "international": "国际"}
 CONTAINER_LEVELS = {"编", "章", "节", "outline1", "outline2", "outline3", "outline4", "para"}
-SUB_LEVELS = {"款", "项", "目"}  # parts of a 条, shown inside it
 
 
 _BLANK_LINES = re.compile(r"[ \t\u3000]*\n(?:[ \t\u3000]*\n)+")
@@ -51,6 +50,11 @@ def esc_text(text: str) -> str:
 
 
 def region_label(region: str | None) -> str:
+    """A region as the page names it: 全国, 国际, a place; a jurisdiction's code (SG, EU) by its name."""
+    from retrieval.jurisdictions import CODE, jurisdiction_label
+
+    if region and CODE.match(region):
+        return jurisdiction_label(region)
     return REGION_ZH.get(region or "", region or "未标注")
 
 
@@ -63,108 +67,35 @@ def document_date(doc: "Document") -> str:
     return meta.effective_date or meta.published or meta.adopted or ""
 
 
-# -- the corpus as the viewer needs it ---------------------------------------------------
-class CorpusView:
-    """Documents, clauses and sources of one index version, with the clause tree; and, from an
-    index, its chunks and a way to get a chunk's vector back (``vector``: None where it cannot)."""
-
-    def __init__(self, documents: Sequence["Document"], sources: dict[str, "SourceText"],
-                 chunks: Sequence["Chunk"] = (), vector: Callable[[str], "np.ndarray | None"] | None = None) -> None:
-        self.documents = list(documents)
-        self._vector = vector
-        self._chunks: dict[str, list[Chunk]] = {}
-        for ch in chunks:
-            self._chunks.setdefault(ch.doc_id, []).append(ch)
-        self.sources = sources
-        self.docs = {d.id: d for d in self.documents}
-        self.clauses: dict[str, Clause] = {c.id: c for d in self.documents for c in d.clauses}
-        self._children: dict[tuple[str, str | None], list[Clause]] = {}
-        for d in self.documents:
-            for c in d.clauses:
-                parent = c.parent if c.parent in self.clauses else None
-                self._children.setdefault((d.id, parent), []).append(c)
-
-    @classmethod
-    def of(cls, data: "IndexData") -> "CorpusView":
-        def vector(chunk_id: str) -> "np.ndarray | None":
-            try:
-                return data.faiss_index.reconstruct(int(data.chunk_row[chunk_id]))
-            except (AttributeError, KeyError, RuntimeError):  # no index, a removed chunk, no direct map
-                return None
-
-        return cls(data.documents, data.sources, data.chunks, vector)
-
-    def article_vectors(self, articles: Sequence["Clause"]) -> "np.ndarray | None":
-        """Unit vectors of ``articles``, one row each: the mean of the indexed vectors of the chunks
-        each holds (a chunk never spans two 条). None when any has no vector to give."""
-        if self._vector is None:
-            return None
-        rows = []
-        for a in articles:
-            vecs = [self._vector(ch.id) for ch in self._chunks.get(a.doc_id, ()) if a.start <= ch.start < a.end]
-            if not vecs or any(v is None for v in vecs):
-                return None
-            mean = np.mean(np.asarray(vecs, dtype=np.float64), axis=0)
-            rows.append(mean / (np.linalg.norm(mean) or 1.0))
-        return np.asarray(rows) if rows else None
-
-    def children(self, doc_id: str, parent: str | None) -> list["Clause"]:
-        return self._children.get((doc_id, parent), [])
-
-    def unit_of(self, clause: "Clause") -> "Clause":
-        """The 条 (or outline item) a 款/项/目 belongs to; the clause itself otherwise."""
-        c = clause
-        while c.level in SUB_LEVELS and c.parent in self.clauses:
-            c = self.clauses[c.parent]
-        return c
-
-    def neighbours(self, unit: "Clause") -> tuple["Clause | None", "Clause | None"]:
-        """The clauses of the same level just before and after ``unit`` in its document (across
-        chapters: the article before 第十三条 is 第十二条 even when a new 节 starts between them)."""
-        doc = self.docs.get(unit.doc_id)
-        same = [c for c in doc.clauses if c.level == unit.level] if doc else []
-        i = next((n for n, c in enumerate(same) if c.id == unit.id), None)
-        if i is None:
-            return None, None
-        return (same[i - 1] if i > 0 else None), (same[i + 1] if i + 1 < len(same) else None)
-
-    def doc_id_of(self, clause_id: str, source: str, start: int) -> str:
-        """The id of the document holding a clause: from its id (``doc:clause``), else the document
-        of ``source`` whose span holds ``start``; "" when there is none."""
-        if clause_id and ":" in clause_id:
-            return clause_id.split(":", 1)[0]
-        return next((d.id for d in self.documents if d.source == source and d.start <= start < d.end), "")
-
-    def clause_at(self, doc_id: str, start: int, end: int) -> "Clause | None":
-        """The narrowest non-heading clause of a document that holds ``[start, end)``."""
-        doc = self.docs.get(doc_id)
-        best = None
-        for c in doc.clauses if doc else []:
-            if c.start <= start and end <= c.end and c.level not in ("编", "章", "节"):
-                if best is None or c.end - c.start < best.end - best.start:
-                    best = c
-        return best
-
-
 # -- metadata ----------------------------------------------------------------------------
 def render_metadata(doc: "Document") -> str:
     """The document's issuers, 文号, dates, type, region and status as a compact table."""
     meta = doc.meta
     rows: list[tuple[str, str]] = []
-    rows.append(("发布机关", "、".join(meta.issuers) if meta.issuers else "未标注"))
-    rows.append(("文号", meta.doc_number or "无"))
+    rows.append(("发布机关", meta.issuer_line or "未标注"))
+    if meta.doc_number:  # a law has none of its own (its 主席令 number, where the text gives it, is one)
+        rows.append(("文号", meta.doc_number))
     for value, label in ((meta.published, "发布日期"), (meta.effective_date, "施行日期"), (meta.valid_until, "有效期至")):
         if value:
             rows.append((label, value))
     rows.append(("类型", meta.doc_type or "未标注"))
     rows.append(("地区", region_label(meta.region)))
+    if meta.jurisdiction and meta.jurisdiction != "CN":
+        rows.append(("法域", meta.jurisdiction_name or region_label(meta.jurisdiction)))
+    if meta.language and meta.language != "zh":
+        rows.append(("语言", {"en": "英文"}.get(meta.language, meta.language)))
+    if meta.topics:
+        rows.append(("主题", "、".join(meta.topics)))
     status = meta.status or "unknown"
     rows.append(("状态", f"<span class='pq-status pq-status-{esc(status)}'>{esc(status_label(status))}</span>"))
     for newer, label in ((meta.superseded_by, "已被取代"), (meta.superseded_in_part_by, "部分被取代")):
         if newer:
-            rows.append((label, "、".join(f"《{n}》" for n in newer)))
+            rows.append((label, "、".join(book(n) for n in newer)))
+    if meta.source_url and re.match(r"https?://", meta.source_url):
+        rows.append(("来源", f"<a href='{esc(meta.source_url)}' target='_blank' rel='noopener noreferrer'>"
+                             f"{esc(meta.source_url)}</a>"))
     cells = "".join(
-        f"<dt>{esc(k)}</dt><dd>{v if k == '状态' else esc(v)}</dd>" for k, v in rows
+        f"<dt>{esc(k)}</dt><dd>{v if k in ('状态', '来源') else esc(v)}</dd>" for k, v in rows
     )
     return f"<dl class='pq-meta'>{cells}</dl>"
 
@@ -172,7 +103,7 @@ def render_metadata(doc: "Document") -> str:
 def meta_line(doc: "Document") -> str:
     """The metadata in one line: issuers · 文号 · date · type · region · status."""
     meta = doc.meta
-    bits = ["、".join(meta.issuers), meta.doc_number or ""]
+    bits = [meta.issuer_line, meta.doc_number or ""]
     if meta.effective_date:
         bits.append(f"{meta.effective_date} 施行")
     elif meta.published:
@@ -260,7 +191,7 @@ def render_clause_view(ev: Evidence, view: CorpusView, active: bool = False, ext
         parts.append(f"</div><p class='pq-muted'>这份文件已不在索引中（可能已被删除）。</p>{extra}</section>")
         return "".join(parts)
     unit = view.unit_of(clause) if clause else None
-    crumbs = [f"《{doc.title}》", *(unit.path if unit else ()), *([unit.number] if unit and unit.number else [])]
+    crumbs = [book(doc.title), *(unit.path if unit else ()), *([unit.number] if unit and unit.number else [])]
     parts.append("<div class='pq-path'>" + " › ".join(esc(c) for c in crumbs if c) + "</div>")
     page = ev.page or src.page_at(ev.start)
     where = [f"<b class='pq-page'>PDF 第 {page} 页</b>"] if page else []

@@ -10,7 +10,10 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from .render import (CONTAINER_LEVELS, SUB_LEVELS, CorpusView, document_date, esc, esc_text, mark_span, region_label,
+from ingest.titles import book
+
+from .corpus_view import SUB_LEVELS, CorpusView
+from .render import (CONTAINER_LEVELS, document_date, esc, esc_text, mark_span, region_label,
                      render_metadata, short_text, status_badge, status_label)
 from .render_versions import render_prevailing, render_versions
 
@@ -187,7 +190,7 @@ def render_update(result: dict[str, Any], action: str = "添加") -> str:
     parts = ["<div class='pq-update'>"]
 
     def names(items: Iterable[dict[str, Any]]) -> str:
-        return "、".join(f"《{esc(x.get('title') or x.get('id'))}》" for x in items)
+        return "、".join(f"{esc(book(x.get('title') or x.get('id')))}" for x in items)
 
     if result.get("error"):
         parts.append(f"<p class='pq-error'>✖ {esc(result['error'])}</p>")
@@ -212,7 +215,7 @@ def render_update(result: dict[str, Any], action: str = "添加") -> str:
         parts.append(f"<p class='pq-warn'>⚠ {esc(c.get('source', ''))} 替换了{names(c.get('replaces') or [])}，但明显更短"
                      f"（{c.get('chars_after', 0):,} 字，原有 {c.get('chars_before', 0):,} 字），请核对是否完整。</p>")
     for c in result.get("restored") or []:
-        parts.append(f"<p class='pq-ok'>✔ 另一文件中的同一文件《{esc(c.get('title', ''))}》（{esc(c.get('source', ''))}）"
+        parts.append(f"<p class='pq-ok'>✔ 另一文件中的同一文件{esc(book(c.get('title', '')))}（{esc(c.get('source', ''))}）"
                      "重新收录，继续参与回答</p>")
     for p in result.get("problems") or []:
         if p.get("source") in held:

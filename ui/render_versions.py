@@ -11,10 +11,12 @@ import functools
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from ingest.titles import book
 from qa.precedence import precedence_clause
 from qa.versions import ArticlePair, align_versions, match_matters
 
-from .render import CorpusView, esc, esc_text
+from .corpus_view import CorpusView
+from .render import esc, esc_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from ingest.types import Clause, Document
@@ -126,14 +128,14 @@ def render_prevailing(doc: "Document", view: CorpusView, clause_id: str | None =
             rows.insert(0, here)
         how = "后者已废止前者" if whole else "二者不一致的，适用后者"
         clause = precedence_clause(newer, older.title)
-        why = f"，见《{esc(newer.title)}》{esc(clause.number)}" if clause is not None and clause.number else ""
+        why = f"，见{esc(book(newer.title))}{esc(clause.number)}" if clause is not None and clause.number else ""
         body = "".join(_matter_row(p, p is here) for p in rows)
         out.append(
             f"<details class='pq-versions pq-prevailing'{' open' if here is not None else ''}>"
-            f"<summary>新旧规定对照：《{esc(older.title)}》→《{esc(newer.title)}》（{how}{why}；"
+            f"<summary>新旧规定对照：{esc(book(older.title))}→{esc(book(newer.title))}（{how}{why}；"
             f"{len(matched)} 条内容相当）</summary>"
-            f"<table class='pq-versions-table'><thead><tr><th scope='col'>《{esc(older.title)}》</th>"
-            f"<th scope='col'>《{esc(newer.title)}》（优先适用）</th></tr></thead><tbody>{body}</tbody></table>"
+            f"<table class='pq-versions-table'><thead><tr><th scope='col'>{esc(book(older.title))}</th>"
+            f"<th scope='col'>{esc(book(newer.title))}（优先适用）</th></tr></thead><tbody>{body}</tbody></table>"
             "<p class='pq-muted'>按条文内容配对：两条彼此最相近（字词与语义两种相似度一致）才列为同一事项。"
             "未列出的旧条款，新规定中没有相当的条款。</p></details>")
     return "".join(out)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 DOC_TYPES = ("法律", "行政法规", "部门规章", "地方性法规", "地方政府规章", "规范性文件",
-             "征求意见稿", "解读", "报告", "新闻", "白皮书", "unknown")
+             "征求意见稿", "解读", "报告", "新闻", "白皮书", "标准", "境外法规", "unknown")
 NORMATIVE = ("法律", "行政法规", "部门规章", "地方性法规", "地方政府规章", "规范性文件")
 
 NORMATIVE_END = re.compile(

@@ -110,6 +110,11 @@ def extract_metadata(
 
     # --- issuers
     issuers = find_issuers(doc_type, is_text_itself, head, heading, signed, region_guess)
+    issuer_basis = None
+    if not issuers and doc_type == "法律" and LAW_TITLE.match(title):
+        # a national law whose text carries no adoption line: 立法法 gives national laws to the NPC and
+        # its Standing Committee, which makes all but the basic laws; said to be inferred wherever shown
+        issuers, issuer_basis = ["全国人民代表大会常务委员会"], "inferred"
 
     # --- region
     regions = list(title_regions(title))
@@ -148,6 +153,7 @@ def extract_metadata(
 
     meta: dict[str, Any] = {
         "issuers": issuers,
+        "issuer_basis": issuer_basis,
         "doc_number": doc_number if is_text_itself else None,
         "published": published,
         "adopted": adopted,

@@ -14,6 +14,8 @@ from typing import Any
 
 import gradio as gr
 
+from ingest.titles import book
+
 from .. import render, render_library
 from ..forms import filter_choices
 from ..state import UPDATE_ERRORS, WebApp, report_dict
@@ -198,7 +200,7 @@ def on_remove_ask(web: WebApp, doc_id: str) -> tuple[Any, ...]:
         return (gr.update(visible=False), gr.update(visible=False), "",
                 f"<p class='pq-error'>✖ 没有这份文件：{render.esc(doc_id)}</p>")
     return (gr.update(visible=False), gr.update(visible=True),
-            f"<span title='删除后它立即不再参与回答'>确认删除《{render.esc(doc.title)}》？</span>", "")
+            f"<span title='删除后它立即不再参与回答'>确认删除{render.esc(book(doc.title))}？</span>", "")
 
 
 def on_remove_cancel() -> tuple[Any, ...]:
