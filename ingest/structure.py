@@ -223,17 +223,32 @@ def parse_clauses(source: SourceText, doc: Document, body_start: int | None = No
     return _to_clauses(source, doc, nodes)
 
 
+def unique_id(seen: dict[str, int], cid: str) -> str:
+    """``cid`` the first time, ``cid~1``, ``cid~2`` … after (``seen`` counts, and is updated).
+
+    >>> seen = {}; [unique_id(seen, "d:t1") for _ in range(3)]
+    ['d:t1', 'd:t1~1', 'd:t1~2']
+    """
+    if cid in seen:
+        seen[cid] += 1
+        return f"{cid}~{seen[cid]}"
+    seen[cid] = 0
+    return cid
+
+
+def text_end(source: SourceText, start: int, end: int) -> int:
+    """``end`` moved back over trailing blanks and markup, so that a span ends on text."""
+    end = max(end, start)
+    return start + len(source.text[start:end].rstrip(" \t\n\u3000*"))
+
+
 def _to_clauses(source: SourceText, doc: Document, nodes: list[_Node]) -> list[Clause]:
     clauses: list[Clause] = []
     ids: dict[int, str] = {}
     seen: dict[str, int] = {}
     para_counter = 0
     for node in nodes:
-        end = max(node.end, node.start)
-        # trim trailing blanks/markup so the span ends on text
-        text = source.text[node.start:end]
-        stripped = text.rstrip(" \t\n\u3000*")
-        end = node.start + len(stripped)
+        end = text_end(source, node.start, node.end)
         ancestors: list[_Node] = []
         p = node.parent
         while p is not None and p.level != "doc":
@@ -255,12 +270,7 @@ def _to_clauses(source: SourceText, doc: Document, nodes: list[_Node]) -> list[C
             label_tail = "".join(_number_label(a.level, a.number) for a in cite_parts) + number
         label = f"{book(doc.title)}{label_tail}" if label_tail else book(doc.title)
         path = tuple(_path_entry(a) for a in ancestors if a.level in _HEADINGS or a.level.startswith("outline"))
-        cid = f"{doc.id}:{_slug(ancestors, node, para_counter)}"
-        if cid in seen:
-            seen[cid] += 1
-            cid = f"{cid}~{seen[cid]}"
-        else:
-            seen[cid] = 0
+        cid = unique_id(seen, f"{doc.id}:{_slug(ancestors, node, para_counter)}")
         ids[id(node)] = cid
         clauses.append(
             Clause(

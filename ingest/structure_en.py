@@ -78,6 +78,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import pairwise
 
+from .structure import text_end, unique_id
 from .text import Line, iter_lines
 from .titles import book
 from .types import Clause, Document, SourceText
@@ -1067,8 +1068,7 @@ def _to_clauses(source: SourceText, doc: Document, nodes: list[_Node]) -> list[C
     seen: dict[str, int] = {}
     title = book(doc.title)
     for node in nodes:
-        end = max(node.end, node.start)
-        end = node.start + len(source.text[node.start:end].rstrip(" \t\n\u3000*"))
+        end = text_end(source, node.start, node.end)
         ancestors: list[_Node] = []
         p = node.parent
         while p is not None and p.kind != "root":
@@ -1082,12 +1082,7 @@ def _to_clauses(source: SourceText, doc: Document, nodes: list[_Node]) -> list[C
         else:  # headings left out (ids stay when chapters are renumbered), but a schedule kept
             schedule = [a.slug for a in ancestors if a.kind == "heading" and a.slug[:1] == "s"]
             slug = ".".join(schedule + [a.slug for a in [*ancestors, node] if a.kind != "heading"])
-        cid = f"{doc.id}:{slug}"
-        if cid in seen:
-            seen[cid] += 1
-            cid = f"{cid}~{seen[cid]}"
-        else:
-            seen[cid] = 0
+        cid = unique_id(seen, f"{doc.id}:{slug}")
         ids[id(node)] = cid
         clauses.append(Clause(
             id=cid,

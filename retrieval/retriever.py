@@ -180,28 +180,22 @@ class Retriever:
             "dense": rk.dense(q, n, allowed) if cfg.dense_weight > 0 else [],
         }
         named = list(query.named) if not lookup and cfg.title_weight > 0 else []
-        if named:
-            # the named documents' best chunks compete even when the whole corpus ranks them low
-            inside = rk.rows_of(named)
+        abroad = self.jurisdictions.documents_of(query.foreign_law) if not lookup and cfg.title_weight > 0 else []
+        # the named documents' best chunks compete even when the whole corpus ranks them low; naming a
+        # foreign jurisdiction's law names its documents (a Chinese question finds an English text by
+        # its meaning only, never by its words)
+        named_rows: set[int] = set()
+        for doc_ids in (named, abroad):
+            if not doc_ids:
+                continue
+            inside = rk.rows_of(doc_ids)
             if allowed is not None:
                 inside = np.intersect1d(inside, allowed)
             if cfg.bm25_weight > 0:
                 scored["bm25"] = union_best(scored["bm25"], rk.bm25(tokens, n, inside))
             if cfg.dense_weight > 0:
                 scored["dense"] = union_best(scored["dense"], rk.dense(q, n, inside))
-        abroad = self.jurisdictions.documents_of(query.foreign_law) if not lookup and cfg.title_weight > 0 else []
-        named_rows: set[int] = set(inside.tolist()) if named else set()
-        if abroad:
-            # naming a foreign jurisdiction names its laws: they compete, and are lifted, as a named
-            # document is — a Chinese question cannot find an English text by its words, only by meaning
-            rows = rk.rows_of(abroad)
-            if allowed is not None:
-                rows = np.intersect1d(rows, allowed)
-            if cfg.dense_weight > 0:
-                scored["dense"] = union_best(scored["dense"], rk.dense(q, n, rows))
-            if cfg.bm25_weight > 0:
-                scored["bm25"] = union_best(scored["bm25"], rk.bm25(tokens, n, rows))
-            named_rows |= set(rows.tolist())
+            named_rows |= set(inside.tolist())
         # the rows BM25 or dense found: the lifts below (each the same for every row it lifts) act on them
         found = list(dict.fromkeys(r for nm in ("bm25", "dense") for r, _ in scored[nm]))
         if named_rows:

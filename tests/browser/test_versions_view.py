@@ -30,21 +30,28 @@ def pair_web(tmp_path_factory):
         yield url, engine
 
 
-def test_the_older_text_shows_both_versions_article_by_article(driver, pair_web):
-    url, engine = pair_web
-    page = Page(driver, url).open()
-    page.tab("corpus")
+def _opened_block(page: Page, search: str, title: str, block: str):
+    """文件库 searched for ``search`` (one row left), its document opened (titled ``title``), and its
+    collapsed ``block`` opened: the block."""
     from selenium.webdriver.common.keys import Keys
 
-    box = page.css("#corpus-search textarea, #corpus-search input")
-    box.send_keys("2016", Keys.ENTER)  # the older text's file name: one row left
+    page.open()
+    page.tab("corpus")
+    page.css("#corpus-search textarea, #corpus-search input").send_keys(search, Keys.ENTER)
     page.wait(lambda d: len(page.rows()) == 1)
     page.click("#corpus-table [data-testid='cell-0-0']")
-    page.text_in("#document .pq-doc[data-doc-id] h3", "中华人民共和国网络安全法")
-    block = page.visible("#document details.pq-versions")
+    page.text_in("#document .pq-doc[data-doc-id] h3", title)
+    found = page.visible(f"#document {block}")
+    found.find_element("css selector", "summary").click()
+    page.wait(lambda d: found.get_attribute("open"))
+    return found
+
+
+def test_the_older_text_shows_both_versions_article_by_article(driver, pair_web):
+    url, engine = pair_web
+    # the older text's file name leaves one row
+    block = _opened_block(Page(driver, url), "2016", "中华人民共和国网络安全法", "details.pq-versions")
     assert "版本对照" in block.text and "2025-10-28" in block.text
-    block.find_element("css selector", "summary").click()
-    page.wait(lambda d: block.get_attribute("open"))
     kinds = {r.get_attribute("data-kind") for r in block.find_elements("css selector", ".pq-version-row")}
     assert "新增" in kinds and "改写" in kinds
     new_row = next(r for r in block.find_elements("css selector", ".pq-version-row") if r.get_attribute("data-kind") == "新增")
@@ -59,19 +66,9 @@ def test_a_rule_shows_the_rule_that_prevails_and_opens_its_article(driver, web):
     docs = {d.title: d for d in engine.data.documents}
     newer = docs["促进和规范数据跨境流动规定"]
     art7 = next(c for c in newer.clauses if c.level == "条" and c.number == "第七条")
-    page = Page(driver, url).open()
-    page.tab("corpus")
-    from selenium.webdriver.common.keys import Keys
-
-    box = page.css("#corpus-search textarea, #corpus-search input")
-    box.send_keys("数据出境安全评估办法", Keys.ENTER)
-    page.wait(lambda d: len(page.rows()) == 1)
-    page.click("#corpus-table [data-testid='cell-0-0']")
-    page.text_in("#document .pq-doc[data-doc-id] h3", "数据出境安全评估办法")
-    block = page.visible("#document details.pq-prevailing")
+    page = Page(driver, url)
+    block = _opened_block(page, "数据出境安全评估办法", "数据出境安全评估办法", "details.pq-prevailing")
     assert "新旧规定对照" in block.text and "第十三条" in block.text
-    block.find_element("css selector", "summary").click()
-    page.wait(lambda d: block.get_attribute("open"))
     row = next(r for r in block.find_elements("css selector", ".pq-version-row")
                if r.find_elements("css selector", f"a[data-clause='{art7.id}']"))
     old_cell, new_cell = row.find_elements("css selector", "td")
