@@ -125,13 +125,10 @@ class ExtractiveAnswerer:
             # places it names ("江苏…多少亿元" is not answered by a 山东 plan)
             scope = ([h for h in hits if h.chunk.doc_id in named]
                      or [h for h in hits if self.chooser.region(h.chunk.doc_id) in query.places] or hits)
-            docs = self.retriever.facts.docs
-            foreign = scope and (docs[scope[0].chunk.doc_id].metadata.get("language") or query.language) != query.language \
-                if scope[0].chunk.doc_id in docs else False
             # (a figure is read in the question's language: in a text of another, it cannot be checked)
-            figure_ok = foreign or figure_support([(h.chunk.text, h.chunk.doc_title)
-                                                   for h in scope[:self.params.figure_depth]],
-                                                  figure, asked, self.params.min_figure_share, query.years)
+            figure_ok = self._other_language(query, scope[0]) or figure_support(
+                [(h.chunk.text, h.chunk.doc_title) for h in scope[:self.params.figure_depth]],
+                figure, asked, self.params.min_figure_share, query.years)
         return Assessment(looked_up, weights, named, asked, absent, figure_ok,
                           self.measure(query, hits, weights, absent is not None, figure_ok))
 
@@ -155,8 +152,13 @@ class ExtractiveAnswerer:
             top_bm25_inv=1.0 / top.ranks["bm25"] if "bm25" in top.ranks else 0.0,
             top_dense_inv=1.0 / top.ranks["dense"] if "dense" in top.ranks else 0.0,
             length=min(len(query.text), 100) / 100, yes_no=query.form == "yes_no", list_form=query.form == "list",
-            cross_lingual=(r.facts.docs[top.chunk.doc_id].metadata.get("language") or query.language) != query.language
-            if top.chunk.doc_id in r.facts.docs else False)
+            cross_lingual=self._other_language(query, top))
+
+    def _other_language(self, query: Query, hit: Hit) -> bool:
+        """Whether ``hit``'s document is in another language than the question (a Chinese question,
+        an English law); a document of no recorded language is taken to be in the question's."""
+        doc = self.retriever.facts.docs.get(hit.chunk.doc_id)
+        return doc is not None and (doc.metadata.get("language") or query.language) != query.language
 
     def strong(self, ev: Evidence) -> bool:
         """Whether the evidence is strong enough to answer: by the learned abstention model when one
