@@ -12,9 +12,11 @@ A jurisdiction is named by its Chinese or English name (``retrieval/data/jurisdi
 gazetteer: a state names its country's code too, 美国 all of its states) or by an acronym the corpus
 itself ties to it: an all-capital word of a foreign document's title or keywords (GDPR, PDPA, CCPA)
 belongs to that document's jurisdictions, unless it is so common that it belongs to those of more than
-:data:`MAX_ACRONYM_PLACES` countries or unions. A named foreign jurisdiction is a place the question
-names (:attr:`retrieval.query.Query.places`; a foreign law's region is its jurisdiction's code), so its
-documents are searched and lifted as a Chinese place's rules are.
+:data:`MAX_ACRONYM_PLACES` countries or unions. A foreign jurisdiction whose law the question names
+(its acronym, or the place followed closely by a word for law: :meth:`Jurisdictions.read`) is also a
+place the question names (:attr:`retrieval.query.Query.places`; a foreign law's region is its
+jurisdiction's code), and its documents are searched and lifted as a named document's are; one named
+as a destination or a setting (传到新加坡总部) only lets its law be found.
 
 >>> from ingest.types import Document
 >>> def doc(i, title, j, keywords=()):

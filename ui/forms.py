@@ -51,7 +51,6 @@ def make_filters(doc_types: Sequence[str] | None = None, regions: Sequence[str] 
                  date_to: str | None = None) -> "Filters":
     """The retrieval filters for the panel's values; raises ValueError (in Chinese) on a bad date."""
     from retrieval.filters import Filters
-
     from retrieval.jurisdictions import CODE
 
     lo, hi = parse_date(date_from, "date_from"), parse_date(date_to, "date_to")
