@@ -22,7 +22,8 @@ def parse_source(source: SourceText) -> list[Document]:
     for doc in docs:
         doc.kind = detect_kind(source, doc)
         body = strip_title_lines(doc, source)
-        if language_of(source.text[doc.start:doc.end]) == "en":
+        doc.metadata["language"] = language_of(source.text[doc.start:doc.end])  # read once, kept by the link step
+        if doc.metadata["language"] == "en":
             doc.clauses = parse_english_clauses(source, doc, body)
             if any(c.level == "条" for c in doc.clauses):
                 doc.kind = "statute"  # (the kind detector reads Chinese structure)

@@ -290,13 +290,14 @@ def link_documents(documents: list[Document], sources: dict[str, SourceText]) ->
     titles = [d.title for d in documents]
     for doc in documents:
         source = sources[doc.source]
+        language = doc.metadata.get("language") or language_of(source.text[doc.start:doc.end])  # parse read it
         doc.metadata = extract_metadata(doc, source, titles, precedence=precedence, repeals=repeals,
                                         versions=versions)
         doc.metadata["subject_titles"] = subject_titles(doc.title)
         # a knowledge base's front matter says what the text may not (and wins where both speak)
         doc.metadata.update(jurisdiction=None, jurisdiction_name=None, topics=[], keywords=[], source_url=None)
         doc.metadata.update(front_matter_metadata(source.front_matter))
-        doc.metadata["language"] = language = language_of(source.text[doc.start:doc.end])
+        doc.metadata["language"] = language
         if not doc.metadata.get("jurisdiction") and language == "zh":
             doc.metadata["jurisdiction"] = "CN"
     _jurisdictions_by_folder(documents)

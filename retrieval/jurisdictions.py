@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from functools import lru_cache
 from importlib import resources
@@ -66,16 +66,21 @@ def _rows() -> tuple[tuple[str, str, str, str], ...]:
     return tuple(rows)
 
 
+@lru_cache(maxsize=1)
+def _labels_and_parents() -> tuple[dict[str, str], dict[str, str]]:
+    """(code → its first Chinese name, code → the code it belongs to), read once."""
+    labels = {c: zh.split("|")[0].strip() for c, _, zh, _ in _rows() if zh.strip()}
+    parents = {c: p for c, p, _, _ in _rows() if p}
+    return labels, parents
+
+
 def jurisdiction_label(code: str) -> str:
     """A jurisdiction's Chinese name (the gazetteer's first), or its code when it has none.
 
     >>> jurisdiction_label("SG"), jurisdiction_label("US-CA"), jurisdiction_label("XX")
     ('新加坡', '加州', 'XX')
     """
-    for c, _, zh, _ in _rows():
-        if c == code and zh.strip():
-            return zh.split("|")[0].strip()
-    return code
+    return _labels_and_parents()[0].get(code, code)
 
 
 def top(code: str) -> str:
@@ -85,8 +90,7 @@ def top(code: str) -> str:
     >>> top("US-CA"), top("DE"), top("SG"), top("XX")
     ('US', 'EU', 'SG', 'XX')
     """
-    parents = {c: p for c, p, _, _ in _rows() if p}
-    return parents.get(code, code)
+    return _labels_and_parents()[1].get(code, code)
 
 
 @lru_cache(maxsize=1)
@@ -178,13 +182,3 @@ class Jurisdictions:
     def documents_of(self, codes: frozenset[str]) -> list[str]:
         """The ids of the documents of jurisdictions ``codes``."""
         return [i for i, j in self.of.items() if j in codes] if codes else []
-
-    def codes(self) -> list[str]:
-        """The jurisdictions of the index, home first, then in code order."""
-        present = {j for j in self.of.values() if j}
-        return sorted(present, key=lambda j: (j != HOME, j))
-
-
-def jurisdiction_codes(documents: Iterable[Document]) -> list[str]:
-    """The jurisdictions of ``documents``, home first (for filter choices)."""
-    return Jurisdictions(list(documents)).codes()

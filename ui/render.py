@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from ingest.titles import book
 from qa.wording import MARKER, marker_numbers
+from retrieval.jurisdictions import CODE, jurisdiction_label
 
 from .corpus_view import CorpusView
 
@@ -51,8 +52,6 @@ def esc_text(text: str) -> str:
 
 def region_label(region: str | None) -> str:
     """A region as the page names it: 全国, 国际, a place; a jurisdiction's code (SG, EU) by its name."""
-    from retrieval.jurisdictions import CODE, jurisdiction_label
-
     if region and CODE.match(region):
         return jurisdiction_label(region)
     return REGION_ZH.get(region or "", region or "未标注")

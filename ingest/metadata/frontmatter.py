@@ -9,9 +9,9 @@ Two vocabularies are read:
   gives), the region (a place named in ``地区``), a draft's status; jurisdiction ``CN``.
 * English, for foreign law (``Jurisdiction``, ``Region``, ``Citation``, ``Authority``, ``Source URL``,
   ``Topics``, ``Keywords``): type 境外法规, jurisdiction the ``Region`` code (``SG``, ``EU``, ``US-CA`` …)
-  and its name, region that code too (a foreign law is the law of a place: a question naming the
-  place lifts it as it lifts a Chinese place's rules), issuers from ``Authority``, topics and the
-  source URL.
+  and its name, region that code too (a foreign law is the law of a place: a question that names
+  that law lifts it as a question naming a Chinese place lifts its rules, see
+  :mod:`retrieval.jurisdictions`), issuers from ``Authority``, topics and the source URL.
 
 Every document also gets ``language`` (``zh`` or ``en``, :func:`language_of`) and, when nothing else
 says, jurisdiction ``CN`` for a Chinese text.
