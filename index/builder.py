@@ -5,15 +5,20 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from ingest.chunking import ChunkParams
 from ingest.pipeline import IngestResult, ingest_paths
 from ingest.types import IngestProblem, SourceText
 
 from .bm25_index import TokenTable, bm25_from_table, quiet_bm25s  # noqa: F401 (quiet_bm25s: re-exported)
+from .backends import BackendSpec
+from .backends import milvus_collections as mv
 from .cache import EmbeddingCache
 from .embedders import Embedder
 from .faiss_index import DenseParams, build_dense, describe
@@ -78,11 +83,16 @@ def build_index(
     ingested: IngestResult | None = None,
     dense_params: DenseParams | None = None,
     models: dict[str, str] | None = None,
+    embed: Callable[[list[str]], np.ndarray] | None = None,
+    backend: BackendSpec | None = None,
 ) -> BuildReport:
     """Ingest ``paths`` and write a complete new index version to ``index_dir``.
 
     ``dense_params`` choose the FAISS index (default: exact up to 50,000 chunks, IVF above);
     ``models`` (name → version) are recorded in the manifest: the learned models the index is served with.
+    ``embed`` turns the chunks' texts into their vectors, in order (default: ``embedder`` through ``cache``
+    in this process; the distributed build passes its own). ``backend`` says where the vectors and BM25
+    terms are searched (default: FAISS and bm25s files in the version; see :mod:`index.backends`).
 
     The whole build holds the index's write lock (:func:`index.writers.write_lock`): an update asked for
     meanwhile waits and then applies to this build's version, instead of being silently overwritten by it.
@@ -90,13 +100,14 @@ def build_index(
     with write_lock(index_dir, "build"):
         fault_point("build:locked")
         return _build(paths, index_dir, embedder, cache, tokenizer, chunk_params, progress, ingested, dense_params,
-                      models)
+                      models, embed, backend or BackendSpec())
 
 
 def _build(paths: list[str | Path], index_dir: str | Path, embedder: Embedder, cache: EmbeddingCache,
            tokenizer: JiebaTokenizer | None, chunk_params: ChunkParams | None, progress: bool,
            ingested: IngestResult | None, dense_params: DenseParams | None,
-           models: dict[str, str] | None) -> BuildReport:
+           models: dict[str, str] | None, embed: Callable[[list[str]], np.ndarray] | None,
+           backend: BackendSpec) -> BuildReport:
     tokenizer = tokenizer or JiebaTokenizer()
     chunk_params = chunk_params or ChunkParams()
     dense_params = dense_params or DenseParams()
@@ -113,13 +124,25 @@ def _build(paths: list[str | Path], index_dir: str | Path, embedder: Embedder, c
     hits0, miss0 = cache.hits, cache.misses
     # an embedder may ask for larger calls (the PyTorch path spreads one call over all cores)
     batch_size = int(getattr(embedder, "batch_size", 32) or 32)
-    vectors = cache.embed(embedder.name, texts, embedder.embed_passages, batch_size=batch_size, progress=progress)
+    if embed is not None:
+        vectors = np.asarray(embed(texts), dtype=np.float32)
+        if vectors.shape[0] != len(texts):
+            raise ValueError(f"the embed function gave {vectors.shape[0]} vectors for {len(texts)} chunks")
+    else:
+        vectors = cache.embed(embedder.name, texts, embedder.embed_passages, batch_size=batch_size,
+                              progress=progress)
     t_embed = time.perf_counter() - t1
     fault_point("build:embedded")
     t2 = time.perf_counter()
     tokens = TokenTable.from_lists(tokenizer(t) for t in texts)
-    bm25 = bm25_from_table(tokens)
-    dense = build_dense(vectors, params=dense_params)
+    bm25 = dense = None
+    milvus: dict[str, Any] | None = None
+    if backend.name == "milvus":
+        milvus = mv.write_build(Path(index_dir), backend.milvus_uri, backend.milvus_token, result.chunks,
+                                result.documents, vectors, np.arange(len(result.chunks), dtype=np.int64), tokenizer)
+    else:
+        bm25 = bm25_from_table(tokens)
+        dense = build_dense(vectors, params=dense_params)
     t_index = time.perf_counter() - t2
     manifest: dict[str, Any] = {
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -127,7 +150,8 @@ def _build(paths: list[str | Path], index_dir: str | Path, embedder: Embedder, c
                      **({"precision": embedder.precision} if hasattr(embedder, "precision") else {})},
         "tokenizer": tokenizer.name,
         "chunk_params": {"max_chars": chunk_params.max_chars, "min_chars": chunk_params.min_chars},
-        "dense": describe(dense, dense_params),
+        "backend": milvus or {"name": "faiss"},
+        **({"dense": describe(dense, dense_params)} if dense is not None else {}),
         "corpus": [corpus_entry(s) for s in result.sources],
         "counts": {"sources": len(result.sources), "documents": len(result.documents),
                    "duplicates": result.duplicates, "chunks": len(result.chunks),
@@ -141,7 +165,12 @@ def _build(paths: list[str | Path], index_dir: str | Path, embedder: Embedder, c
     data = IndexData(manifest=manifest, chunks=result.chunks, documents=result.documents,
                      sources={s.path: s for s in result.sources}, vectors=vectors, faiss_index=dense, bm25=bm25,
                      tokens=tokens)
-    path = write_index(index_dir, data, operation="build")
+    try:
+        path = write_index(index_dir, data, operation="build")
+    finally:
+        if milvus is not None:
+            mv.settle(Path(index_dir), milvus, backend.milvus_token,
+                      live=data.path is not None and data.manifest.get("version") is not None)
     t_write = time.perf_counter() - t3
     timings = {"ingest": t_ingest, "embed": t_embed, "index": t_index, "write": t_write}
     data.manifest["timings"] = timings

@@ -32,6 +32,11 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
+def _busy(exc: sqlite3.OperationalError) -> bool:
+    """Whether SQLite refused because another connection holds the file (not because it is damaged)."""
+    return any(word in str(exc) for word in ("locked", "busy"))
+
+
 def content_key(model: str, mode: str, text: str) -> bytes:
     return hashlib.sha256(f"{model}\0{mode}\0{text}".encode("utf-8")).digest()
 
@@ -43,21 +48,36 @@ class EmbeddingCache:
     >>> vecs = cache.embed(embedder.name, texts, embedder.embed_passages)  # doctest: +SKIP
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, busy_timeout_s: float = 30.0) -> None:
+        """``busy_timeout_s``: how long SQLite waits for another process's transaction (a build beside a
+        served UI, a distributed build's workers) before an open or a batch is tried again."""
         self.path = Path(path)
+        self.busy_timeout_s = busy_timeout_s
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
         self.recovered: Path | None = None  # where an unreadable cache file was moved, if one was
-        try:
-            self._db = self._connect()
-        except sqlite3.DatabaseError as exc:
-            self._db = self._recover(exc)
+        for attempt in range(4):
+            try:
+                self._db = self._connect()
+                break
+            except sqlite3.OperationalError as exc:
+                # a file another process holds locked past the busy timeout is busy, not damaged: wait
+                if not _busy(exc):
+                    self._db = self._recover(exc)
+                    break
+                if attempt == 3:
+                    raise
+                log.warning("embedding cache %s is busy (%s); opening it again", self.path, exc)
+                time.sleep(1.0 + attempt)
+            except sqlite3.DatabaseError as exc:
+                self._db = self._recover(exc)
+                break
 
     def _connect(self) -> sqlite3.Connection:
         # timeout: another process (a build beside a served UI) may hold the write lock for a batch
-        db = sqlite3.connect(self.path, check_same_thread=False, timeout=30.0)
+        db = sqlite3.connect(self.path, check_same_thread=False, timeout=self.busy_timeout_s)
         try:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("CREATE TABLE IF NOT EXISTS emb (key BLOB PRIMARY KEY, dim INTEGER, vec BLOB)")

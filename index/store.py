@@ -79,6 +79,7 @@ class IndexData:
     tokens: TokenTable | None = None
     tombstones: int = 0
     row_keyed: bool = False
+    backend: Any = None  # the search backend, opened on first use (index.backends.open_backend)
 
     def __post_init__(self) -> None:
         if not self.chunk_row:
@@ -89,6 +90,12 @@ class IndexData:
             raise ValueError(f"{len(self.chunks)} chunks but {len(self.vector_ids)} vector ids")
         if self.tokens is not None and len(self.tokens) != len(self.chunks):
             raise ValueError(f"{len(self.chunks)} chunks but {len(self.tokens)} token lists")
+
+
+def backend_name(manifest: dict[str, Any]) -> str:
+    """The search backend an index version was written for (:mod:`index.backends`; versions from before
+    backends: ``faiss``)."""
+    return str((manifest.get("backend") or {}).get("name") or "faiss")
 
 
 def _doc_from_dict(d: dict[str, Any]) -> Document:
@@ -265,7 +272,8 @@ def read_version(index_dir: str | Path, expect_embedder: str | None = None) -> I
     _check_embedder(index_dir, manifest, expect_embedder)
     chunks, vids = _read_chunks(version)
     tokens = TokenTable.load(version / "tokens.npz")
-    dense = faiss.read_index(str(version / "dense.faiss"))
+    # a Milvus index keeps its vectors in Milvus (index.backends.milvus)
+    dense = None if backend_name(manifest) == "milvus" else faiss.read_index(str(version / "dense.faiss"))
     try:
         return IndexData(manifest=manifest, chunks=chunks, documents=_read_documents(version),
                          sources=_read_sources(version), faiss_index=dense, path=version, vector_ids=vids,
@@ -348,3 +356,14 @@ def _load_version(index_dir: Path, expect_embedder: str | None, dense: DensePara
     return IndexData(manifest=manifest, chunks=chunks, documents=_read_documents(version),
                      sources=_read_sources(version), faiss_index=dense_index, bm25=bm25, path=version,
                      vector_ids=vids, tombstones=tombstones, row_keyed=True)
+
+
+def kept_manifests(index_dir: str | Path) -> list[dict[str, Any]]:
+    """The manifests of every complete version in ``index_dir`` (the live one and those kept beside it)."""
+    out = []
+    for version in sorted(p for p in Path(index_dir).iterdir() if p.is_dir() and p.name.startswith("v")):
+        try:
+            out.append(json.loads((version / "manifest.json").read_text("utf-8")))
+        except (OSError, json.JSONDecodeError):
+            continue
+    return out

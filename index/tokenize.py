@@ -43,6 +43,22 @@ class JiebaTokenizer:
     def name(self) -> str:
         return "jieba-search+domain-v1"
 
+    def dictionary(self) -> list[str]:
+        """The words this tokenizer adds to jieba's own dictionary (the domain's, then ``extra_words``)."""
+        text = resources.files("index").joinpath("data/domain_dict.txt").read_text("utf-8")
+        return [line.split()[0] for line in text.splitlines() if line.split()] + list(self.extra_words)
+
+    def analyzer_params(self) -> dict[str, object]:
+        """The same segmentation as a Milvus jieba analyzer: search mode, this dictionary and these stop words
+        (Milvus folds case itself; :meth:`fold` is applied to the text it is given)."""
+        return {"tokenizer": {"type": "jieba", "mode": "search", "dict": self.dictionary()},
+                "filter": [{"type": "stop", "stop_words": sorted(self.stopwords)}]}
+
+    @staticmethod
+    def fold(text: str) -> str:
+        """NFKC and lower case, as :meth:`__call__` reads text."""
+        return unicodedata.normalize("NFKC", text).lower()
+
     def _load(self):
         with self._lock:
             if self._jieba is None:
@@ -69,7 +85,7 @@ class JiebaTokenizer:
 
     def __call__(self, text: str) -> list[str]:
         tk = self._jieba or self._load()
-        text = unicodedata.normalize("NFKC", text).lower()
+        text = self.fold(text)
         out = []
         for w in tk.cut_for_search(text):
             w = w.strip()

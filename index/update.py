@@ -56,6 +56,8 @@ from ingest.types import Chunk, Document, IngestProblem, SourceText
 
 from .bm25_index import TokenTable, bm25_from_table
 from .builder import corpus_entry
+from .backends import backend_name
+from .backends import milvus_collections as mv
 from .cache import EmbeddingCache
 from .changes import Conflict, DocChange, OnConflict, UpdateReport, change, settle_conflicts
 from .embedders import Embedder
@@ -180,7 +182,7 @@ class _Plan:
 
 def _apply(index_dir: Path, base: IndexData, plan: _Plan, report: UpdateReport,
            embedder: Embedder | None, cache: EmbeddingCache | None, tokenizer: JiebaTokenizer | None,
-           progress: Progress | None, t0: float, operation: str = "update") -> UpdateReport:
+           progress: Progress | None, t0: float, operation: str = "update", milvus_token: str = "") -> UpdateReport:
     existing_ids = set(plan.docs)
     seen = set(plan.docs)
     candidates = []
@@ -224,7 +226,8 @@ def _apply(index_dir: Path, base: IndexData, plan: _Plan, report: UpdateReport,
     keep_rows = [i for i, c in enumerate(base.chunks) if c.doc_id in kept_ids and c.doc_id in existing_ids]
     assert base.tokens is not None and base.vector_ids is not None
 
-    vectors = np.zeros((0, base.faiss_index.d), dtype=np.float32)
+    dim = int(base.manifest.get("embedder", {}).get("dim") or (base.faiss_index.d if base.faiss_index else 0))
+    vectors = np.zeros((0, dim), dtype=np.float32)
     if new_chunks:
         if embedder is None or cache is None or tokenizer is None:
             raise ValueError("adding documents needs an embedder, an embedding cache and a tokenizer")
@@ -247,20 +250,29 @@ def _apply(index_dir: Path, base: IndexData, plan: _Plan, report: UpdateReport,
     keep_vids = base.vector_ids[keep_rows]
     removed_vids = np.setdiff1d(base.vector_ids, keep_vids)
     live_vids = np.concatenate([keep_vids, new_vids])
-    dense_info = base.manifest.get("dense", {})
-    dense_params = DenseParams.from_dict(dense_info.get("params"))
-    dense, tombstones, rebuilt = update_dense(base.faiss_index, dense_params, removed_vids, vectors, new_vids,
-                                              live_vids, trained_on=dense_info.get("trained_on"))
-    _say(progress, 0.88, "re-indexing BM25")
     chunks = [base.chunks[i] for i in keep_rows] + new_chunks
     tokens = base.tokens.take(keep_rows).concat(new_tokens)
-    bm25 = bm25_from_table(tokens)
-
     manifest = dict(base.manifest)
-    trained_on = None if rebuilt else dense_info.get("trained_on")
+    milvus = base.manifest.get("backend") if backend_name(base.manifest) == "milvus" else None
+    dense = bm25 = None
+    tombstones, rebuilt = 0, False
+    if milvus is not None:
+        # new rows in before the version is live, removed rows out after (the module says why)
+        restamp = mv.scalars_changed(base.documents, kept)  # base: as read, before this update relinked
+        mv.update_rows(index_dir, milvus, milvus_token, kept, new_chunks, vectors, new_vids,
+                       [(base.chunks[i], int(base.vector_ids[i])) for i in keep_rows
+                        if base.chunks[i].doc_id in restamp])
+    else:
+        dense_info = base.manifest.get("dense", {})
+        dense_params = DenseParams.from_dict(dense_info.get("params"))
+        dense, tombstones, rebuilt = update_dense(base.faiss_index, dense_params, removed_vids, vectors, new_vids,
+                                                  live_vids, trained_on=dense_info.get("trained_on"))
+        _say(progress, 0.88, "re-indexing BM25")
+        bm25 = bm25_from_table(tokens)
+        trained_on = None if rebuilt else dense_info.get("trained_on")
+        manifest["dense"] = describe(dense, dense_params, tombstones=tombstones, trained_on=trained_on)
     manifest.update({
         "updated": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "dense": describe(dense, dense_params, tombstones=tombstones, trained_on=trained_on),
         "corpus": [corpus_entry(s) for s in sources.values()],
         "counts": {"sources": len(sources), "documents": len(kept),
                    "duplicates": sum(len(d.aliases) for d in kept), "chunks": len(chunks),
@@ -276,9 +288,12 @@ def _apply(index_dir: Path, base: IndexData, plan: _Plan, report: UpdateReport,
                      bm25=bm25, vector_ids=live_vids, tokens=tokens)
     path = write_index(index_dir, data, expect_current=base.path.name if base.path else None,
                        operation=operation)
+    if milvus is not None:
+        mv.delete_rows(index_dir, milvus, milvus_token, removed_vids)
     report.index_path, report.version, report.changed = path, path.name, True
     report.chunks_added, report.chunks_removed = len(new_chunks), len(base.chunks) - len(keep_rows)
-    report.dense = {"kind": manifest["dense"]["kind"], "rebuilt": rebuilt, "tombstones": tombstones}
+    report.dense = {"kind": manifest["dense"]["kind"] if "dense" in manifest else "milvus", "rebuilt": rebuilt,
+                    "tombstones": tombstones}
     report.seconds = time.perf_counter() - t0
     _say(progress, 1.0, "done")
     log.info("index %s updated: +%d ~%d -%d documents, +%d -%d chunks in %.1fs", path.name, len(report.added),
@@ -296,9 +311,10 @@ def _start(index_dir: str | Path) -> tuple[Path, UpdateReport]:
 
 def add_documents(index_dir: str | Path, paths: Iterable[str | Path], embedder: Embedder, cache: EmbeddingCache,
                   tokenizer: JiebaTokenizer | None = None, progress: Progress | None = None,
-                  on_conflict: OnConflict = "ask") -> UpdateReport:
+                  on_conflict: OnConflict = "ask", milvus_token: str = "") -> UpdateReport:
     """Add the documents of ``paths`` to the index at ``index_dir``; a file that would replace indexed
-    documents is added only as ``on_conflict`` says (see the module rules)."""
+    documents is added only as ``on_conflict`` says (see the module rules). ``milvus_token``: for an index
+    on a Milvus server that asks for one."""
     if on_conflict not in ("ask", "replace", "keep"):
         raise ValueError(f"on_conflict must be 'ask', 'replace' or 'keep', not {on_conflict!r}")
     t0 = time.perf_counter()
@@ -330,12 +346,12 @@ def add_documents(index_dir: str | Path, paths: Iterable[str | Path], embedder: 
             plan.sources[s.path] = s
         plan.add_documents([d for _, docs in parsed for d in docs], replace_titles=on_conflict == "replace")
         return _apply(index_dir, base, plan, report, embedder, cache, tokenizer or JiebaTokenizer(), progress, t0,
-                      "add")
+                      "add", milvus_token)
 
 
 def remove_documents(index_dir: str | Path, doc_ids: Iterable[str], progress: Progress | None = None,
                      embedder: Embedder | None = None, cache: EmbeddingCache | None = None,
-                     tokenizer: JiebaTokenizer | None = None) -> UpdateReport:
+                     tokenizer: JiebaTokenizer | None = None, milvus_token: str = "") -> UpdateReport:
     """Remove documents by id; their copies in other files are indexed again in their place (which needs
     ``embedder`` and ``cache``; without them such a removal changes nothing and says why). Unknown ids
     are reported as problems."""
@@ -358,4 +374,4 @@ def remove_documents(index_dir: str | Path, doc_ids: Iterable[str], progress: Pr
             return report
         report.restored = [change(d) for d in plan.restored]
         return _apply(index_dir, base, plan, report, embedder, cache, tokenizer or JiebaTokenizer(), progress, t0,
-                      "remove")
+                      "remove", milvus_token)

@@ -52,6 +52,13 @@ class IngestResult:
     left_out: list[IngestProblem] = field(default_factory=list)  # files left out by design (README.md), said
 
 
+#: :func:`read_and_parse`'s form: ``(path, name)`` files and a budget → each file's source and documents, problems
+ParseFiles = Callable[[Sequence[tuple[Path, str]], FileBudget | None],
+                      tuple[list[tuple[SourceText, list[Document]]], list[IngestProblem]]]
+#: :func:`chunk_documents`' form: linked documents, their sources, the chunk sizes → the chunks, in document order
+ChunkDocuments = Callable[[Sequence[Document], Mapping[str, SourceText], ChunkParams], list[Chunk]]
+
+
 def read_file(path: Path, name: str) -> SourceText | IngestProblem:
     """Read one input file as source ``name`` in this process; a file that cannot be read gives its
     problem (logged). Builds and updates read through :func:`read_and_parse`, within a budget."""
@@ -224,13 +231,18 @@ def merge_documents(known: Sequence[Document], new: Sequence[Document],
                   copy_of={a.get("doc_id"): d.id for d in kept for a in d.aliases})
 
 
+def chunk_documents(documents: Iterable[Document], sources: Mapping[str, SourceText],
+                    params: ChunkParams) -> list[Chunk]:
+    """The chunks of ``documents`` (linked), in document order."""
+    return [c for doc in documents for c in chunk_document(sources[doc.source], doc, params)]
+
+
 def link_and_chunk(documents: list[Document], sources: dict[str, SourceText], params: ChunkParams,
                    chunk: Iterable[Document] | None = None) -> list[Chunk]:
     """Link ``documents`` as one corpus (:func:`link_documents`), then chunk ``chunk`` of them
     (default: all); the chunks in document order."""
     link_documents(documents, sources)
-    return [c for doc in (documents if chunk is None else chunk)
-            for c in chunk_document(sources[doc.source], doc, params)]
+    return chunk_documents(documents if chunk is None else chunk, sources, params)
 
 
 def sources_in_use(documents: Iterable[Document], sources: Mapping[str, SourceText]) -> dict[str, SourceText]:
@@ -245,11 +257,17 @@ def ingest_paths(
     params: ChunkParams | None = None,
     root: str | Path | None = None,
     budget: FileBudget | None | Literal["default"] = "default",
+    parse: ParseFiles = read_and_parse,
+    chunk: ChunkDocuments = chunk_documents,
 ) -> IngestResult:
     """Read, split, parse, de-duplicate and chunk everything under ``paths``.
 
     Each file is read and parsed within ``budget`` (a :class:`FileBudget`, in a worker process;
     None reads in this process without one, as tests of small inputs may).
+
+    ``parse`` (the files, in order) and ``chunk`` (the linked documents, in order) run the steps that
+    need no other file or document: in this process by default, on a cluster when a distributed build
+    passes its own. Merging copies and linking always run here, over the whole corpus.
 
     Source names are recorded relative to ``root`` (default: the common parent of
     the inputs) so that an index does not depend on where the corpus was checked out.
@@ -263,8 +281,8 @@ def ingest_paths(
     said = [replace(e.problem, source=_name_under(Path(e.problem.source), base)) for e in problems]
     result.problems.extend(p for p in said if not p.by_design)
     result.left_out.extend(p for p in said if p.by_design)
-    parsed, parse_problems = read_and_parse([(f, _display_name(f, base)) for f in files],
-                                            FileBudget() if budget == "default" else budget)
+    parsed, parse_problems = parse([(f, _display_name(f, base)) for f in files],
+                                   FileBudget() if budget == "default" else budget)
     result.problems.extend(parse_problems)
     result.sources = [source for source, _ in parsed]
     by_name = {s.path: s for s in result.sources}
@@ -272,7 +290,8 @@ def ingest_paths(
     t1 = t2 = time.perf_counter()
     result.documents = merge_documents([], docs, by_name).documents
     result.duplicates = len(docs) - len(result.documents)
-    result.chunks = link_and_chunk(result.documents, by_name, params)
+    link_documents(result.documents, by_name)
+    result.chunks = chunk(result.documents, by_name, params)
     t3 = time.perf_counter()
     result.timings = {"read+parse": t1 - t0, "dedupe+chunk": t3 - t2}
     return result

@@ -22,6 +22,7 @@ from index.embedders import Embedder, make_embedder
 from index.faiss_index import DenseParams
 from index.store import IndexData, load_index
 from index.tokenize import JiebaTokenizer
+from index.backends import BackendSpec, open_backend
 from index.update import OnConflict, Progress, UpdateReport, add_documents, remove_documents
 from ingest.chunking import ChunkParams
 from ingest.types import Document
@@ -109,6 +110,8 @@ class PolicyQA:
         self.reranker = reranker if reranker is not None else make_reranker(settings.reranker,
                                                                             blend=settings.rerank_blend)
         ranker, abstainer = _models(settings)
+        # the index's own backend; a Milvus index may be pointed at another address of its server
+        open_backend(data, milvus_uri=settings.milvus_uri or None, milvus_token=settings.milvus_token())
         self.retriever = Retriever(data, self.embedder, JiebaTokenizer(), reranker=self.reranker,
                                    rerank_top_n=settings.rerank_top_n, ranker=ranker)
         self.answerer = ExtractiveAnswerer(
@@ -151,11 +154,18 @@ class PolicyQA:
             settings = settings.override(index_dir=index_dir)
         embedder = embedder or make_embedder(settings.embedder, precision=settings.embed_precision)
         cache = EmbeddingCache(Path(settings.cache_dir) / "embeddings.sqlite")
+        build = build_index
+        if settings.ray_address:  # read, parse, chunk and embed on Ray (index/distributed.py; Ray imported only then)
+            from index.distributed import on_ray
+
+            build = on_ray(settings.ray_address, settings.embedder, settings.embed_precision)
         try:
-            report = build_index(paths, settings.index_dir, embedder, cache,
-                                 chunk_params=ChunkParams(max_chars=settings.chunk_max_chars),
-                                 progress=settings.progress, dense_params=dense_params(settings),
-                                 models=model_versions(*_models(settings)))
+            report = build(paths, settings.index_dir, embedder, cache,
+                           chunk_params=ChunkParams(max_chars=settings.chunk_max_chars),
+                           progress=settings.progress, dense_params=dense_params(settings),
+                           backend=BackendSpec(settings.index_backend, settings.milvus_uri,
+                                               settings.milvus_token()),
+                           models=model_versions(*_models(settings)))
         finally:
             cache.close()
         engine = cls.open(settings.index_dir, settings, embedder)
@@ -189,7 +199,8 @@ class PolicyQA:
             cache = EmbeddingCache(Path(self.settings.cache_dir) / "embeddings.sqlite")
             try:
                 report = add_documents(self.settings.index_dir, paths, self.embedder, cache,
-                                       self.retriever.tokenizer, progress, on_conflict)
+                                       self.retriever.tokenizer, progress, on_conflict,
+                                       milvus_token=self.settings.milvus_token())
             finally:
                 cache.close()
             if report.changed:
@@ -206,7 +217,7 @@ class PolicyQA:
             cache = EmbeddingCache(Path(self.settings.cache_dir) / "embeddings.sqlite")
             try:
                 report = remove_documents(self.settings.index_dir, doc_ids, progress, self.embedder, cache,
-                                          self.retriever.tokenizer)
+                                          self.retriever.tokenizer, milvus_token=self.settings.milvus_token())
             finally:
                 cache.close()
             if report.changed:

@@ -8,6 +8,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
+from index.backends import quote_list
+from ingest.metadata.dates import filing_date, filing_date_end
 from ingest.types import Document
 
 from .types import ArticleRef
@@ -18,14 +20,8 @@ EARLIER = "earlier"  # a question that asks for the text before the last amendme
 
 
 def document_date(doc: Document) -> str | None:
-    """The date a document is filed under: when it took effect, else when it was published
-    (ISO, possibly only ``YYYY-MM`` or ``YYYY``); None when the text names neither."""
-    meta = doc.metadata or {}
-    for key in ("effective_date", "published", "adopted"):
-        value = meta.get(key)
-        if isinstance(value, str) and re.fullmatch(r"\d{4}(-\d{2}){0,2}", value):
-            return value
-    return None
+    """The date a document is filed under (:func:`ingest.metadata.dates.filing_date` of its metadata)."""
+    return filing_date(doc.metadata or {})
 
 
 @dataclass(frozen=True)
@@ -94,11 +90,39 @@ class Filters:
             if date is None:
                 return False
             # a partial date stands for its whole month or year
-            if self.date_from and date + "-99"[: 10 - len(date)] < self.date_from:
+            if self.date_from and filing_date_end(date) < self.date_from:
                 return False
             if self.date_to and date > self.date_to:
                 return False
         return True
+
+    def expression(self) -> str | None:
+        """The same filter as a boolean expression over the chunk scalar fields of a search backend
+        (:data:`index.backends.SCALAR_FIELDS`, Milvus syntax), pushed into the engine; None when
+        nothing is filtered. A document's missing value is stored as ``""``, which no list names.
+
+        >>> Filters(regions=frozenset({"上海市"}), exclude_ids=frozenset({"d1"}), date_to="2024-01-01").expression()
+        '(region in ["上海市"]) and (not (doc_id in ["d1"])) and (date != "" and date <= "2024-01-01")'
+        """
+        parts: list[str] = []
+        for name, field in (("doc_ids", "doc_id"), ("kinds", "kind"), ("sources", "source"),
+                            ("doc_types", "doc_type"), ("regions", "region"), ("statuses", "status"),
+                            ("languages", "language"), ("jurisdictions", "jurisdiction")):
+            values = getattr(self, name)
+            if values:
+                parts.append(f"{field} in {quote_list(sorted(values))}")
+        if self.issuers:
+            parts.append(f"ARRAY_CONTAINS_ANY(issuers, {quote_list(sorted(self.issuers))})")
+        if self.exclude_ids:
+            parts.append(f"not (doc_id in {quote_list(sorted(self.exclude_ids))})")
+        if self.date_from or self.date_to:
+            dates = ['date != ""']
+            if self.date_from:
+                dates.append(f'date_end >= "{self.date_from}"')
+            if self.date_to:
+                dates.append(f'date <= "{self.date_to}"')
+            parts.append(" and ".join(dates))
+        return " and ".join(f"({p})" for p in parts) if parts else None
 
 
 class Versions:

@@ -98,7 +98,7 @@ class Retriever:
         self.params = params or RetrievalParams()
         self.titles = Titles(data.documents, self.params.title_min_overlap)
         self.synonyms = load_synonyms()
-        vocab = data.bm25.vocab_dict
+        vocab = self.rankers.backend.vocabulary
         self.versions = Versions(data.documents)  # versions of one rule: the current one is read
         self.jurisdictions = Jurisdictions(data.documents)  # foreign law only for a question about it
         self.parser = QueryParser(self.titles, tokenizer or JiebaTokenizer(), self.synonyms,
@@ -123,10 +123,8 @@ class Retriever:
 
     def vector(self, hit: Hit) -> np.ndarray | None:
         """``hit``'s chunk vector as indexed (None where the index cannot give it back)."""
-        try:
-            return self.data.faiss_index.reconstruct(int(self.data.chunk_row[hit.chunk.id]))
-        except (RuntimeError, KeyError):
-            return None
+        row = self.data.chunk_row.get(hit.chunk.id)
+        return None if row is None else self.rankers.backend.vector(row)
 
     def similarity(self, a: Hit, b: Hit) -> float:
         """The dense similarity of two hits' chunks (0 where a vector is missing)."""
@@ -171,7 +169,7 @@ class Retriever:
                                          [*query.named, *(query.article.doc_ids if query.article else ())])
         # a question about Chinese law is never answered from a foreign one it does not name
         filters = self.jurisdictions.restrict(filters, query.jurisdictions, query.language)
-        allowed = rk.allowed_rows(filters)
+        allowed = rk.where(filters)
         n = max(cfg.candidates, k)
         lookup = rk.lookup(query.article, allowed)
         scored = {
@@ -188,14 +186,12 @@ class Retriever:
         for doc_ids in (named, abroad):
             if not doc_ids:
                 continue
-            inside = rk.rows_of(doc_ids)
-            if allowed is not None:
-                inside = np.intersect1d(inside, allowed)
+            inside = rk.where_docs(doc_ids, allowed)
             if cfg.bm25_weight > 0:
                 scored["bm25"] = union_best(scored["bm25"], rk.bm25(tokens, n, inside))
             if cfg.dense_weight > 0:
                 scored["dense"] = union_best(scored["dense"], rk.dense(q, n, inside))
-            named_rows |= set(inside.tolist())
+            named_rows |= set(inside.rows.tolist()) if inside.rows is not None else set()
         # the rows BM25 or dense found: the lifts below (each the same for every row it lifts) act on them
         found = list(dict.fromkeys(r for nm in ("bm25", "dense") for r, _ in scored[nm]))
         if named_rows:

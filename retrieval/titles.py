@@ -18,6 +18,7 @@ from .normalise import ARTICLE_REF
 from .types import ArticleRef
 
 _PARAGRAPH_REF = re.compile(r"^\s*第\s*([0-9一二三四五六七八九十]+)\s*款")
+_DRAFT = re.compile(r"征求意见稿|意见稿|草案|送审稿|征求意见")
 _ITEM_REF = re.compile(r"第?\s*[（(]?\s*([0-9一二三四五六七八九十]+)\s*[)）]?\s*项")
 
 
@@ -37,6 +38,9 @@ class Titles:
         self.titles = [t for t, _ in names]  # every title and subject title, as printed
         self._keys = sorted(((title_key(t), doc_id) for t, doc_id in names), key=lambda t: -len(t[0]))
         self._bigrams = [(key, doc_id, char_bigrams(key)) for key, doc_id in self._keys if len(key) >= 4]
+        # a draft for comment shares its rule's title key (the 征求意见稿 is not part of a title's key)
+        self._draft = {d.id: d.metadata.get("doc_type") == "征求意见稿" or d.metadata.get("status") == "draft"
+                       for d in documents}
 
     def article(self, query: str) -> ArticleRef | None:
         """The document(s) and article a query names ("个人信息保护法第二十八条"), if any."""
@@ -49,7 +53,8 @@ class Titles:
         if not matches:
             return None
         best = len(matches[0][0])  # the longest title named wins (数据安全法 inside 网络数据安全管理条例…)
-        doc_ids = tuple(dict.fromkeys(d for k, d in matches if len(k) == best))
+        keys = {d: k for k, d in matches if len(k) == best}
+        doc_ids = tuple(self._rule_or_draft(list(keys), keys, query))
         item = _ITEM_REF.search(query[m.end():])
         para = _PARAGRAPH_REF.match(query[m.end():])
         return ArticleRef(doc_ids, n, cn_to_int(item.group(1)) if item else None,
@@ -64,6 +69,7 @@ class Titles:
         if not q:
             return []
         scored: dict[str, float] = {}
+        keys: dict[str, str] = {}
         for key, doc_id, grams in self._bigrams:
             # a short title ("数据安全法") must appear whole: most of it is a common phrase ("数据安全")
             # and a long one is named only with its kind of document (…办法, …方案): "数据出境安全评估"
@@ -73,8 +79,17 @@ class Titles:
             else:
                 share = len(grams & q) / len(grams) if key[-2:] in q else 0.0
             if share >= self.min_overlap and share > scored.get(doc_id, 0.0):
-                scored[doc_id] = share
+                scored[doc_id], keys[doc_id] = share, key
         if not scored:
             return []
         best = max(scored.values())
-        return [d for d, share in sorted(scored.items(), key=lambda kv: -kv[1]) if share >= best - 0.05]
+        named = [d for d, share in sorted(scored.items(), key=lambda kv: -kv[1]) if share >= best - 0.05]
+        return self._rule_or_draft(named, keys, query)
+
+    def _rule_or_draft(self, doc_ids: Sequence[str], keys: dict[str, str], query: str) -> list[str]:
+        """``doc_ids`` (each named by title ``keys[id]``) with, of a rule and its draft named by one title,
+        the draft when the query says it asks about a draft (征求意见稿, 草案…), else the rule."""
+        wants_draft = bool(_DRAFT.search(query))
+        drafts = {keys[d] for d in doc_ids if self._draft.get(d)}
+        rules = {keys[d] for d in doc_ids if not self._draft.get(d)}
+        return [d for d in doc_ids if keys[d] not in drafts & rules or self._draft.get(d) == wants_draft]

@@ -17,7 +17,7 @@ both, as a server would, and times the queries.
 * BM25: chunks of tokens drawn from the unigram distribution of the bundled corpus (jieba tokens,
   Zipf-like by nature), with the token counts of corpus passages of chunk size; the index is
   built from the token table by :func:`index.bm25_index.bm25_from_table`, as builds and updates do. Queries are the questions of ``eval/questions.jsonl``,
-  tokenised and scored by :func:`retrieval.rankers.bm25_search` (top 50).
+  tokenised and scored by :func:`index.backends.faiss_bm25.bm25_search` (top 50).
 """
 
 from __future__ import annotations
@@ -158,7 +158,7 @@ def serve_part(n: int, work: Path, questions: list[str]) -> dict:
 
     from index.bm25_index import quiet_bm25s
     from index.faiss_index import relabel_to_rows, search_rows, set_search_params
-    from retrieval.rankers import bm25_search
+    from index.backends.faiss_bm25 import bm25_search
     from index.tokenize import JiebaTokenizer
 
     faiss.omp_set_num_threads(1)  # as Retriever.dense

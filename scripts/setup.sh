@@ -23,5 +23,5 @@ if ! "$VPY" -c "import torch" 2>/dev/null; then
     "$VPY" -m pip install -q "torch==2.13.0"
 fi
 echo "== installing policyqa and its dependencies"
-"$VPY" -m pip install -q -e ".[test,llm]"
+"$VPY" -m pip install -q -e ".[test,llm,scale]"
 echo "== ready: $(.venv/bin/policyqa --help >/dev/null && echo 'policyqa installed in .venv')"

@@ -41,6 +41,9 @@ class Settings:
     # the PyTorch passage encoder's number format (index/embedders/precision.py): "auto" (bfloat16 where the
     # CPU has AMX or AVX-512-BF16, else float32), "fp32" or "bf16"
     embed_precision: str = "auto"
+    # where `policyqa build` reads, parses, chunks and embeds (index/distributed.py): "" in this process,
+    # "local" on a Ray started in it, anything else on the Ray cluster at that address (ray.init(address=...))
+    ray_address: str = ""
     top_k: int = 5
     chunk_max_chars: int = 360
     # abstain when the best evidence is weaker than both of these
@@ -89,7 +92,17 @@ class Settings:
     faiss_ef_search: int = 128
     faiss_nprobe: int = 0  # 0: a tenth of the IVF lists
 
+    # where the index is searched (index/backends/): "faiss" (files in the index, the default) or "milvus";
+    # milvus_uri "" is Milvus Lite in the index directory, "http://HOST:19530" a Milvus server, whose token
+    # is read from the environment variable NAMED by milvus_token_env (never stored). A build records the
+    # URI; milvus_uri set when serving points an existing index at another address of the same Milvus.
+    index_backend: str = "faiss"
+    milvus_uri: str = ""
+    milvus_token_env: str = "POLICYQA_MILVUS_TOKEN"
+
     def __post_init__(self) -> None:
+        if self.index_backend not in ("faiss", "milvus"):
+            raise ValueError(f"index_backend must be faiss or milvus, got {self.index_backend!r}")
         if self.top_k < 1:
             raise ValueError("top_k must be at least 1")
         if self.embed_precision not in ("auto", "fp32", "bf16"):
@@ -116,6 +129,10 @@ class Settings:
             raise ValueError("max_question_chars and ui_max_text_chars must be at least 1")
         if self.ui_asks_per_minute < 0 or self.ui_uploads_per_minute < 0:
             raise ValueError("ui_asks_per_minute and ui_uploads_per_minute must be >= 0 (0: no limit)")
+
+    def milvus_token(self) -> str:
+        """The Milvus server's token, from the environment variable ``milvus_token_env`` names ("" if unset)."""
+        return os.environ.get(self.milvus_token_env, "") if self.milvus_token_env else ""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":

@@ -51,6 +51,29 @@ def slice_engine(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def milvus_slice_engine(slice_engine, tmp_path_factory):
+    """The slice index built for the ``milvus`` backend (Milvus Lite in the index directory), from the
+    slice engine's warm embedding cache."""
+    import shutil
+
+    from qa import PolicyQA
+
+    base = tmp_path_factory.mktemp("slice-milvus")
+    shutil.copytree(slice_engine.settings.cache_dir, base / "cache")
+    settings = slice_engine.settings.override(index_dir=base / "index", cache_dir=base / "cache",
+                                              index_backend="milvus")
+    return PolicyQA.build([DATA / "slice_collection.txt"], settings=settings, embedder=slice_engine.embedder)
+
+
+BACKENDS = ["faiss", "milvus"]
+
+
+def engine_of(request, backend: str):
+    """The slice engine of ``backend`` (for a fixture parametrised over :data:`BACKENDS`)."""
+    return request.getfixturevalue("slice_engine" if backend == "faiss" else "milvus_slice_engine")
+
+
+@pytest.fixture(scope="session")
 def corpus_ingest():
     """The whole bundled corpus ingested as a build does it (metadata, resolved cross-references)."""
     from ingest.pipeline import ingest_paths

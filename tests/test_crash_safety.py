@@ -431,6 +431,33 @@ def test_a_corrupt_cache_file_is_moved_aside_and_rebuilt(work, embedder, damage,
         again.close()
 
 
+def test_a_cache_file_another_process_holds_locked_is_waited_for_not_moved_aside(work):
+    import threading
+
+    cache_path = work / "cache" / "embeddings.sqlite"
+    EmbeddingCache(cache_path).close()
+    holder = sqlite3.connect(cache_path, isolation_level=None, check_same_thread=False)
+    holder.execute("PRAGMA locking_mode=EXCLUSIVE")
+    holder.execute("BEGIN EXCLUSIVE")  # as a writer mid-transaction (a distributed build's worker) does
+    release = threading.Timer(1.5, lambda: (holder.execute("COMMIT"), holder.close()))
+    release.start()
+    try:
+        cache = EmbeddingCache(cache_path, busy_timeout_s=0.2)
+    finally:
+        release.join()
+    cache.close()
+    assert cache.recovered is None and not list(cache_path.parent.glob("*.corrupt-*"))
+    holder = sqlite3.connect(cache_path, isolation_level=None)
+    holder.execute("PRAGMA locking_mode=EXCLUSIVE")
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(sqlite3.OperationalError, match="locked"):  # held for good: said, never moved aside
+            EmbeddingCache(cache_path, busy_timeout_s=0.05)
+    finally:
+        holder.close()
+    assert not list(cache_path.parent.glob("*.corrupt-*"))
+
+
 def test_a_build_with_a_corrupt_cache_succeeds(work, embedder):
     _garbage_header(work / "cache" / "embeddings.sqlite")
     corpus = write_corpus(work / "ab", ["a.txt", "b.txt"])

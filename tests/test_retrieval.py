@@ -1,4 +1,4 @@
-"""Fused retrieval on a real slice: named documents, clause-level hits, provenance."""
+"""Fused retrieval on a real slice, on each search backend: named documents, clause-level hits, provenance."""
 
 from __future__ import annotations
 
@@ -10,36 +10,44 @@ import pytest
 from retrieval.intent import asks_for_rule
 from retrieval.retriever import Retriever
 
+from .conftest import BACKENDS, engine_of
+
+
+@pytest.fixture(params=BACKENDS)
+def engine(request):
+    """The slice index on each search backend: every test here runs on both."""
+    return engine_of(request, request.param)
+
 
 def _doc_id(engine, title_part):
     return next(d.id for d in engine.documents if title_part in d.title)
 
 
-def test_a_document_named_by_most_of_its_title_is_recognised(slice_engine):
-    r = slice_engine.retriever
-    target = _doc_id(slice_engine, "促进和规范数据跨境流动规定")
+def test_a_document_named_by_most_of_its_title_is_recognised(engine):
+    r = engine.retriever
+    target = _doc_id(engine, "促进和规范数据跨境流动规定")
     assert r.titles.named("促进和规范数据跨境流动的规定对免予申报有什么要求？")[:1] == [target]
     assert r.titles.named("公司员工的工资怎么发？") == []
     # most of a short title is a common phrase: "个人信息保护" does not name 个人信息保护法
     assert r.titles.named("个人信息保护影响评估要做哪些事？") == []
-    assert r.titles.named("个人信息保护法对告知有什么要求？") == [_doc_id(slice_engine, "个人信息保护法")]
+    assert r.titles.named("个人信息保护法对告知有什么要求？") == [_doc_id(engine, "个人信息保护法")]
 
 
-def test_named_document_comes_first(slice_engine):
-    target = _doc_id(slice_engine, "促进和规范数据跨境流动规定")
-    hits = slice_engine.search("促进和规范数据跨境流动规定里，哪些情形免予申报？", k=5)
+def test_named_document_comes_first(engine):
+    target = _doc_id(engine, "促进和规范数据跨境流动规定")
+    hits = engine.search("促进和规范数据跨境流动规定里，哪些情形免予申报？", k=5)
     assert hits[0].chunk.doc_id == target
     assert "title" in hits[0].ranks
 
 
-def test_hits_are_whole_short_clauses_with_exact_provenance(slice_engine):
-    data = slice_engine.data
+def test_hits_are_whole_short_clauses_with_exact_provenance(engine):
+    data = engine.data
     by_clause = {}
     for c in data.chunks:
         by_clause.setdefault(c.clause_id, []).append(c)
     seen = set()
     for q in ["数据出境安全评估的申报情形有哪些？", "个人信息处理者的告知义务", "数据要素收益分配"]:
-        hits = slice_engine.search(q, k=10)
+        hits = engine.search(q, k=10)
         assert len({h.chunk.clause_id for h in hits}) == len(hits)
         for h in hits:
             c = h.chunk
@@ -48,7 +56,7 @@ def test_hits_are_whole_short_clauses_with_exact_provenance(slice_engine):
             assert parts[0].start <= c.start < c.end <= parts[-1].end
             if len(parts) > 1:
                 seen.add(c.clause_id)
-                if parts[-1].end - parts[0].start <= slice_engine.retriever.params.merge_max_chars:
+                if parts[-1].end - parts[0].start <= engine.retriever.params.merge_max_chars:
                     assert (c.start, c.end) == (parts[0].start, parts[-1].end)
     assert seen, "no multi-chunk clause was retrieved: the merge was not exercised"
 
@@ -58,20 +66,20 @@ def _clause_of(engine, title_part, article):
     return next(c.id for d in engine.documents if d.id == doc for c in d.clauses if c.label.endswith(article))
 
 
-def test_everyday_words_reach_the_clause_through_the_thesaurus(slice_engine):
-    r = slice_engine.retriever
+def test_everyday_words_reach_the_clause_through_the_thesaurus(engine):
+    r = engine.retriever
     # 卖给 → 向其他个人信息处理者提供; 孩子 → 不满十四周岁未成年人
     cases = [("公司要把用户名单卖给别的公司，得怎么取得用户同意？", "第二十三条"),
              ("孩子注册账号要家长同意吗？", "第三十一条")]
     plain = Retriever(r.data, r.embedder, r.tokenizer, replace(r.params, expand=False))
     for question, article in cases:
-        target = _clause_of(slice_engine, "个人信息保护法", article)
-        assert slice_engine.search(question, k=3)[0].chunk.clause_id == target
+        target = _clause_of(engine, "个人信息保护法", article)
+        assert engine.search(question, k=3)[0].chunk.clause_id == target
         assert target not in [h.chunk.clause_id for h in plain.search(question, k=1)]
 
 
-def test_document_evidence_lifts_the_document_with_several_good_hits(slice_engine):
-    r = slice_engine.retriever
+def test_document_evidence_lifts_the_document_with_several_good_hits(engine):
+    r = engine.retriever
     question = "个人信息出境要满足哪些条件？"
     fused = replace(r.params, learned=False, source_first=False)  # the fused order, before the steps after fusion
     flat = Retriever(r.data, r.embedder, r.tokenizer, replace(fused, doc_weight=0.0)).search(question, k=10)
@@ -84,13 +92,13 @@ def test_document_evidence_lifts_the_document_with_several_good_hits(slice_engin
     assert not grouped(flat) and grouped(strong)
 
 
-def test_a_question_in_traditional_characters_finds_the_same_clauses(slice_engine):
+def test_a_question_in_traditional_characters_finds_the_same_clauses(engine):
     simplified = "个人信息保护法第二十八条规定了哪些敏感个人信息？"
     traditional = "個人資訊保護法第二十八條規定了哪些敏感個人資訊？"
-    target = _clause_of(slice_engine, "个人信息保护法", "第二十八条")
-    assert slice_engine.search(simplified, k=1)[0].chunk.clause_id == target
-    assert [h.chunk.clause_id for h in slice_engine.search(traditional, k=5)] == \
-        [h.chunk.clause_id for h in slice_engine.search(simplified, k=5)]
+    target = _clause_of(engine, "个人信息保护法", "第二十八条")
+    assert engine.search(simplified, k=1)[0].chunk.clause_id == target
+    assert [h.chunk.clause_id for h in engine.search(traditional, k=5)] == \
+        [h.chunk.clause_id for h in engine.search(simplified, k=5)]
 
 
 @pytest.mark.parametrize("question,rule", [
@@ -142,9 +150,9 @@ def test_the_decisive_clause_of_a_rule_question_is_a_rule(rule_and_news):
     assert a.citations[0].clause == "《关于印发〈科技伦理审查办法（试行）〉的通知》第四条"  # 书名号 within 书名号
 
 
-def test_a_word_the_corpus_does_not_use_brings_synonyms_it_does(slice_engine):
-    r = slice_engine.retriever
-    vocab = r.data.bm25.vocab_dict
+def test_a_word_the_corpus_does_not_use_brings_synonyms_it_does(engine):
+    r = engine.retriever
+    vocab = r.rankers.backend.vocabulary
     general = r.parser.general
     # a word of a synonym group that no text of the slice uses, and a synonym of it that one does
     word, synonym = next((w, s) for w, others in general.by_word.items() if w not in vocab and len(w) >= 2

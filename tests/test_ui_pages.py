@@ -7,14 +7,17 @@ import inspect
 
 import pytest
 
+from .conftest import BACKENDS, engine_of
+
 QUESTION = "数据出境安全评估的申报情形有哪些？"
 
 
-@pytest.fixture(scope="module")
-def web(slice_engine):
+@pytest.fixture(scope="module", params=BACKENDS)
+def web(request):
+    """The app over the slice index on each search backend."""
     from ui.state import WebApp
 
-    return WebApp(slice_engine)  # the handlers below only read: no upload, removal or feedback
+    return WebApp(engine_of(request, request.param))  # the handlers below only read: no upload, removal or feedback
 
 
 def test_bind_keeps_what_gradio_reads(web):

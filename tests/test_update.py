@@ -1,4 +1,4 @@
-"""Index updates by document: add, replace, remove, on every FAISS kind, without a rebuild.
+"""Index updates by document: add, replace, remove, on every FAISS kind and on Milvus, without a rebuild.
 
 Each test works on its own copy of the slice index (and of its embedding cache); the shared
 ``slice_engine`` fixture is never changed.
@@ -24,21 +24,29 @@ LAW_V1 = ("星河数据管理办法\n\n"
           "第二条 数据处理者应当每年向星河委员会报送数据目录。\n\n"
           "第三条 本办法自2025年1月1日起施行。\n")
 LAW_V2 = LAW_V1.replace("每年向星河委员会", "每季度向月光委员会").replace("2025年", "2026年")
-KINDS = ["flat", "hnsw", "ivf"]
+KINDS = ["flat", "hnsw", "ivf", "milvus"]  # the FAISS kinds, and the milvus backend (Milvus Lite)
 
 
 def _copy(slice_engine, tmp_path, kind="flat"):
-    """An engine over a private copy of the slice index (rebuilt as ``kind`` from the warm cache)."""
+    """An engine over a private copy of the slice index (rebuilt as ``kind`` from the warm cache; ``milvus``:
+    on the milvus backend)."""
     src = slice_engine.settings
     shutil.copytree(src.cache_dir, tmp_path / "cache")
-    settings = src.override(index_dir=tmp_path / "index", cache_dir=tmp_path / "cache", faiss_kind=kind)
+    settings = src.override(index_dir=tmp_path / "index", cache_dir=tmp_path / "cache",
+                            **({"index_backend": "milvus"} if kind == "milvus" else {"faiss_kind": kind}))
     if kind == "flat":
         shutil.copytree(src.index_dir, tmp_path / "index")
         engine = PolicyQA.open(settings=settings, embedder=slice_engine.embedder)
     else:
         engine = PolicyQA.build([DATA / "slice_collection.txt"], settings=settings, embedder=slice_engine.embedder)
-    assert engine.data.manifest["dense"]["kind"] == kind
+    assert _kind(engine) == kind
     return engine
+
+
+def _kind(engine):
+    """The engine's FAISS kind, or ``milvus``."""
+    m = engine.data.manifest
+    return "milvus" if m.get("backend", {}).get("name") == "milvus" else m["dense"]["kind"]
 
 
 @pytest.fixture(params=KINDS)
@@ -191,7 +199,7 @@ def test_removed_document_never_returns_from_any_ranker(engine):
     assert any(engine.data.chunks[i].doc_id == doc.id for i in engine.retriever.rankers.lookup(engine.retriever.parse(queries[0]).article))
     report = engine.remove([doc.id])
     assert [c.id for c in report.removed] == [doc.id] and report.chunks_removed > 0
-    if engine.data.manifest["dense"]["kind"] != "flat":
+    if _kind(engine) in ("hnsw", "ivf"):
         # a small removal leaves tombstones in HNSW/IVF: the filter is what keeps them out
         assert engine.data.tombstones == report.chunks_removed
     assert engine.retriever.parse(queries[0]).article is None

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from index.backends import open_backend
+
 if TYPE_CHECKING:  # pragma: no cover
     from index.store import IndexData
     from ingest.types import Chunk, Clause, Document, SourceText
@@ -38,9 +40,12 @@ class CorpusView:
     @classmethod
     def of(cls, data: "IndexData") -> "CorpusView":
         def vector(chunk_id: str) -> "np.ndarray | None":
+            row = data.chunk_row.get(chunk_id)
+            if row is None:  # a removed chunk
+                return None
             try:
-                return data.faiss_index.reconstruct(int(data.chunk_row[chunk_id]))
-            except (AttributeError, KeyError, RuntimeError):  # no index, a removed chunk, no direct map
+                return open_backend(data).vector(row)
+            except (RuntimeError, ValueError):  # no search part loaded, or one that cannot give vectors back
                 return None
 
         return cls(data.documents, data.sources, data.chunks, vector)

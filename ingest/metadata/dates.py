@@ -160,3 +160,27 @@ def find_valid_until(head: str, tail: str, effective_date: str | None) -> str | 
                     end = start.replace(year=start.year + n, day=28)
                 return (end - _dt.timedelta(days=1)).isoformat()
     return None
+
+
+def filing_date(metadata: dict) -> str | None:
+    """The date a document is filed under: when it took effect, else when it was published
+    (ISO, possibly only ``YYYY-MM`` or ``YYYY``); None when its metadata names neither.
+
+    >>> filing_date({"published": "2024-03", "adopted": "2023-12-29"}), filing_date({"published": "不详"})
+    ('2024-03', None)
+    """
+    for key in ("effective_date", "published", "adopted"):
+        value = metadata.get(key)
+        if isinstance(value, str) and re.fullmatch(r"\d{4}(-\d{2}){0,2}", value):
+            return value
+    return None
+
+
+def filing_date_end(date: str) -> str:
+    """The last day a partial filing date stands for, as a string that sorts like an ISO date
+    (``2024-03`` → ``2024-03-99``): a date range admits a month or year when any day of it is in.
+
+    >>> filing_date_end("2024"), filing_date_end("2024-03-15")
+    ('2024-99-99', '2024-03-15')
+    """
+    return date + "-99-99"[: 10 - len(date)]
