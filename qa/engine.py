@@ -18,11 +18,11 @@ from pathlib import Path
 
 from index.builder import BuildReport, build_index
 from index.cache import EmbeddingCache
+from index.backends import BackendSpec, open_backend
 from index.embedders import Embedder, make_embedder
 from index.faiss_index import DenseParams
 from index.store import IndexData, load_index
 from index.tokenize import JiebaTokenizer
-from index.backends import BackendSpec, open_backend
 from index.update import OnConflict, Progress, UpdateReport, add_documents, remove_documents
 from ingest.chunking import ChunkParams
 from ingest.types import Document
