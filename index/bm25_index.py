@@ -111,6 +111,12 @@ class TokenTable:
     def save(self, path: str | Path) -> None:
         np.savez(path, vocab=np.asarray(self.vocab, dtype=str), ids=self.ids, offsets=self.offsets)
 
+    @staticmethod
+    def load_vocab(path: str | Path) -> list[str]:
+        """Only the vocabulary of a saved table (its token ids are not read)."""
+        with np.load(path, allow_pickle=False) as z:
+            return z["vocab"].tolist()
+
     @classmethod
     def load(cls, path: str | Path) -> "TokenTable":
         with np.load(path, allow_pickle=False) as z:

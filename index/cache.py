@@ -32,9 +32,9 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-def _busy(exc: sqlite3.OperationalError) -> bool:
+def is_busy(exc: sqlite3.DatabaseError) -> bool:
     """Whether SQLite refused because another connection holds the file (not because it is damaged)."""
-    return any(word in str(exc) for word in ("locked", "busy"))
+    return isinstance(exc, sqlite3.OperationalError) and any(word in str(exc) for word in ("locked", "busy"))
 
 
 def content_key(model: str, mode: str, text: str) -> bytes:
@@ -64,7 +64,7 @@ class EmbeddingCache:
                 break
             except sqlite3.OperationalError as exc:
                 # a file another process holds locked past the busy timeout is busy, not damaged: wait
-                if not _busy(exc):
+                if not is_busy(exc):
                     self._db = self._recover(exc)
                     break
                 if attempt == 3:
@@ -114,7 +114,7 @@ class EmbeddingCache:
             try:
                 return op(self._db)
             except sqlite3.DatabaseError as exc:
-                if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+                if is_busy(exc):
                     raise  # busy, not damaged: another process held the file longer than the timeout
                 log.debug("embedding cache %s failed: %s", self.path, exc)
                 self._db.close()

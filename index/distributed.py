@@ -48,7 +48,7 @@ from ingest.pipeline import IngestResult, ingest_paths, read_and_parse
 from ingest.types import Chunk, Document, IngestProblem, SourceText
 
 from .builder import BuildReport, build_index
-from .cache import EmbeddingCache, content_key
+from .cache import EmbeddingCache, content_key, is_busy
 from .embedders import Embedder, make_embedder
 from .writers import write_lock
 
@@ -222,7 +222,7 @@ def _retry(op: Callable[[], T], what: str) -> T:
         try:
             return op()
         except sqlite3.OperationalError as exc:
-            if not any(word in str(exc) for word in ("locked", "busy")):
+            if not is_busy(exc):
                 raise
             log.warning("embedding cache busy while %s (try %d of %d): %s", what, attempt, _CACHE_ATTEMPTS, exc)
             time.sleep(random.uniform(0.5, 1.5) * attempt)

@@ -247,6 +247,14 @@ def _params(index: Any, sel: Any) -> Any:
     return p
 
 
+def one_thread() -> None:
+    """FAISS searches with one OpenMP thread in this process. Exact search at a serving size needs no more,
+    and two OpenMP runtimes (the query embedder's and faiss's) spinning against each other made queries slow."""
+    import faiss
+
+    faiss.omp_set_num_threads(1)
+
+
 def search_rows(index: Any, query: np.ndarray, k: int, n_rows: int, allowed: np.ndarray | None = None,
                 tombstones: int = 0) -> list[tuple[int, float]]:
     """The ``k`` best ``(row, inner product)`` for one query over a row-keyed index (see

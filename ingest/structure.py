@@ -9,7 +9,9 @@ not end a sentence) continue the paragraph they belong to.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from .text import Line, cn_to_int, int_to_cn, iter_lines
 from .titles import book
@@ -236,6 +238,17 @@ def unique_id(seen: dict[str, int], cid: str) -> str:
     return cid
 
 
+def ancestors(node: Any, is_top: Callable[[Any], bool]) -> list[Any]:
+    """``node``'s ancestors, outermost first, below the first one ``is_top`` (the document's root node)."""
+    chain = []
+    p = node.parent
+    while p is not None and not is_top(p):
+        chain.append(p)
+        p = p.parent
+    chain.reverse()
+    return chain
+
+
 def text_end(source: SourceText, start: int, end: int) -> int:
     """``end`` moved back over trailing blanks and markup, so that a span ends on text."""
     end = max(end, start)
@@ -249,28 +262,23 @@ def _to_clauses(source: SourceText, doc: Document, nodes: list[_Node]) -> list[C
     para_counter = 0
     for node in nodes:
         end = text_end(source, node.start, node.end)
-        ancestors: list[_Node] = []
-        p = node.parent
-        while p is not None and p.level != "doc":
-            ancestors.append(p)
-            p = p.parent
-        ancestors.reverse()
+        chain: list[_Node] = ancestors(node, lambda a: a.level == "doc")
         if node.level == "para":
             para_counter += 1
             number = f"第{para_counter}段"
         else:
             number = _number_label(node.level, node.number)
         # Citation label: the article and what it contains; headings for policies.
-        cite_parts = [a for a in ancestors if a.level in ("条", "款", "项", "目") or a.level.startswith("outline")]
+        cite_parts = [a for a in chain if a.level in ("条", "款", "项", "目") or a.level.startswith("outline")]
         if node.level in _HEADINGS:
             label_tail = number
-        elif node.level == "para" and ancestors:
+        elif node.level == "para" and chain:
             label_tail = "".join(_number_label(a.level, a.number) for a in cite_parts)
         else:
             label_tail = "".join(_number_label(a.level, a.number) for a in cite_parts) + number
         label = f"{book(doc.title)}{label_tail}" if label_tail else book(doc.title)
-        path = tuple(_path_entry(a) for a in ancestors if a.level in _HEADINGS or a.level.startswith("outline"))
-        cid = unique_id(seen, f"{doc.id}:{_slug(ancestors, node, para_counter)}")
+        path = tuple(_path_entry(a) for a in chain if a.level in _HEADINGS or a.level.startswith("outline"))
+        cid = unique_id(seen, f"{doc.id}:{_slug(chain, node, para_counter)}")
         ids[id(node)] = cid
         clauses.append(
             Clause(

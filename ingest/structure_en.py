@@ -78,7 +78,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from .structure import text_end, unique_id
+from .structure import ancestors, text_end, unique_id
 from .text import Line, iter_lines
 from .titles import book
 from .types import Clause, Document, SourceText
@@ -256,14 +256,13 @@ def _parse_heading(text: str, article_mode: bool) -> _Head | None:
     value = _heading_number(num)
     if value is None:
         return None
-    rest = m.group("rest")
-    sep = _SEPARATOR.match(rest)
-    if sep is None and rest and not rest[0].isspace():
+    after = _after_number(m.group("rest"))
+    if after is None:
         return None
-    title = rest[sep.end():] if sep else rest.strip()
+    title, separated = after
     if kind == "schedule" and _SCHEDULE_NOTE.match(title):
         title = ""  # "SCHEDULE 1 Section 10": the section that introduces it
-    if not _title_text_ok(title, spaced=not sep):
+    if not _title_text_ok(title, spaced=not separated):
         return None
     shown = word if word.isupper() else word.capitalize()
     return _Head(kind, f"{shown} {num}", value, title.strip())
@@ -297,6 +296,15 @@ class _Unit:
     wrapped: bool = False  # the heading goes on to the next row, which holds ``rest``
 
 
+def _after_number(rest: str) -> tuple[str, bool] | None:
+    """The text after a heading's or an article's number, and whether a separator (a dash, colon or full
+    stop) sets it off; None when the number runs on into a word ("Article 8(1) of …")."""
+    sep = _SEPARATOR.match(rest)
+    if sep is None and rest and not rest[0].isspace():
+        return None
+    return (rest[sep.end():], True) if sep else (rest.strip(), False)
+
+
 def _parse_unit(text: str, article_mode: bool, following: str = "") -> _Unit | None:
     """A line that opens an article (``article_mode``) or a numbered section, or None.
     ``following`` is the next row, for a heading printed over two rows ("21. Disqualifications …
@@ -311,12 +319,11 @@ def _parse_unit(text: str, article_mode: bool, following: str = "") -> _Unit | N
         m = _ARTICLE.match(text)
         if not m:
             return None
-        rest = m.group("rest")
-        sep = _SEPARATOR.match(rest)
-        if sep is None and rest and not rest[0].isspace():
+        after = _after_number(m.group("rest"))
+        if after is None:
             return None
-        body = rest[sep.end():] if sep else rest.strip()
-        if not _title_text_ok(body, spaced=not sep):
+        body, separated = after
+        if not _title_text_ok(body, spaced=not separated):
             return None
         return _Unit("article", m.group("num"), _unit_key(m.group("num")), body, body if _title_like(body) else "")
     for style, pattern in (("dotted", _DOTTED), ("section", _SECTION_WORD)):
@@ -1069,19 +1076,14 @@ def _to_clauses(source: SourceText, doc: Document, nodes: list[_Node]) -> list[C
     title = book(doc.title)
     for node in nodes:
         end = text_end(source, node.start, node.end)
-        ancestors: list[_Node] = []
-        p = node.parent
-        while p is not None and p.kind != "root":
-            ancestors.append(p)
-            p = p.parent
-        ancestors.reverse()
-        cites = "".join(a.cite for a in ancestors if a.kind in ("unit", "sub"))
+        chain: list[_Node] = ancestors(node, lambda a: a.kind == "root")
+        cites = "".join(a.cite for a in chain if a.kind in ("unit", "sub"))
         tail = node.cite if node.kind in ("heading", "recital") else cites + node.cite
         if node.kind == "heading":  # b2z1j3, as ingest.structure makes heading ids
-            slug = "".join(a.slug for a in [*ancestors, node] if a.kind == "heading")
+            slug = "".join(a.slug for a in [*chain, node] if a.kind == "heading")
         else:  # headings left out (ids stay when chapters are renumbered), but a schedule kept
-            schedule = [a.slug for a in ancestors if a.kind == "heading" and a.slug[:1] == "s"]
-            slug = ".".join(schedule + [a.slug for a in [*ancestors, node] if a.kind != "heading"])
+            schedule = [a.slug for a in chain if a.kind == "heading" and a.slug[:1] == "s"]
+            slug = ".".join(schedule + [a.slug for a in [*chain, node] if a.kind != "heading"])
         cid = unique_id(seen, f"{doc.id}:{slug}")
         ids[id(node)] = cid
         clauses.append(Clause(
@@ -1090,7 +1092,7 @@ def _to_clauses(source: SourceText, doc: Document, nodes: list[_Node]) -> list[C
             level=node.level,
             number=node.number,
             label=f"{title}{tail}",
-            path=tuple(_path_entry(a) for a in ancestors if a.kind == "heading"),
+            path=tuple(_path_entry(a) for a in chain if a.kind == "heading"),
             start=node.start,
             end=end,
             text=source.text[node.start:end],

@@ -57,17 +57,19 @@ class Rankers:
         return rows is not None and len(rows) > 0 and bool(self.rule_rows[rows[0]])
 
     def where(self, filters: Filters | None) -> Where | None:
-        """The rows the filters admit, and the filters as an expression; None when they admit all."""
+        """The rows the filters admit, and the filters as an expression for a backend that runs them (only
+        then: a question pays for no string it does not use); None when they admit all."""
         if filters is None or filters.is_empty():
             return None
         rows = [self.doc_rows[d.id] for d in self.data.documents if filters.allows(d) and d.id in self.doc_rows]
-        return Where(np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64), filters.expression())
+        return Where(np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64),
+                     filters.expression() if self.backend.uses_expressions else None)
 
     def where_docs(self, doc_ids: Sequence[str], within: Where | None) -> Where:
         """The rows of the given documents, inside ``within`` when given."""
         rows = np.concatenate([self.doc_rows[d] for d in doc_ids if d in self.doc_rows] or
                               [np.zeros(0, dtype=np.int64)])
-        inside = Where.of_docs(list(doc_ids), rows)
+        inside = Where.of_docs(list(doc_ids), rows) if self.backend.uses_expressions else Where(rows)
         return inside if within is None else within.both(inside)
 
     def lookup(self, ref: ArticleRef | None, where: Where | None = None) -> list[int]:

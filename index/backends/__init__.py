@@ -110,6 +110,7 @@ class SearchBackend(Protocol):
     """What retrieval asks of an index's search structures. Scores: higher is better."""
 
     name: str
+    uses_expressions: bool  # whether it searches by Where.expression (else by Where.rows)
 
     @property
     def vocabulary(self) -> Container[str]:

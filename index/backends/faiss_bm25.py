@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..faiss_index import search_rows
+from ..faiss_index import one_thread, search_rows
 from ..fusion import reciprocal_rank_fusion
 from . import Where
 
@@ -46,6 +46,7 @@ class FaissBM25Backend:
     """FAISS and bm25s over a loaded, row-keyed index (:func:`index.store.load_index`)."""
 
     name = "faiss"
+    uses_expressions = False
 
     def __init__(self, data: "IndexData") -> None:
         if data.faiss_index is None or data.bm25 is None:
@@ -59,11 +60,7 @@ class FaissBM25Backend:
 
     def dense(self, vector: np.ndarray, k: int, where: Where | None = None) -> list[tuple[int, float]]:
         if not self._threads_set:
-            import faiss
-
-            # Exact search over this size needs no threads; two OpenMP runtimes (the
-            # embedder's and faiss's) spinning against each other is what made queries slow.
-            faiss.omp_set_num_threads(1)
+            one_thread()
             self._threads_set = True
         # the index is row-keyed; removed vectors an approximate index still holds never return
         return search_rows(self.data.faiss_index, vector, k, len(self.data.chunks), _rows(where),

@@ -38,7 +38,8 @@ import numpy as np
 
 from ..bm25_index import TokenTable
 from . import Where
-from .milvus_collections import connect, resolve_uri
+from ..faiss_index import one_thread
+from .milvus_collections import connect, is_server, resolve_uri
 
 if TYPE_CHECKING:
     from ..store import IndexData
@@ -70,6 +71,7 @@ class MilvusBackend:
     """
 
     name = "milvus"
+    uses_expressions = True
 
     def __init__(self, data: "IndexData", uri: str | None = None, token: str = "") -> None:
         spec = data.manifest.get("backend") or {}
@@ -93,12 +95,8 @@ class MilvusBackend:
     @property
     def client(self) -> Any:
         if self._client is None:
-            if not self.uri.startswith(("http://", "https://", "tcp://", "unix:")):
-                import faiss
-
-                # Milvus Lite searches with FAISS in this process: one OpenMP thread, as the faiss backend
-                # sets, or its idle threads spin against the query embedder's
-                faiss.omp_set_num_threads(1)
+            if not is_server(self.uri):
+                one_thread()  # Milvus Lite searches with FAISS in this process
             self._client = connect(self.uri, self.token)
             if not self._client.has_collection(self.collection):
                 raise RuntimeError(f"Milvus at {self.uri} has no collection {self.collection} that index "
@@ -111,7 +109,7 @@ class MilvusBackend:
         """The index's own jieba tokens of its chunks (Milvus keeps its analyzer's terms to itself)."""
         if self._vocab is None:
             path = self.data.path / "tokens.npz" if self.data.path else None
-            self._vocab = set(TokenTable.load(path).vocab) if path and path.is_file() else set()
+            self._vocab = set(TokenTable.load_vocab(path)) if path and path.is_file() else set()
         return self._vocab
 
     def rows_of_vids(self, vids: Sequence[int]) -> list[int | None]:

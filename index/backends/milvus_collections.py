@@ -29,6 +29,11 @@ ISSUERS_MAX = 32
 INSERT_BATCH = 1_000
 
 
+def is_server(uri: str) -> bool:
+    """Whether ``uri`` names a Milvus server (else it is a Milvus Lite data directory)."""
+    return uri.startswith(("http://", "https://", "tcp://", "unix:"))
+
+
 def connect(uri: str, token: str = "") -> Any:
     """A ``pymilvus.MilvusClient`` for ``uri`` (a Milvus Lite path ending in ``.db``, or a server URL)."""
     try:
@@ -36,7 +41,7 @@ def connect(uri: str, token: str = "") -> Any:
     except ImportError as exc:  # pragma: no cover - the package is a dependency
         raise RuntimeError('the milvus backend needs pymilvus and milvus-lite: pip install pymilvus milvus-lite') \
             from exc
-    if not uri.startswith(("http://", "https://", "tcp://", "unix:")):
+    if not is_server(uri):
         Path(uri).parent.mkdir(parents=True, exist_ok=True)
         # Milvus Lite serves in this process and logs, as errors, calls of pymilvus it does not implement
         # and answers without (a timestamp while an index is created): they are not ours to report
@@ -54,7 +59,7 @@ def resolve_uri(index_dir: Path, uri: str) -> str:
     ``""``; a relative Lite path is read from the index directory (the manifest stores it so)."""
     if not uri:
         uri = LITE_DIR
-    if uri.startswith(("http://", "https://", "tcp://", "unix:")) or os.path.isabs(uri):
+    if is_server(uri) or os.path.isabs(uri):
         return uri
     return str(Path(index_dir) / uri)
 
