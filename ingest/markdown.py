@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .plaintext import read_text
+from .plaintext import read_text, with_margin_labels
 from .types import SourceText
 
 _KEY_LINE = re.compile(r"^(?P<key>[^\s:：][^:：\n]{0,39}?)\s*[:：][ \t]*(?P<value>.*?)\s*$")
@@ -82,6 +82,6 @@ def split_front_matter(text: str) -> tuple[dict[str, str], str]:
 def read_markdown(path: str | Path, display_name: str | None = None) -> SourceText:
     """Read one Markdown file: its text as :func:`~ingest.plaintext.read_text` reads it, its front
     matter in ``SourceText.front_matter`` (a ``---`` block left out of the text)."""
-    src = read_text(path, display_name)
+    src = read_text(path, display_name, margins=False)
     fm, text = split_front_matter(src.text)
-    return SourceText(src.path, text, src.encoding, front_matter=fm) if fm else src
+    return SourceText(src.path, with_margin_labels(text, src.path), src.encoding, front_matter=fm)

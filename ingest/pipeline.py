@@ -315,7 +315,7 @@ def link_documents(documents: list[Document], sources: dict[str, SourceText]) ->
         doc.metadata["subject_titles"] = subject_titles(doc.title)
         # a knowledge base's front matter says what the text may not (and wins where both speak)
         doc.metadata.update(jurisdiction=None, jurisdiction_name=None, topics=[], keywords=[], source_url=None)
-        doc.metadata.update(front_matter_metadata(source.front_matter))
+        doc.metadata.update(front_matter_metadata(source.front_matter, doc.metadata.get("doc_type")))
         doc.metadata["language"] = language
         if not doc.metadata.get("jurisdiction") and language == "zh":
             doc.metadata["jurisdiction"] = "CN"

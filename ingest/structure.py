@@ -1,5 +1,8 @@
 """Document → clauses: the legal structure (编/章/节/条/款/项/目) or policy outline (一、（一）1.（1）).
 
+An attachment after a statute's articles (附件, 附件2：…) is a part of its own, cited by its name
+(《…办法》附件1一、（二）), numbered afresh, in articles or an outline: not a piece of the last article.
+
 Headings are recognised only at the start of a line, and article numbers must
 increase, so a cross-reference (依照本法第六十九条) or a number inside a sentence
 (一是…二是…, "11.5.14.2的") never opens a clause. Wrapped lines (a line that does
@@ -26,6 +29,9 @@ _ITEM = re.compile(rf"^[（(]([{_CN}]+)[)）]")
 _SUBITEM = re.compile(r"^(\d{1,2})[.．、](?!\d)")
 _SUBSUBITEM = re.compile(r"^[（(](\d{1,2})[)）]")
 _OUTLINE1 = re.compile(rf"^([{_CN}]+)、")
+# "附件", "附件2", "附件一：…", "附件个人信息保护合规审计指引": an attachment after the articles
+# (a title has no comma: "附件中的表格应当按时填写，…" opening a 款 is no attachment)
+_ANNEX = re.compile(rf"^附\s*件\s*([{_CN}\d]{{0,3}})\s*[：:]?\s*([^，,]{{0,40}})$")
 _PARA_END = re.compile(r"[。；：！？;:!?”」）)]$")
 _RANK = {"编": 0, "章": 1, "节": 2, "条": 3, "款": 4, "项": 5, "目": 6}
 _POLICY_RANK = {"outline1": 1, "outline2": 2, "outline3": 3, "outline4": 4}
@@ -42,6 +48,16 @@ class _Node:
     parent: "_Node | None" = None
     end: int = 0
     children: list["_Node"] = field(default_factory=list)
+    annex: bool = False  # an attachment (附件): a 编-level part cited by name
+
+
+def _annex(content: str, after_articles: bool) -> int | None:
+    """The number of an attachment (附件, 附件2 …; 0 for one unnumbered) that ``content`` opens, when
+    it follows a statute's articles (or another attachment); else None."""
+    m = _ANNEX.match(content) if after_articles else None
+    if not m or _PARA_END.search(content) and not content.endswith(("：", ":")):
+        return None
+    return cn_to_int(m.group(1)) or 0 if m.group(1) else 0
 
 
 def _article_count(lines: list[Line]) -> int:
@@ -152,6 +168,7 @@ def parse_clauses(source: SourceText, doc: Document, body_start: int | None = No
     stack: list[_Node] = [root]
     nodes: list[_Node] = []
     last_article = 0
+    in_annex = False
     prev_ended = True  # did the previous non-blank line end a paragraph?
     para_node: _Node | None = None  # current unstructured paragraph (outside any heading)
 
@@ -171,7 +188,22 @@ def parse_clauses(source: SourceText, doc: Document, body_start: int | None = No
         content = ln.content
         if not content or ln.no in skip:
             continue
+        if kind == "statute" and prev_ended and (annex := _annex(content, bool(last_article) or in_annex)) is not None:
+            # an attachment after the articles: a part of its own, numbered afresh, in articles or
+            # an outline
+            close_to(-0.5, ln.start)
+            para_node = None
+            node = push("编", annex, _RANK["编"], ln, content)
+            node.annex = True
+            last_article = 0
+            in_annex = True
+            prev_ended = True
+            last_end = ln.content_end
+            node.end = last_end
+            continue
         cls = _classify(content, kind, last_article)
+        if in_annex and not any(x.level == "条" for x in stack) and (cls is None or cls[0] in ("项", "目")):
+            cls = _classify(content, "policy", last_article)  # an attachment outside articles: an outline
         if cls is not None and not prev_ended and cls[0] in ("项", "目"):
             cls = None  # a line that continues an unfinished sentence is not a heading
         elif cls is not None and not prev_ended and cls[0] == "条" and cls[1] != last_article + 1:
@@ -196,7 +228,7 @@ def parse_clauses(source: SourceText, doc: Document, body_start: int | None = No
                 kuan = sum(1 for c in article.children if c.level == "款") + 1
                 close_to(_RANK["款"], ln.start)
                 push("款", kuan, _RANK["款"], ln, "")
-            elif not in_article and prev_ended and len(stack) == 1:
+            elif not in_article and prev_ended and (len(stack) == 1 or stack[-1].annex):
                 # Free text outside any structure: one clause per paragraph.
                 close_to(9, ln.start)
                 para_node = push("para", 0, 9, ln, "")
@@ -267,15 +299,17 @@ def _to_clauses(source: SourceText, doc: Document, nodes: list[_Node]) -> list[C
             para_counter += 1
             number = f"第{para_counter}段"
         else:
-            number = _number_label(node.level, node.number)
-        # Citation label: the article and what it contains; headings for policies.
-        cite_parts = [a for a in chain if a.level in ("条", "款", "项", "目") or a.level.startswith("outline")]
+            number = _annex_label(node) if node.annex else _number_label(node.level, node.number)
+        # Citation label: the article and what it contains; headings for policies; an attachment
+        # by its name
+        cite_parts = [a for a in chain if a.level in ("条", "款", "项", "目") or a.level.startswith("outline")
+                      or a.annex]
         if node.level in _HEADINGS:
             label_tail = number
         elif node.level == "para" and chain:
-            label_tail = "".join(_number_label(a.level, a.number) for a in cite_parts)
+            label_tail = "".join(_cite(a) for a in cite_parts)
         else:
-            label_tail = "".join(_number_label(a.level, a.number) for a in cite_parts) + number
+            label_tail = "".join(_cite(a) for a in cite_parts) + number
         label = f"{book(doc.title)}{label_tail}" if label_tail else book(doc.title)
         path = tuple(_path_entry(a) for a in chain if a.level in _HEADINGS or a.level.startswith("outline"))
         cid = unique_id(seen, f"{doc.id}:{_slug(chain, node, para_counter)}")
@@ -301,8 +335,20 @@ def _to_clauses(source: SourceText, doc: Document, nodes: list[_Node]) -> list[C
 _HEADINGS = ("编", "章", "节")
 
 
+def _annex_label(node: _Node) -> str:
+    """How an attachment is cited: 附件, 附件2."""
+    return f"附件{node.number}" if node.number else "附件"
+
+
+def _cite(node: _Node) -> str:
+    return _annex_label(node) if node.annex else _number_label(node.level, node.number)
+
+
 def _path_entry(node: _Node) -> str:
-    """A heading as shown in a path: "第二章 个人信息处理规则", "（一）指导思想"."""
+    """A heading as shown in a path: "第二章 个人信息处理规则", "（一）指导思想", "附件 …"."""
+    if node.annex:
+        name = _ANNEX.match(node.head)
+        return " ".join(x for x in (_annex_label(node), name.group(2).strip() if name else "") if x)
     if node.level in _HEADINGS:
         name = node.head.split(maxsplit=1)[1:]  # the text after "第二章"
         return " ".join([_number_label(node.level, node.number), *name])
@@ -316,9 +362,13 @@ _SLUG = {"编": "b", "章": "z", "节": "j", "条": "t", "款": "k", "项": "x",
 def _slug(ancestors: list[_Node], node: _Node, para_counter: int) -> str:
     """A stable, ASCII clause id: ``t13.k1.x2`` (第十三条第一款第（二）项), ``A2.B3`` (二、（三）)."""
     if node.level in ("编", "章", "节"):
-        return "".join(f"{_SLUG[a.level]}{a.number}" for a in [*ancestors, node] if a.level in ("编", "章", "节"))
+        return "".join(f"F{a.number}" if a.annex else f"{_SLUG[a.level]}{a.number}"
+                       for a in [*ancestors, node] if a.level in ("编", "章", "节"))
     parts = []
     for a in [*ancestors, node]:
+        if a.annex:
+            parts.append(f"F{a.number}")  # an attachment's articles are numbered afresh
+            continue
         if a.level in ("编", "章", "节"):
             continue  # ids stay stable when chapters are renumbered around an article
         parts.append(f"p{para_counter}" if a.level == "para" else f"{_SLUG[a.level]}{a.number}")

@@ -17,14 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .features import DocumentFacts
+from .features import DocumentFacts, char_runs
 from .query import Query
 from .types import Hit
 
-
-def _grams(text: str, n: int) -> set[str]:
-    t = "".join(text.split())
-    return {t[i:i + n] for i in range(len(t) - n + 1)}
+RULE_KINDS = ("law", "rule", "normative", "standard", "draft")  # kinds of text that lay down rules
 
 
 def _reordered(hits: list[Hit], order: list[int]) -> list[Hit]:
@@ -51,7 +48,7 @@ def sources_first(hits: list[Hit], facts: DocumentFacts, n: int = 16) -> list[Hi
     if all(rule) or not any(rule):
         return hits
     order = list(range(len(hits)))
-    grams = [_grams(h.chunk.text, n) for h in hits]
+    grams = [char_runs(h.chunk.text, n) for h in hits]
     for j in range(len(hits)):
         if rule[j]:
             _move_above(order, j, lambda i: not rule[i] and bool(grams[i] & grams[j]))
@@ -59,22 +56,27 @@ def sources_first(hits: list[Hit], facts: DocumentFacts, n: int = 16) -> list[Hi
 
 
 def national_first(hits: list[Hit], facts: DocumentFacts, query: Query, window: int = 3) -> list[Hit]:
-    """For a question that names no place and no document, each national binding clause among the
-    first ``window`` hits moved just above the first local rule ranked above it: a rule of one
-    city does not answer for the whole country. A named article (direct lookup) stays first."""
+    """For a question that names no place and no document, each national rule among the first
+    ``window`` hits (a law, regulation, rule or normative document; a standard or draft only past a
+    local text of no more force, not past a rule in force) moved just above the first local one
+    ranked above it: a rule of one city does not answer for the whole country. A named article
+    (direct lookup) stays first."""
     if query.places or query.named or not hits or "lookup" in hits[0].ranks:
         return hits
     top = hits[:window]
     doc = [h.chunk.doc_id for h in top]
-    national = [facts.binding(d) and not facts.local(d) and not facts.superseded(d) and not facts.expired(d)
-                for d in doc]
-    local = [facts.binding(d) and facts.local(d) for d in doc]
+    ruling = [facts.kind(d) in RULE_KINDS for d in doc]
+    national = [r and not facts.local(d) and not facts.superseded(d) and not facts.expired(d)
+                for r, d in zip(ruling, doc)]
+    local = [r and facts.local(d) for r, d in zip(ruling, doc)]
     if not any(national) or not any(local):
         return hits
+    force = [facts.authority(d) for d in doc]
+    binding = [facts.binding(d) for d in doc]
     order = list(range(len(top)))
     for j in range(len(top)):
         if national[j]:
-            _move_above(order, j, lambda i: local[i])
+            _move_above(order, j, lambda i: local[i] and (binding[j] or force[i] <= force[j]))
     return _reordered(top, order) + hits[window:]
 
 

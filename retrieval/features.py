@@ -3,9 +3,10 @@
 Each row describes one fused candidate: what the rankers said (its fused score and ranks, the
 dense cosine, a direct lookup, a named document), what the document is (its authority, kind,
 status, whether it is national or local and whether that is the place asked about), what the
-clause is (article, item, outline, preamble), and how it meets the question (the IDF-weighted
+clause is (article, item, outline, preamble), how it meets the question (the IDF-weighted
 share of the question's terms it holds, a defining clause for a definition question, a figure of
-the asked kind). None of them is a word list: they read the parsed question
+the asked kind, a draft for a question that does or does not ask about one), and how it stands to
+the other candidates (it restates one of more authority, or one of less restates it). None of them is a word list: they read the parsed question
 (:class:`~retrieval.query.Query`) and the documents' metadata.
 
 >>> FEATURES[:4]
@@ -29,13 +30,14 @@ from .terms import TermWeights, coverage, fold, outside
 from .types import Hit
 
 # documents by the force they carry: a law over a regulation or rule over a normative document
-# over a draft; commentary, news and reports carry none of their own
+# over a standard (most are recommended, GB/T) over a draft; commentary, news and reports carry
+# none of their own, nor does a foreign law in China
 AUTHORITY = {"法律": 1.0, "行政法规": 0.85, "部门规章": 0.7, "地方性法规": 0.65, "地方政府规章": 0.55,
-             "规范性文件": 0.4, "征求意见稿": 0.2, "解读": 0.1}
+             "规范性文件": 0.4, "标准": 0.3, "征求意见稿": 0.2, "解读": 0.1}
 KINDS = {"法律": "law", "行政法规": "rule", "部门规章": "rule", "地方性法规": "rule", "地方政府规章": "rule",
-         "规范性文件": "normative", "征求意见稿": "draft", "解读": "interp", "新闻": "news", "报告": "report",
-         "白皮书": "report"}
-KIND_NAMES = ("law", "rule", "normative", "draft", "interp", "news", "report", "unknown")
+         "规范性文件": "normative", "标准": "standard", "征求意见稿": "draft", "解读": "interp", "新闻": "news",
+         "报告": "report", "白皮书": "report", "境外法规": "foreign"}
+KIND_NAMES = ("law", "rule", "normative", "standard", "draft", "interp", "news", "report", "foreign", "unknown")
 NOT_LOCAL = (None, "", "national", "international")
 
 FEATURES: tuple[str, ...] = (
@@ -44,8 +46,9 @@ FEATURES: tuple[str, ...] = (
     *(f"kind_{k}" for k in KIND_NAMES), "superseded", "expired",
     "level_article", "level_part", "level_outline", "level_para", "preamble",
     "defines", "figure_match", "figure_missing", "coverage", "coverage_top_gap", "expanded_coverage",
-    "title_coverage", "doc_hits", "log_len",
+    "title_coverage", "doc_hits", "log_len", "restates_higher", "restated_by_lower", "draft_asked", "draft_unasked",
 )
+QUOTE_CHARS = 16  # characters in a row two clauses share when one restates the other
 
 
 class DocumentFacts:
@@ -92,6 +95,29 @@ class DocumentFacts:
         return bool(d and d.metadata.get("status") == "expired")
 
 
+def char_runs(text: str, n: int = QUOTE_CHARS) -> set[str]:
+    """Every ``n`` characters in a row of ``text``, whitespace left out (two texts sharing one quote each other)."""
+    t = "".join(text.split())
+    return {t[i:i + n] for i in range(len(t) - n + 1)}
+
+
+def _restatements(hits: Sequence[Hit], authority: Sequence[float]) -> tuple[list[bool], list[bool]]:
+    """For each hit, whether it shares :data:`QUOTE_CHARS` characters in a row with a hit of a more
+    authoritative document (it restates a higher rule: a guide, a standard or a notice repeating a
+    law), and whether a less authoritative one shares them with it (it is the rule restated)."""
+    grams = [char_runs(h.chunk.text) for h in hits]
+    restates = [False] * len(hits)
+    restated = [False] * len(hits)
+    for i in range(len(hits)):
+        for j in range(len(hits)):
+            if authority[j] <= authority[i] or restates[i] and restated[j] \
+                    or hits[i].chunk.doc_id == hits[j].chunk.doc_id:
+                continue
+            if grams[i] & grams[j]:
+                restates[i] = restated[j] = True
+    return restates, restated
+
+
 def feature_matrix(query: Query, hits: Sequence[Hit], facts: DocumentFacts, terms: TermWeights,
                    cosine: Callable[[Hit], float]) -> np.ndarray:
     """One row of :data:`FEATURES` per hit (``cosine(hit)``: the query's dense similarity to it)."""
@@ -111,6 +137,7 @@ def feature_matrix(query: Query, hits: Sequence[Hit], facts: DocumentFacts, term
         own = outside(weights, titles[h.chunk.doc_title], folded=True)
         covs.append(coverage(own, text, folded=True) if own else 0.0)
     best_cov = max(covs)
+    restates, restated = _restatements(hits, [facts.authority(h.chunk.doc_id) for h in hits])
     col = {name: i for i, name in enumerate(FEATURES)}
     for i, h in enumerate(hits):
         c = h.chunk
@@ -153,6 +180,10 @@ def feature_matrix(query: Query, hits: Sequence[Hit], facts: DocumentFacts, term
             "title_coverage": coverage(weights, titles[c.doc_title], folded=True),
             "doc_hits": per_doc[doc] / n,
             "log_len": math.log1p(len(c.text)) / 7.0,
+            "restates_higher": float(restates[i]),
+            "restated_by_lower": float(restated[i]),
+            "draft_asked": float(kind == "draft" and query.asks_draft),
+            "draft_unasked": float(kind == "draft" and not query.asks_draft),
         }
         for name, value in values.items():
             row[col[name]] = value

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from index.backends import quote_list
 from ingest.metadata.dates import filing_date, filing_date_end
+from ingest.text import cn_to_int
 from ingest.types import Document
 
 from .types import ArticleRef
@@ -125,6 +126,9 @@ class Filters:
         return " and ".join(f"({p})" for p in parts) if parts else None
 
 
+NUMBERED_AS_MIN = 0.5  # the share of a question's words an older text's article must hold to be the one meant
+
+
 class Versions:
     """The versions of each rule in an index (read from the documents' metadata, see
     :mod:`ingest.metadata.versions`), and which of them a question reads.
@@ -158,6 +162,11 @@ class Versions:
                 self.dates[d.id] = str(meta.get("version_date") or "")
         self.groups: tuple[tuple[str, ...], ...] = tuple(groups)
         self.status = {d.id: (d.metadata or {}).get("status") for d in documents if d.id in self.group_of}
+        self.titles = {d.id: d.title for d in documents if d.id in self.group_of}
+        # each version's articles by number (a question may number an article as an older text did)
+        self.articles: dict[str, dict[int, str]] = {
+            d.id: {n: c.text for c in d.clauses if c.level == "条" and (n := cn_to_int(c.number[1:-1]))}
+            for d in documents if d.id in self.group_of}
 
     def __bool__(self) -> bool:
         return bool(self.groups)
@@ -211,3 +220,23 @@ class Versions:
         doc_ids = tuple(dict.fromkeys(self.chosen(self.group_of[d], asked) if d in self.group_of else d
                                       for d in ref.doc_ids))
         return ref if doc_ids == ref.doc_ids else replace(ref, doc_ids=doc_ids)
+
+    def numbered_as(self, ref: ArticleRef | None, cover: Callable[[str], float]) -> str | None:
+        """The older version whose numbering a question that asks for no version uses, if any: an
+        amendment renumbers articles, and people cite the numbers they learned. The question's own
+        words (``cover``: the share of their weight a text holds, the named title's and article's
+        aside) decide: an older version's article of that number holds most of them (at least
+        :data:`NUMBERED_AS_MIN`), the current one's at most half as much. Its year is returned (read
+        as :meth:`chosen` reads a year); None keeps the current numbering."""
+        if ref is None or not self.groups:
+            return None
+        for d in ref.doc_ids:
+            group = self.group_of.get(d)
+            if not group:
+                continue
+            now = cover(self.articles.get(group[-1], {}).get(ref.article, ""))
+            older = [(cover(self.articles.get(g, {}).get(ref.article, "")), g) for g in group[:-1]]
+            best, g = max(older, default=(0.0, ""))
+            if best >= NUMBERED_AS_MIN and now <= best / 2 and self.dates.get(g):
+                return self.dates[g][:4]
+        return None

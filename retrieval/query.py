@@ -18,11 +18,12 @@ work it out again.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from index.tokenize import JiebaTokenizer
 from ingest.metadata.frontmatter import language_of
+from ingest.text import int_to_cn
 
 from .asks import answer_form, asked_action, asked_count, asks_several, asks_which, defined_term, target_years
 from .decompose import Part, parts
@@ -31,7 +32,8 @@ from .figures import expected_figure
 from .intent import asks_for_rule
 from .jurisdictions import HOME, Jurisdictions
 from .normalise import expand_query, normalise_query, places_named
-from .titles import Titles
+from .terms import TermWeights, coverage, outside
+from .titles import Titles, asks_for_draft
 from .types import ArticleRef
 from .vocabulary import Expansions, Synonyms
 
@@ -87,6 +89,7 @@ class Query:
     jurisdictions: frozenset[str] = frozenset()  # the jurisdictions it names (retrieval.jurisdictions)
     foreign_law: frozenset[str] = frozenset()  # … the foreign ones whose law it asks about (GDPR, 新加坡的…法)
     language: str = "zh"  # the language it is asked in (ingest.metadata.frontmatter.language_of)
+    asks_draft: bool = False  # it asks about a draft for comment (征求意见稿, 草案…: retrieval.titles.asks_for_draft)
 
 
 @dataclass(frozen=True)
@@ -103,13 +106,15 @@ class QueryParser:
     def __init__(self, titles: Titles, tokenizer: JiebaTokenizer, synonyms: dict[str, str],
                  general: Synonyms | None = None, known: Callable[[str], bool] | None = None,
                  learned: Expansions | None = None, versions: Versions | None = None,
-                 jurisdictions: Jurisdictions | None = None) -> None:
+                 jurisdictions: Jurisdictions | None = None, terms: Callable[[], TermWeights] | None = None) -> None:
         """``general`` (with ``known``, whether the corpus uses a word) adds general synonyms of the
         question's words the corpus does not use; ``learned``, the law's words learned to go with the
         question's (:mod:`retrieval.vocabulary`). Both widen only the lexical query (``expanded``).
         ``versions``, the versions of the corpus' rules, reads a named article against the version
-        the question asks for (the current one unless it asks for an older one); ``jurisdictions``, the
-        corpus' jurisdictions and the acronyms its foreign laws go by, reads the ones a question names."""
+        the question asks for (the current one unless it asks for an older one, or its words show it
+        numbers the article as an older text did: ``terms``, the index's term weights, weigh them);
+        ``jurisdictions``, the corpus' jurisdictions and the acronyms its foreign laws go by, reads the
+        ones a question names."""
         self.titles = titles
         self.tokenizer = tokenizer
         self.synonyms = synonyms
@@ -118,6 +123,7 @@ class QueryParser:
         self.known = known
         self.versions = versions
         self.jurisdictions = jurisdictions
+        self.terms = terms
 
     def parse(self, question: str, *, split: bool = True) -> Query:
         """``question`` parsed; ``split`` parses the parts of a question that asks several things."""
@@ -138,6 +144,8 @@ class QueryParser:
         article = self.titles.article(text)
         named, laws = self.jurisdictions.read(question) if self.jurisdictions else (frozenset(), frozenset())
         if self.versions:
+            if version is None and article is not None and self.terms is not None:
+                version = self._numbered_as(article, tokens)
             article = self.versions.article(article, version)
         return Query(
             question=question, text=text, expanded=expanded,
@@ -151,8 +159,17 @@ class QueryParser:
             action=tuple(self.tokenizer(asked_action(text))) if form == "yes_no" else (),
             parts=self._parts(text) if several and split else (), version=version,
             jurisdictions=named, foreign_law=laws - {HOME},
-            language=language_of(question),
+            language=language_of(question), asks_draft=asks_for_draft(text),
         )
+
+    def _numbered_as(self, article: ArticleRef, tokens: Sequence[str]) -> str | None:
+        """The older version (its year) whose numbering the question's words show it uses, if any."""
+        if self.versions is None or self.terms is None:
+            return None
+        weights = self.terms().weights(tokens)
+        named = "".join(self.versions.titles.get(d, "") for d in article.doc_ids)
+        weights = outside(weights, f"{named}第{int_to_cn(article.article)}条")
+        return self.versions.numbered_as(article, lambda text: coverage(weights, text))
 
     def _parts(self, text: str) -> tuple[QueryPart, ...]:
         pieces: list[Part] = parts(text, self.tokenizer, self.titles.titles)

@@ -104,7 +104,7 @@ class Retriever:
         self.parser = QueryParser(self.titles, tokenizer or JiebaTokenizer(), self.synonyms,
                                   Synonyms.shipped() if self.params.general_synonyms else None, vocab.__contains__,
                                   Expansions.shipped() if self.params.learned_expansion else None, self.versions,
-                                  self.jurisdictions)
+                                  self.jurisdictions, lambda: self.terms)
         self.ranker = load_model() if ranker == "shipped" else ranker
         self.facts = DocumentFacts(data.documents)
         self._terms: TermWeights | None = None

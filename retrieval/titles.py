@@ -22,6 +22,15 @@ _DRAFT = re.compile(r"征求意见稿|意见稿|草案|送审稿|征求意见")
 _ITEM_REF = re.compile(r"第?\s*[（(]?\s*([0-9一二三四五六七八九十]+)\s*[)）]?\s*项")
 
 
+def asks_for_draft(text: str) -> bool:
+    """Whether a question asks about a draft for comment (征求意见稿, 草案, 送审稿…).
+
+    >>> asks_for_draft("草案对委托处理怎么规定"), asks_for_draft("条例对委托处理怎么规定")
+    (True, False)
+    """
+    return bool(_DRAFT.search(text))
+
+
 class Titles:
     """Every title and subject title of the indexed documents, ready to be matched in a question.
 
@@ -89,7 +98,7 @@ class Titles:
     def _rule_or_draft(self, doc_ids: Sequence[str], keys: dict[str, str], query: str) -> list[str]:
         """``doc_ids`` (each named by title ``keys[id]``) with, of a rule and its draft named by one title,
         the draft when the query says it asks about a draft (征求意见稿, 草案…), else the rule."""
-        wants_draft = bool(_DRAFT.search(query))
+        wants_draft = asks_for_draft(query)
         drafts = {keys[d] for d in doc_ids if self._draft.get(d)}
         rules = {keys[d] for d in doc_ids if not self._draft.get(d)}
         return [d for d in doc_ids if keys[d] not in drafts & rules or self._draft.get(d) == wants_draft]

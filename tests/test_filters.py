@@ -20,7 +20,7 @@ def test_slice_documents_have_the_metadata_the_filters_read(slice_engine):
 def test_every_hit_obeys_a_metadata_filter(slice_engine, field, key):
     docs = _docs(slice_engine)
     question = "向境外提供个人信息需要满足什么条件？"
-    unfiltered = slice_engine.search(question, k=8)
+    unfiltered = slice_engine.search(question, k=30)
     values = {docs[h.chunk.doc_id].metadata.get(key) for h in unfiltered}
     assert len(values) >= 2, "the question must reach documents of more than one kind for the test to mean anything"
     for value in values:

@@ -124,3 +124,29 @@ def test_a_code_of_more_than_a_thousand_articles_keeps_every_article(form):
     by_label = {c.label: c for c in articles}
     assert "第1000号事项" in by_label["《中华人民共和国某某法典》第一千条"].text
     assert "第1260号事项" in by_label["《中华人民共和国某某法典》第一千二百六十条"].text
+
+
+def test_an_attachment_after_the_articles_is_its_own_part_with_its_own_outline():
+    text = (
+        "测试审计办法\n"
+        "第一条 为了规范审计，制定本办法。\n"
+        "第二条 个人信息处理者应当定期审计。\n"
+        "第三条 本办法自公布之日起施行。\n"
+        "附件1：测试审计指引\n"
+        "一、对处理规则进行审计的，应当重点审查下列事项：\n"
+        "（一）是否告知处理目的；\n"
+        "（二）是否取得个人同意。\n"
+        "二、对委托处理进行审计的，应当审查合同。\n"
+        "附件2：测试承诺书\n"
+        "本单位承诺如实提供材料。\n"
+    )
+    clauses = _parse(text)
+    # the last article ends where the attachment begins
+    last = next(c for c in clauses if c.label == "《测试条例》第三条")
+    assert "附件" not in last.text and "审查" not in last.text
+    item = next(c for c in clauses if c.text.startswith("（二）是否取得"))
+    assert item.label.endswith("附件1一、（二）") and item.level == "outline2"
+    assert item.path[0] == "附件1 测试审计指引"
+    second = next(c for c in clauses if "承诺" in c.text and c.level == "para")
+    assert second.path == ("附件2 测试承诺书",) and second.label.endswith("附件2")
+    assert [c.number for c in clauses if c.level == "条"] == ["第一条", "第二条", "第三条"]

@@ -285,6 +285,21 @@ def test_an_older_version_asked_for_is_used_with_a_warning(pair_engine: Any, que
     assert any("历史版本" in w and "修改" in w for w in answer.warnings)
 
 
+def test_an_article_numbered_as_the_older_text_numbers_it_is_read_there_with_a_warning(pair_engine: Any) -> None:
+    # 2016 第二十一条 (等级保护, logs kept six months) is 2025 第二十三条; 2025 第二十一条 is about publicity.
+    # The question's own words fit the older text's article of that number, not the current one's.
+    ids = _ids(pair_engine)
+    question = "按网络安全法第二十一条，运营者的网络日志至少要留存多久"
+    query = pair_engine.retriever.parse(question)
+    assert query.article is not None and query.article.doc_ids == (ids["2016"],) and query.version == "2017"
+    answer = pair_engine.ask(question)
+    assert {c.doc_id for c in answer.citations} == {ids["2016"]} and "六个月" in answer.answer
+    assert any("历史版本" in w for w in answer.warnings)
+    # words the current article of that number holds keep the current numbering
+    current = pair_engine.retriever.parse("网络安全法第二十一条对网络安全宣传教育有什么要求")
+    assert current.article is not None and current.article.doc_ids == (ids["2025"],) and current.version is None
+
+
 def test_the_articles_of_two_versions_are_aligned_in_order(pair: dict[str, Document]) -> None:
     from ingest.text import compact
     from qa.versions import align_versions, counterpart

@@ -29,7 +29,7 @@ from qa.engine import PolicyQA
 from qa.abstention import ABSTAIN_FEATURES
 from retrieval.features import FEATURES
 from retrieval.filters import Filters
-from retrieval.learned import LinearModel, TreeModel
+from retrieval.learned import LinearModel, TreeModel, load_model
 from retrieval.query import Query
 from retrieval.retriever import Retriever
 from retrieval.types import Hit
@@ -237,7 +237,9 @@ def dev_examples(engine: PolicyQA, path: Path) -> list[Example]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--index", required=True)
+    p.add_argument("--index", required=True, nargs="+",
+                   help="the index to train on; further ones (the same corpus with other documents beside it, "
+                        "as distractors) add their candidates of the same questions to the ranker's rows")
     p.add_argument("--cache")
     p.add_argument("--generated", type=int, default=3000, help="how many questions to generate from the corpus")
     p.add_argument("--ranker-generated", type=int, default=0,
@@ -253,14 +255,21 @@ def main(argv: Sequence[str] | None = None) -> int:
                         "'none' for the calibrated one, which the shipped model uses: see training/README.md)")
     p.add_argument("--ranker", choices=("train", "shipped"), default="train",
                    help="train the ranker, or keep the shipped one and train the abstention model only")
+    p.add_argument("--ranker-only", action="store_true",
+                   help="train the ranker and keep the shipped abstention model")
     p.add_argument("--dry-run", action="store_true", help="report, write nothing")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     # the abstention model is retrained here: the shipped one may read other features
-    settings = Settings.from_env().override(index_dir=args.index, cache_dir=args.cache, abstention_model="none")
-    engine = PolicyQA.open(settings=settings)
-    shipped_ranker = engine.retriever.ranker
-    engine.retriever.ranker = None
+    engines = [PolicyQA.open(settings=Settings.from_env().override(index_dir=index, cache_dir=args.cache,
+                                                                    abstention_model="none", learned_ranker="none"))
+               for index in args.index]
+    engine = engines[0]
+    try:
+        shipped_ranker = load_model()
+    except ValueError as e:  # trained on other features: there is nothing to compare with
+        log.info("the shipped ranker is not comparable: %s", e)
+        shipped_ranker = None
     generated = generate(engine.data, args.generated, tokenizer=engine.retriever.tokenizer)
     written = written_questions(sorted(DATA.glob("answerable*.jsonl")))
     log.info("%d generated and %d written training questions", len(generated), len(written))
@@ -269,24 +278,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         version = time.strftime("%Y-%m-%d") + f"-n{len(written)}"
         log.info("ranker: the shipped one (%s), not retrained", model.version if model else None)
         return _abstention(engine, args, generated, written, version)
-    examples = build_examples(engine, generated[:args.ranker_generated], written)
+    examples = [x for e in engines for x in build_examples(e, generated[:args.ranker_generated], written)]
     usable = [e for e in examples if e.y.any()]
     log.info("%d of %d have their clause among the first %d candidates", len(usable), len(examples), TOP_N)
     before, after = cross_validate(usable, c=args.c)
     log.info("ranker training questions, 5-fold by question: R@1 fused %.3f, learned %.3f", before, after)
     version = time.strftime("%Y-%m-%d") + f"-n{len(usable)}"
     model = fit(usable, args.c, version)
-    dev = dev_examples(engine, PROJECT_ROOT / "eval" / "questions.jsonl")
-    log.info("dev (%d answerable): R@1 fused %.3f, learned %.3f", len(dev), top1(dev, None), top1(dev, model))
+    for index, e in zip(args.index, engines):
+        dev = dev_examples(e, PROJECT_ROOT / "eval" / "questions.jsonl")
+        log.info("dev on %s (%d answerable): R@1 fused %.3f, learned %.3f, shipped %s", index, len(dev),
+                 top1(dev, None), top1(dev, model),
+                 f"{top1(dev, shipped_ranker):.3f}" if shipped_ranker and shipped_ranker.names == FEATURES else "-")
     for name, coef in sorted(zip(FEATURES, model.coef), key=lambda t: -abs(t[1]))[:12]:
         log.info("  %-20s %+.3f", name, coef)
     if not args.dry_run:
         Path(args.out_ranker).write_text(json.dumps({**model.to_json(), "trained_on": {
             "generated": args.ranker_generated, "written": len(written), "usable": len(usable),
+            "indexes": len(args.index),
             "cv_r1_fused": round(before, 4), "cv_r1_learned": round(after, 4)}}, ensure_ascii=False, indent=1) + "\n",
             "utf-8")
         log.info("wrote %s (%s)", args.out_ranker, model.sha256)
 
+    if args.ranker_only:
+        return 0
     # the abstention model reads the final ranked list: the ranker just trained ranks it
     engine.retriever.ranker = model
     return _abstention(engine, args, generated, written, version)
