@@ -267,8 +267,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     engine = engines[0]
     try:
         shipped_ranker = load_model()
-    except ValueError as e:  # trained on other features: there is nothing to compare with
-        log.info("the shipped ranker is not comparable: %s", e)
+    except ValueError as err:  # trained on other features: there is nothing to compare with
+        log.info("the shipped ranker is not comparable: %s", err)
         shipped_ranker = None
     generated = generate(engine.data, args.generated, tokenizer=engine.retriever.tokenizer)
     written = written_questions(sorted(DATA.glob("answerable*.jsonl")))
