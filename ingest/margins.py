@@ -36,11 +36,13 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
-_CN = "一二三四五六七八九十百千零〇两"
+from .text import CN_DIGITS, PARA_END
+
+_CN = CN_DIGITS
 _LABEL = re.compile(rf"^第[{_CN}\d]+条$")
 _HEADING = re.compile(rf"^第[{_CN}\d]+(?:编|章|节)[\s\u3000]+\S.{{0,30}}$")
 _INLINE_ARTICLE = re.compile(rf"^第[{_CN}\d]+条[\s\u3000]+\S")
-_ENDS = re.compile(r"[。；：！？;:!?）)」”]$")
+_ENDS = PARA_END
 _STOP = re.compile(r"[。；！？;!?]$")
 _ITEM = re.compile(rf"^[（(][{_CN}]+[)）]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -154,10 +156,9 @@ class _Start:
     last: bool  # the last paragraph start of its page
 
 
-def _starts(page: int, body: list[str], measure: float, first: int, before: str) -> list[_Start]:
-    """Each printed line of a page's ``body`` from ``first`` on that may open a paragraph: the line
-    before it (``before`` for the first) ends a sentence."""
-    lines = _visual(body, measure)
+def _starts(page: int, lines: list[tuple[int, str]], first: int, before: str) -> list[_Start]:
+    """Each printed line of a page (``lines``, from :func:`_visual`) from body line ``first`` on that
+    may open a paragraph: the line before it (``before`` for the first) ends a sentence."""
     out = []
     for k, (i, line) in enumerate(lines):
         prev = lines[k - 1][1] if k else before
@@ -232,12 +233,13 @@ def restore_margin_labels(text: str) -> str | None:
     if not wrapped:
         return None
     measure = sorted(wrapped)[int(0.9 * (len(wrapped) - 1))]
+    printed = [_visual(page.body, measure) for page in pages]
     starts: list[_Start] = []
     before = "。"  # the line before a page's body
     for no, page in enumerate(pages):
         # the first page's articles come after the table of contents, if it has one
         toc = [i for i, x in enumerate(page.body) if _HEADING.match(x)] if no == 0 else []
-        starts += _starts(no, page.body, measure, toc[-1] + 1 if toc else 0, before)
+        starts += _starts(no, printed[no], toc[-1] + 1 if toc else 0, before)
         before = next((x for x in reversed(page.body) if x), before)
     labels = [(no, m) for no, page in enumerate(pages) for m in page.labels if _LABEL.match(m)]
     chosen = _assign(starts, labels, measure)
@@ -257,8 +259,8 @@ def restore_margin_labels(text: str) -> str | None:
             else:
                 pending.append(m)
     out: list[str] = []
-    for no, page in enumerate(pages):
-        for i, line in _visual(page.body, measure):
+    for no, lines in enumerate(printed):
+        for i, line in lines:
             if (no, i) in numbered:
                 *heads, label = numbered[(no, i)]
                 out.extend(heads)

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .text import Line, cn_to_int, int_to_cn, iter_lines
+from .text import PARA_END, Line, cn_to_int, int_to_cn, iter_lines
 from .titles import book
 from .types import Clause, Document, SourceText
 
@@ -32,7 +32,6 @@ _OUTLINE1 = re.compile(rf"^([{_CN}]+)、")
 # "附件", "附件2", "附件一：…", "附件个人信息保护合规审计指引": an attachment after the articles
 # (a title has no comma: "附件中的表格应当按时填写，…" opening a 款 is no attachment)
 _ANNEX = re.compile(rf"^附\s*件\s*([{_CN}\d]{{0,3}})\s*[：:]?\s*([^，,]{{0,40}})$")
-_PARA_END = re.compile(r"[。；：！？;:!?”」）)]$")
 _RANK = {"编": 0, "章": 1, "节": 2, "条": 3, "款": 4, "项": 5, "目": 6}
 _POLICY_RANK = {"outline1": 1, "outline2": 2, "outline3": 3, "outline4": 4}
 
@@ -55,7 +54,7 @@ def _annex(content: str, after_articles: bool) -> int | None:
     """The number of an attachment (附件, 附件2 …; 0 for one unnumbered) that ``content`` opens, when
     it follows a statute's articles (or another attachment); else None."""
     m = _ANNEX.match(content) if after_articles else None
-    if not m or _PARA_END.search(content) and not content.endswith(("：", ":")):
+    if not m or PARA_END.search(content) and not content.endswith(("：", ":")):
         return None
     return cn_to_int(m.group(1)) or 0 if m.group(1) else 0
 
@@ -236,7 +235,7 @@ def parse_clauses(source: SourceText, doc: Document, body_start: int | None = No
                     and stack[-1].children:
                 # text after the children of an outline item (rare): attach as a paragraph
                 para_node = push("para", 0, 9, ln, "")
-        prev_ended = bool(_PARA_END.search(content)) or len(content) < 20 and cls is not None
+        prev_ended = bool(PARA_END.search(content)) or len(content) < 20 and cls is not None
         last_end = ln.content_end
         for s in stack[1:]:
             s.end = max(s.end, last_end)

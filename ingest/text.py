@@ -14,6 +14,8 @@ from decimal import Decimal, InvalidOperation
 from functools import cached_property
 
 CN_DIGITS = "零〇一二三四五六七八九十百千两"
+# a line that ends a paragraph: a full stop, a colon, a closing quote or bracket
+PARA_END = re.compile(r"[。；：！？;:!?”」）)]$")
 _CJK = r"\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef"
 _SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}])[ \t\u00a0\u2000-\u200b\u3000]+(?=[{_CJK}])")
 _DIGIT_BREAK = re.compile(r"(?<=\d)\n+(?=\d)")
