@@ -16,7 +16,7 @@ from ingest.text import clean
 from ingest.types import Clause, Document
 from retrieval.authority import prevailing_first
 from retrieval.filters import Filters
-from retrieval.learned import LinearModel, load_model
+from retrieval.learned import Model, load_model
 from retrieval.query import Query
 from retrieval.retriever import Retriever
 from retrieval.terms import TermWeights, coverage
@@ -84,7 +84,7 @@ class ExtractiveAnswerer:
     """
 
     def __init__(self, retriever: Retriever, params: AnswerParams | None = None,
-                 abstainer: LinearModel | None | str = "shipped") -> None:
+                 abstainer: Model | None | str = "shipped") -> None:
         """``abstainer``: the learned abstention model (``"shipped"``: the one in the package, if any;
         None: the fixed gates of ``params``)."""
         self.retriever = retriever

@@ -6,8 +6,9 @@ status, whether it is national or local and whether that is the place asked abou
 clause is (article, item, outline, preamble), how it meets the question (the IDF-weighted
 share of the question's terms it holds, a defining clause for a definition question, a figure of
 the asked kind, a draft for a question that does or does not ask about one), and how it stands to
-the other candidates (it restates one of more authority, or one of less restates it). None of them is a word list: they read the parsed question
-(:class:`~retrieval.query.Query`) and the documents' metadata.
+the other candidates (it restates one of more authority, or one of less restates it; how far its
+cosine, coverage and authority fall below the best candidate's). None of them is a word list: they
+read the parsed question (:class:`~retrieval.query.Query`) and the documents' metadata.
 
 >>> FEATURES[:4]
 ('fused', 'rank_inv', 'bm25_inv', 'dense_inv')
@@ -39,7 +40,8 @@ KINDS = {"法律": "law", "行政法规": "rule", "部门规章": "rule", "地�
          "报告": "report", "白皮书": "report", "境外法规": "foreign"}
 KIND_NAMES = ("law", "rule", "normative", "standard", "draft", "interp", "news", "report", "foreign", "unknown")
 NOT_LOCAL = (None, "", "national", "international")
-
+#: features also given as their distance below the best candidate's (how a candidate stands to the others)
+GAPPED = ("dense_cos", "expanded_coverage", "title_coverage", "authority")
 FEATURES: tuple[str, ...] = (
     "fused", "rank_inv", "bm25_inv", "dense_inv", "dense_cos", "lookup", "title", "named_doc",
     "rule_doc", "asks_rule_x_rule", "place_match", "place_other", "local_no_place", "authority",
@@ -47,6 +49,7 @@ FEATURES: tuple[str, ...] = (
     "level_article", "level_part", "level_outline", "level_para", "preamble",
     "defines", "figure_match", "figure_missing", "coverage", "coverage_top_gap", "expanded_coverage",
     "title_coverage", "doc_hits", "log_len", "restates_higher", "restated_by_lower", "draft_asked", "draft_unasked",
+    *(f"{name}_gap" for name in GAPPED),
 )
 QUOTE_CHARS = 16  # characters in a row two clauses share when one restates the other
 
@@ -187,4 +190,6 @@ def feature_matrix(query: Query, hits: Sequence[Hit], facts: DocumentFacts, term
         }
         for name, value in values.items():
             row[col[name]] = value
+    for name in GAPPED:
+        out[:, col[f"{name}_gap"]] = out[:, col[name]].max() - out[:, col[name]]
     return out

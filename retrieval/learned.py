@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 
@@ -89,16 +90,36 @@ class TreeModel:
     version: str
     threshold: float = 0.5
 
-    def scores(self, x: np.ndarray) -> np.ndarray:
-        raw = np.full(len(x), self.baseline, dtype=np.float64)
+    @cached_property
+    def _flat(self) -> tuple[np.ndarray, ...]:
+        """Every tree's nodes in one set of arrays (children as indexes into them), and each tree's root:
+        all trees walk every row together, one level per step."""
+        feature, threshold, left, right, value, leaf, roots = [], [], [], [], [], [], []
+        offset = 0
         for t in self.trees:
-            feature, threshold, left, right, value, leaf = (t["feature"], t["threshold"], t["left"], t["right"],
-                                                             t["value"], t["leaf"])
-            for i, row in enumerate(x):
-                node = 0
-                while not leaf[node]:
-                    node = left[node] if row[feature[node]] <= threshold[node] else right[node]
-                raw[i] += value[node]
+            roots.append(offset)
+            feature += t["feature"]
+            threshold += t["threshold"]
+            left += [offset + i for i in t["left"]]
+            right += [offset + i for i in t["right"]]
+            value += t["value"]
+            leaf += t["leaf"]
+            offset += len(t["feature"])
+        return (np.asarray(feature, dtype=np.intp), np.asarray(threshold, dtype=np.float64),
+                np.asarray(left, dtype=np.intp), np.asarray(right, dtype=np.intp),
+                np.asarray(value, dtype=np.float64), np.asarray(leaf, dtype=bool), np.asarray(roots, dtype=np.intp))
+
+    def scores(self, x: np.ndarray) -> np.ndarray:
+        feature, threshold, left, right, value, leaf, roots = self._flat
+        x = np.asarray(x, dtype=np.float64)
+        node = np.repeat(roots[:, None], len(x), axis=1)  # (trees, rows)
+        rows = np.arange(len(x))[None, :]
+        inner = ~leaf[node]
+        while inner.any():
+            goes_left = x[rows, feature[node]] <= threshold[node]
+            node = np.where(inner, np.where(goes_left, left[node], right[node]), node)
+            inner = ~leaf[node]
+        raw = self.baseline + value[node].sum(axis=0)
         return 1.0 / (1.0 + np.exp(-raw))
 
     def to_json(self) -> dict:

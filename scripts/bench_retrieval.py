@@ -51,8 +51,9 @@ ROWS: dict[str, tuple[frozenset[str] | None, dict[str, bool]]] = {
                                                            "title_weight", "rule_weight", "place_weight"}), _FUSED),
     "+ document evidence (all fused signals)": (_ALL, _FUSED),
     "+ learned ranker": (_ALL, {**_FUSED, "learned": True}),
-    "+ a rule's own text before quotes of it": (_ALL, {"national_first": False}),
-    "+ a national rule before a local one (shipped)": (_ALL, {}),
+    "+ a national rule before a local one (shipped)": (_ALL, {**_FUSED, "learned": True, "national_first": True}),
+    "shipped + a rule's own text before quotes of it (off by default)": (_ALL, {"national_first": True,
+                                                                                 "learned": True, "source_first": True}),
 }
 
 

@@ -1,19 +1,23 @@
 """The retriever's evidence R@1 and R@5 on the written training questions (training/data/answerable_*.jsonl).
 
-    python scripts/training_recall.py --index DIR [--cache DIR]
+    python scripts/training_recall.py --index DIR [DIR ...] [--cache DIR] [--held-out]
 
 They are not evaluation questions: the ranker is fitted on them, nothing else is tuned on them. Asked of two
 indexes (the bundled corpus, and the same with more documents beside it), they say what a larger corpus costs
 on questions whose failures may be read, and so check what dev, once read, can no longer say alone.
+With ``--held-out`` each question is asked with a ranker trained without it: five rankers, each fitted as
+``training.train`` fits the shipped one (on the same questions asked of every index given) less a fifth of
+the questions, which it then answers; without it the shipped ranker answers questions it was fitted on.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 from pathlib import Path
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -21,30 +25,43 @@ sys.path.insert(0, str(ROOT))
 from eval.metrics import EvidenceLocator, Retrieved  # noqa: E402
 from qa.engine import PolicyQA  # noqa: E402
 from settings import Settings  # noqa: E402
+from training.train import DATA, evidence_examples, fit, written_questions  # noqa: E402
 
 log = logging.getLogger("training_recall")
+FOLDS = 5
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--index", required=True)
+    p.add_argument("--index", required=True, nargs="+")
     p.add_argument("--cache")
+    p.add_argument("--held-out", action="store_true", help="answer each question with a ranker trained without it")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    engine = PolicyQA.open(settings=Settings.from_env().override(index_dir=args.index, cache_dir=args.cache))
-    locator = EvidenceLocator({path: s.text for path, s in engine.data.sources.items()})
-    questions = [json.loads(line) for f in sorted((ROOT / "training" / "data").glob("answerable_*.jsonl"))
-                 for line in f.read_text("utf-8").splitlines() if line.strip()]
-    at1 = at5 = 0
-    for q in questions:
-        hits = list(engine.retriever.search(q["question"], k=5))
-        held = [locator.matches(Retrieved(h.chunk.source, h.chunk.start, h.chunk.end, h.chunk.text), q["evidence"])
-                for h in hits]
-        at1 += bool(held and held[0])
-        at5 += any(held)
-    n = len(questions)
+    engines = [PolicyQA.open(settings=Settings.from_env().override(index_dir=i, cache_dir=args.cache))
+               for i in args.index]
+    questions = written_questions(sorted(DATA.glob("answerable*.jsonl")))
+    texts = sorted({q["question"] for q in questions})
+    fold = {q: i % FOLDS for i, q in zip(np.random.default_rng(14).permutation(len(texts)), texts)}
+    rankers = None
+    if args.held_out:
+        usable = [x for e in engines for x in evidence_examples(e, questions) if x.y.any()]
+        rankers = [fit([x for x in usable if fold[x.question] != f]) for f in range(FOLDS)]
     logging.getLogger().setLevel(logging.INFO)
-    log.info("%s: %d written training questions, R@1 %.4f, R@5 %.4f", args.index, n, at1 / n, at5 / n)
+    for index, engine in zip(args.index, engines):
+        locator = EvidenceLocator({path: s.text for path, s in engine.data.sources.items()})
+        at1 = at5 = 0
+        for q in questions:
+            if rankers is not None:
+                engine.retriever.ranker = rankers[fold[q["question"]]]
+            hits = list(engine.retriever.search(q["question"], k=5))
+            held = [locator.matches(Retrieved(h.chunk.source, h.chunk.start, h.chunk.end, h.chunk.text),
+                                    q["evidence"]) for h in hits]
+            at1 += bool(held and held[0])
+            at5 += any(held)
+        n = len(questions)
+        log.info("%s: %d written training questions%s, R@1 %.4f, R@5 %.4f", index, n,
+                 " (each held out of its ranker)" if rankers else "", at1 / n, at5 / n)
     return 0
 
 

@@ -6,8 +6,8 @@ The training questions are generated from the index's own clauses (:mod:`trainin
 read from ``training/data/*.jsonl`` (written for training by people who saw only the corpus; see
 training/README.md). For each question the retriever's best fused candidates (learned ranking off)
 become rows of :mod:`retrieval.features`, labelled by whether they hold the question's clause or
-evidence. A logistic regression (scikit-learn) is fitted, cross-validated by question (5 folds), and
-written as JSON that :mod:`retrieval.learned` scores with NumPy. The dev split of
+evidence. Gradient-boosted trees (or a logistic regression; scikit-learn) are fitted, cross-validated by
+question (5 folds), and written as JSON that :mod:`retrieval.learned` scores with NumPy. The dev split of
 ``eval/questions.jsonl`` is the only evaluation question set it looks at, to report R@1 before and after.
 """
 
@@ -29,7 +29,7 @@ from qa.engine import PolicyQA
 from qa.abstention import ABSTAIN_FEATURES
 from retrieval.features import FEATURES
 from retrieval.filters import Filters
-from retrieval.learned import LinearModel, TreeModel, load_model
+from retrieval.learned import LinearModel, Model, TreeModel, load_model
 from retrieval.query import Query
 from retrieval.retriever import Retriever
 from retrieval.types import Hit
@@ -107,24 +107,40 @@ def build_examples(engine: PolicyQA, generated: Sequence[Generated], written: Se
     return out + evidence_examples(engine, written)
 
 
-def fit(examples: Sequence[Example], c: float = 1.0, version: str = "") -> LinearModel:
-    """A logistic model over the rows of the questions that have a positive candidate."""
-    from sklearn.linear_model import LogisticRegression
-
+def _rows(examples: Sequence[Example]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The rows, labels and weights of the questions that have a positive candidate; each question
+    weighs as much as any other whatever its number of candidates, and the weights average 1."""
     usable = [e for e in examples if e.y.any()]
     x = np.concatenate([e.x for e in usable]).astype(np.float64)
     y = np.concatenate([e.y for e in usable])
-    w = np.concatenate([np.full(len(e.y), 1.0 / len(e.y)) for e in usable])  # each question counts once
+    w = np.concatenate([np.full(len(e.y), 1.0 / len(e.y)) for e in usable])
+    return x, y, w * len(w) / w.sum()
+
+
+def fit(examples: Sequence[Example], c: float = 1.0, version: str = "", kind: str = "trees") -> Model:
+    """The ranker over the rows of the questions that have a positive candidate: gradient-boosted trees
+    (they read a feature in the light of others: a draft's coverage, a local rule's cosine), or a
+    logistic model (``kind="linear"``, regularised by ``c``)."""
+    if kind not in ("trees", "linear"):
+        raise ValueError(f"the ranker is 'trees' or 'linear', not {kind!r}")
+    x, y, w = _rows(examples)
+    if kind == "trees":
+        from sklearn.ensemble import HistGradientBoostingClassifier
+
+        m = HistGradientBoostingClassifier(max_iter=400, learning_rate=0.05, max_leaf_nodes=15,
+                                           random_state=14).fit(x, y, sample_weight=w)
+        return export_trees(m, FEATURES, version)
+    from sklearn.linear_model import LogisticRegression
+
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
     scale[scale < 1e-9] = 1.0
-    model = LogisticRegression(C=c, max_iter=2000)
-    model.fit((x - mean) / scale, y, sample_weight=w * len(usable))
+    model = LogisticRegression(C=c, max_iter=2000).fit((x - mean) / scale, y, sample_weight=w)
     return LinearModel(FEATURES, mean, scale, model.coef_[0].astype(np.float64), float(model.intercept_[0]),
                        version)
 
 
-def top1(examples: Sequence[Example], model: LinearModel | None) -> float:
+def top1(examples: Sequence[Example], model: Model | None) -> float:
     """Share of questions whose first candidate (fused order, or the model's) is a positive."""
     if not examples:
         return 0.0
@@ -137,15 +153,16 @@ def top1(examples: Sequence[Example], model: LinearModel | None) -> float:
     return hit / len(examples)
 
 
-def cross_validate(examples: Sequence[Example], folds: int = 5, c: float = 1.0) -> tuple[float, float]:
-    """R@1 of the fused order and of the model, each question held out once (5 folds by question)."""
-    rng = np.random.default_rng(14)
-    order = rng.permutation(len(examples))
+def cross_validate(examples: Sequence[Example], folds: int = 5, c: float = 1.0,
+                   kind: str = "trees") -> tuple[float, float]:
+    """R@1 of the fused order and of the model, each question held out once (5 folds by question; a
+    question asked of several indexes is held out of all of them at once)."""
+    questions = sorted({e.question for e in examples})
+    fold = {q: i % folds for i, q in zip(np.random.default_rng(14).permutation(len(questions)), questions)}
     before = after = 0.0
     for f in range(folds):
-        held = [examples[i] for i in order[f::folds]]
-        train = [examples[i] for j, i in enumerate(order) if j % folds != f]
-        m = fit(train, c)
+        held = [e for e in examples if fold[e.question] == f]
+        m = fit([e for e in examples if fold[e.question] != f], c, kind=kind)
         before += top1(held, None) * len(held)
         after += top1(held, m) * len(held)
     return before / len(examples), after / len(examples)
@@ -245,7 +262,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--ranker-generated", type=int, default=0,
                    help="how many generated questions the ranker trains on beside the written ones (default 0: "
                         "they lowered R@1 on held-out written questions and on dev, see training/README.md)")
-    p.add_argument("--c", type=float, default=0.1, help="inverse regularisation strength (set on dev)")
+    p.add_argument("--ranker-model", choices=("trees", "linear"), default="trees",
+                   help="gradient-boosted trees (default) or a logistic model (see training/README.md)")
+    p.add_argument("--c", type=float, default=0.1, help="the logistic model's inverse regularisation strength")
     p.add_argument("--out-ranker", default=str(PROJECT_ROOT / "retrieval" / "data" / "ranker.json"))
     p.add_argument("--out-abstain", default=str(PROJECT_ROOT / "qa" / "data" / "abstain.json"))
     p.add_argument("--max-false-abstention", type=float, default=0.03,
@@ -281,17 +300,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     examples = [x for e in engines for x in build_examples(e, generated[:args.ranker_generated], written)]
     usable = [e for e in examples if e.y.any()]
     log.info("%d of %d have their clause among the first %d candidates", len(usable), len(examples), TOP_N)
-    before, after = cross_validate(usable, c=args.c)
+    before, after = cross_validate(usable, c=args.c, kind=args.ranker_model)
     log.info("ranker training questions, 5-fold by question: R@1 fused %.3f, learned %.3f", before, after)
     version = time.strftime("%Y-%m-%d") + f"-n{len(usable)}"
-    model = fit(usable, args.c, version)
+    model = fit(usable, args.c, version, args.ranker_model)
     for index, e in zip(args.index, engines):
         dev = dev_examples(e, PROJECT_ROOT / "eval" / "questions.jsonl")
         log.info("dev on %s (%d answerable): R@1 fused %.3f, learned %.3f, shipped %s", index, len(dev),
                  top1(dev, None), top1(dev, model),
                  f"{top1(dev, shipped_ranker):.3f}" if shipped_ranker and shipped_ranker.names == FEATURES else "-")
-    for name, coef in sorted(zip(FEATURES, model.coef), key=lambda t: -abs(t[1]))[:12]:
-        log.info("  %-20s %+.3f", name, coef)
+    if isinstance(model, LinearModel):
+        for name, coef in sorted(zip(FEATURES, model.coef), key=lambda t: -abs(t[1]))[:12]:
+            log.info("  %-20s %+.3f", name, coef)
     if not args.dry_run:
         Path(args.out_ranker).write_text(json.dumps({**model.to_json(), "trained_on": {
             "generated": args.ranker_generated, "written": len(written), "usable": len(usable),
