@@ -17,15 +17,20 @@ import logging
 import sys
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from eval.metrics import EvidenceLocator, Retrieved  # noqa: E402
-from qa.engine import PolicyQA  # noqa: E402
-from settings import Settings  # noqa: E402
-from training.train import DATA, evidence_examples, fit, written_questions  # noqa: E402
+from eval.metrics import EvidenceLocator
+from qa.engine import PolicyQA
+from settings import Settings
+from training.train import (
+    DATA,
+    evidence_examples,
+    fit,
+    folds,
+    holds_evidence,
+    written_questions,
+)
 
 log = logging.getLogger("training_recall")
 FOLDS = 5
@@ -41,8 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     engines = [PolicyQA.open(settings=Settings.from_env().override(index_dir=i, cache_dir=args.cache))
                for i in args.index]
     questions = written_questions(sorted(DATA.glob("answerable*.jsonl")))
-    texts = sorted({q["question"] for q in questions})
-    fold = {q: i % FOLDS for i, q in zip(np.random.default_rng(14).permutation(len(texts)), texts)}
+    fold = folds([q["question"] for q in questions], FOLDS)
     rankers = None
     if args.held_out:
         usable = [x for e in engines for x in evidence_examples(e, questions) if x.y.any()]
@@ -55,8 +59,7 @@ def main(argv: list[str] | None = None) -> int:
             if rankers is not None:
                 engine.retriever.ranker = rankers[fold[q["question"]]]
             hits = list(engine.retriever.search(q["question"], k=5))
-            held = [locator.matches(Retrieved(h.chunk.source, h.chunk.start, h.chunk.end, h.chunk.text),
-                                    q["evidence"]) for h in hits]
+            held = [holds_evidence(locator, h, q["evidence"]) for h in hits]
             at1 += bool(held and held[0])
             at5 += any(held)
         n = len(questions)

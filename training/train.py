@@ -83,6 +83,11 @@ def written_questions(paths: Sequence[Path]) -> list[dict]:
     return out
 
 
+def holds_evidence(locator: EvidenceLocator, hit: Hit, evidence: Sequence[str]) -> bool:
+    """Whether ``hit`` holds one of the ``evidence`` strings (:class:`~eval.metrics.EvidenceLocator`)."""
+    return locator.matches(Retrieved(hit.chunk.source, hit.chunk.start, hit.chunk.end, hit.chunk.text), evidence)
+
+
 def evidence_examples(engine: PolicyQA, questions: Sequence[dict]) -> list[Example]:
     """Examples of questions with gold ``evidence`` strings: a candidate is positive when it holds one."""
     locator = EvidenceLocator({p: s.text for p, s in engine.data.sources.items()})
@@ -90,9 +95,15 @@ def evidence_examples(engine: PolicyQA, questions: Sequence[dict]) -> list[Examp
     for q in questions:
         ev = list(q["evidence"])
         out.append(labelled(engine.retriever, q["question"], q.get("origin", ""),
-                            lambda h, ev=ev: locator.matches(Retrieved(h.chunk.source, h.chunk.start, h.chunk.end,
-                                                                       h.chunk.text), ev)))
+                            lambda h, ev=ev: holds_evidence(locator, h, ev)))
     return out
+
+
+def folds(questions: Sequence[str], n: int = 5) -> dict[str, int]:
+    """Each distinct question's fold of ``n``, at random (seeded): a question asked of several
+    indexes is in one fold for all of them."""
+    distinct = sorted(set(questions))
+    return {q: i % n for i, q in zip(np.random.default_rng(14).permutation(len(distinct)), distinct)}
 
 
 def build_examples(engine: PolicyQA, generated: Sequence[Generated], written: Sequence[dict]) -> list[Example]:
@@ -125,11 +136,7 @@ def fit(examples: Sequence[Example], c: float = 1.0, version: str = "", kind: st
         raise ValueError(f"the ranker is 'trees' or 'linear', not {kind!r}")
     x, y, w = _rows(examples)
     if kind == "trees":
-        from sklearn.ensemble import HistGradientBoostingClassifier
-
-        m = HistGradientBoostingClassifier(max_iter=400, learning_rate=0.05, max_leaf_nodes=15,
-                                           random_state=14).fit(x, y, sample_weight=w)
-        return export_trees(m, FEATURES, version)
+        return fit_trees(x, y, FEATURES, version, rounds=400, class_weight=None, sample_weight=w)
     from sklearn.linear_model import LogisticRegression
 
     mean = x.mean(axis=0)
@@ -153,14 +160,13 @@ def top1(examples: Sequence[Example], model: Model | None) -> float:
     return hit / len(examples)
 
 
-def cross_validate(examples: Sequence[Example], folds: int = 5, c: float = 1.0,
+def cross_validate(examples: Sequence[Example], n: int = 5, c: float = 1.0,
                    kind: str = "trees") -> tuple[float, float]:
     """R@1 of the fused order and of the model, each question held out once (5 folds by question; a
     question asked of several indexes is held out of all of them at once)."""
-    questions = sorted({e.question for e in examples})
-    fold = {q: i % folds for i, q in zip(np.random.default_rng(14).permutation(len(questions)), questions)}
+    fold = folds([e.question for e in examples], n)
     before = after = 0.0
-    for f in range(folds):
+    for f in range(n):
         held = [e for e in examples if fold[e.question] == f]
         m = fit([e for e in examples if fold[e.question] != f], c, kind=kind)
         before += top1(held, None) * len(held)
@@ -213,11 +219,13 @@ def export_trees(model, names: tuple[str, ...], version: str) -> TreeModel:
     return TreeModel(names, tuple(trees), float(np.ravel(model._baseline_prediction)[0]), version)
 
 
-def fit_trees(x: np.ndarray, y: np.ndarray, names: tuple[str, ...], version: str = "") -> TreeModel:
+def fit_trees(x: np.ndarray, y: np.ndarray, names: tuple[str, ...], version: str = "", *, rounds: int = 200,
+              class_weight: str | None = "balanced", sample_weight: np.ndarray | None = None) -> TreeModel:
+    """Gradient-boosted trees of 15 leaves, learning rate 0.05 (the abstention model's and the ranker's)."""
     from sklearn.ensemble import HistGradientBoostingClassifier
 
-    m = HistGradientBoostingClassifier(max_iter=200, learning_rate=0.05, max_leaf_nodes=15,
-                                       class_weight="balanced", random_state=14).fit(x, y)
+    m = HistGradientBoostingClassifier(max_iter=rounds, learning_rate=0.05, max_leaf_nodes=15,
+                                       class_weight=class_weight, random_state=14).fit(x, y, sample_weight=sample_weight)
     return export_trees(m, names, version)
 
 
