@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import time
+import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
@@ -153,8 +154,10 @@ def _no_text(source: SourceText, found: list[Document]) -> IngestProblem | None:
 
 def _shingles(text: str, k: int = 12, keep_one_in: int = 4) -> set[int]:
     """Hashes of ``k``-character shingles, sampled by hash value (so the sample does not
-    depend on where the text starts: a copy with extra furniture still matches)."""
-    hashes = (hash(text[i : i + k]) for i in range(max(1, len(text) - k + 1)))
+    depend on where the text starts: a copy with extra furniture still matches). CRC-32, not
+    Python's ``hash``: that one is salted per process, so which shingles were sampled, and so
+    whether two documents were copies, changed from one run to the next."""
+    hashes = (zlib.crc32(text[i : i + k].encode()) for i in range(max(1, len(text) - k + 1)))
     return {h for h in hashes if h % keep_one_in == 0}
 
 
