@@ -70,3 +70,39 @@ def test_learned_expansions_widen_the_lexical_query_only(slice_engine):
     found = Expansions.shipped().expansions(q.tokens, have=plain.expanded_tokens)
     assert found and not set(found) & set(plain.expanded_tokens)  # words the question and thesaurus lack
     assert q.tokens == plain.tokens and q.expanded_tokens == plain.expanded_tokens + tuple(found)
+
+
+def test_a_written_question_is_asked_only_of_an_index_holding_its_evidence(slice_engine):
+    from eval.metrics import EvidenceLocator
+    from training.train import evidence_examples, held
+
+    data = slice_engine.data
+    chunk = max(data.chunks, key=lambda c: len(c.text))
+    inside = "".join(chunk.text.split())[10:40]
+    here = {"question": "甲", "evidence": ["不在语料里的一句话啊", inside], "origin": "x"}
+    elsewhere = {"question": "乙", "evidence": ["不在语料里的一句话啊"], "origin": "large/x"}
+    locator = EvidenceLocator({p: s.text for p, s in data.sources.items()})
+    assert held(locator, [here, elsewhere]) == [here]
+    examples = evidence_examples(slice_engine, [here, elsewhere])
+    assert [e.question for e in examples] == ["甲"]
+
+
+def test_corpus_large_training_questions_quote_their_file():
+    """Each question written on ../shared/corpus-large names its file and title there, and its evidence
+    strings occur in that file (whitespace ignored): the labels are the file's own words."""
+    import json
+    import re
+
+    from training.train import LARGE, written_questions
+
+    from .conftest import shared_dir
+
+    root = shared_dir("corpus-large")
+    rows = written_questions(sorted(LARGE.glob("answerable*.jsonl")))
+    assert len(rows) >= 300 and len({r["question"] for r in rows}) == len(rows)
+    for r in rows:
+        text = (root / r["file"]).read_text("utf-8")
+        head = re.sub(r"[《》\s]", "", text[:3000])  # the front matter's title, or the heading's
+        assert re.sub(r"[《》\s]", "", r["doc_title"]) in head, r["file"]
+        squashed = re.sub(r"\s+", "", text)
+        assert all(re.sub(r"\s+", "", ev) in squashed for ev in r["evidence"]), json.dumps(r, ensure_ascii=False)

@@ -40,7 +40,15 @@ from .generate import Generated, generate, same_clause
 log = logging.getLogger(__name__)
 
 DATA = PROJECT_ROOT / "training" / "data"
+# questions on ../shared/corpus-large's documents: asked only of an index that holds their evidence
+LARGE = DATA / "large"
 TOP_N = 20
+
+
+def written_paths(large: bool = False) -> list[Path]:
+    """The files of written answerable training questions: the bundled corpus's, and with ``large``
+    corpus-large's (the shipped ranker is not fitted on those: training/README.md says why)."""
+    return sorted(DATA.glob("answerable*.jsonl")) + (sorted(LARGE.glob("answerable*.jsonl")) if large else [])
 
 
 @dataclass
@@ -79,7 +87,8 @@ def written_questions(paths: Sequence[Path]) -> list[dict]:
             if line.strip():
                 row = json.loads(line)
                 if row.get("evidence"):
-                    out.append({**row, "origin": path.stem})
+                    out.append({**row, "origin": path.relative_to(DATA).with_suffix("").as_posix()
+                                if path.is_relative_to(DATA) else path.stem})
     return out
 
 
@@ -88,11 +97,18 @@ def holds_evidence(locator: EvidenceLocator, hit: Hit, evidence: Sequence[str]) 
     return locator.matches(Retrieved(hit.chunk.source, hit.chunk.start, hit.chunk.end, hit.chunk.text), evidence)
 
 
+def held(locator: EvidenceLocator, questions: Sequence[dict]) -> list[dict]:
+    """The ``questions`` whose evidence the index behind ``locator`` holds (one string is enough): a
+    question written on a document the index lacks is no question of that index, answerable or not."""
+    return [q for q in questions if any(locator.occurrences(ev) for ev in q["evidence"])]
+
+
 def evidence_examples(engine: PolicyQA, questions: Sequence[dict]) -> list[Example]:
-    """Examples of questions with gold ``evidence`` strings: a candidate is positive when it holds one."""
+    """Examples of the ``questions`` with gold ``evidence`` strings the engine's index holds: a candidate
+    is positive when it holds one."""
     locator = EvidenceLocator({p: s.text for p, s in engine.data.sources.items()})
     out = []
-    for q in questions:
+    for q in held(locator, questions):
         ev = list(q["evidence"])
         out.append(labelled(engine.retriever, q["question"], q.get("origin", ""),
                             lambda h, ev=ev: holds_evidence(locator, h, ev)))
@@ -284,6 +300,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                    help="train the ranker, or keep the shipped one and train the abstention model only")
     p.add_argument("--ranker-only", action="store_true",
                    help="train the ranker and keep the shipped abstention model")
+    p.add_argument("--with-large", action="store_true",
+                   help="also fit on the questions written on ../shared/corpus-large (training/data/large; asked of "
+                        "the indexes holding their evidence): not the shipped configuration, see training/README.md")
     p.add_argument("--dry-run", action="store_true", help="report, write nothing")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
@@ -298,7 +317,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         log.info("the shipped ranker is not comparable: %s", err)
         shipped_ranker = None
     generated = generate(engine.data, args.generated, tokenizer=engine.retriever.tokenizer)
-    written = written_questions(sorted(DATA.glob("answerable*.jsonl")))
+    written = written_questions(written_paths(args.with_large))
     log.info("%d generated and %d written training questions", len(generated), len(written))
     if args.ranker == "shipped":
         engine.retriever.ranker = model = shipped_ranker
@@ -338,6 +357,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _abstention(engine, args, generated, written, version: str) -> int:
     """Train (or, with ``--dry-run``, only report) the abstention model on the lists the engine's ranker ranks."""
     engine.answerer.abstainer = None
+    written = held(EvidenceLocator({p: s.text for p, s in engine.data.sources.items()}), written)
     unanswerable = [json.loads(line)["question"] for path in sorted(DATA.glob("unanswerable*.jsonl"))
                     for line in path.read_text("utf-8").splitlines() if line.strip()]
     left_out = leave_document_out(engine, generated, n=max(len(unanswerable), 600))
