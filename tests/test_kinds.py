@@ -30,6 +30,22 @@ def test_kind_model_scores_as_scikit_learn_does():
     assert max(model.probabilities("国家标准的技术要求").items(), key=lambda kv: kv[1])[0] == "standard"
 
 
+def test_two_kinds_score_as_scikit_learn_does():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    from training.kinds import fit
+
+    texts = ["国家标准的技术要求", "标准里的术语定义", "个保法的同意规则", "数安法的重要数据"] * 2
+    labels = ["standard", "standard", "law", "law"] * 2
+    model = fit(texts, labels, "t")
+    vec = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), min_df=2, sublinear_tf=True)
+    clf = LogisticRegression(C=4.0, max_iter=3000).fit(vec.fit_transform(texts), labels)
+    for q in ["标准的要求", "个保法"]:
+        want = dict(zip(clf.classes_, clf.predict_proba(vec.transform([q]))[0]))
+        assert all(abs(model.probabilities(q)[k] - want[k]) < 1e-9 for k in want)
+
+
 def test_a_kind_model_whose_arrays_do_not_fit_is_refused():
     with pytest.raises(ValueError, match="retrain"):
         KindModel({"a": 0}, np.ones(2), np.zeros((2, 2)), np.zeros(2), ("x", "y"), 3, "bad")

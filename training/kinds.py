@@ -57,8 +57,9 @@ def fit(texts: Sequence[str], labels: Sequence[str], version: str, c: float = 4.
     vec = TfidfVectorizer(analyzer="char", ngram_range=(1, max_n), min_df=2, sublinear_tf=True)
     x = vec.fit_transform(texts)
     clf = LogisticRegression(C=c, max_iter=3000).fit(x, labels)
-    coef = clf.coef_ if len(clf.classes_) > 2 else np.vstack([-clf.coef_[0], clf.coef_[0]])
-    intercept = clf.intercept_ if len(clf.classes_) > 2 else np.array([-clf.intercept_[0], clf.intercept_[0]])
+    # two kinds: scikit-learn keeps one row, the second kind's log-odds; a zero row for the first gives the same softmax
+    coef = clf.coef_ if len(clf.classes_) > 2 else np.vstack([np.zeros_like(clf.coef_[0]), clf.coef_[0]])
+    intercept = clf.intercept_ if len(clf.classes_) > 2 else np.array([0.0, clf.intercept_[0]])
     return KindModel({str(k): int(v) for k, v in vec.vocabulary_.items()}, vec.idf_.astype(np.float64),
                      coef.astype(np.float64), intercept.astype(np.float64), tuple(str(k) for k in clf.classes_),
                      max_n, version)
