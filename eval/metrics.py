@@ -94,6 +94,11 @@ class EvidenceLocator:
         self._squashed: dict[str, _SquashedSource] = {}
         self._occ: dict[str, list[tuple[str, int, int]]] = {}
 
+    @classmethod
+    def of_index(cls, sources: Mapping[str, Any]) -> EvidenceLocator:
+        """A locator over an index's source texts (``IndexData.sources``: path → a record with ``.text``)."""
+        return cls({path: source.text for path, source in sources.items()})
+
     def _source(self, path: str) -> _SquashedSource | None:
         if path not in self._texts:
             return None

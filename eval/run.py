@@ -256,7 +256,7 @@ def main(args: argparse.Namespace, settings: Settings, engine=None) -> int:
     out_dir = Path(args.out)
     out_dir.mkdir(parents=True, exist_ok=True)
     engine = engine or PolicyQA.open(settings=settings)
-    locator = EvidenceLocator({p: s.text for p, s in engine.data.sources.items()})
+    locator = EvidenceLocator.of_index(engine.data.sources)
     evidence = {ev for q in questions if q["type"] != UNANSWERABLE for ev in q["evidence"]}
     unlocated = locator.unlocated(sorted(evidence))
     if unlocated:

@@ -178,6 +178,11 @@ class Document:
             self._meta = cached
         return cached[1]
 
+    @property
+    def titles(self) -> list[str]:
+        """Its title, then the titles of the copies it stands for (its aliases)."""
+        return [self.title, *(a["title"] for a in self.aliases if a.get("title"))]
+
     def to_dict(self, with_clauses: bool = True) -> dict[str, Any]:
         d: dict[str, Any] = {
             "id": self.id,

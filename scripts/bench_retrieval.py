@@ -143,7 +143,7 @@ def main() -> None:
     for s, qs in questions.items():
         if not qs:
             p.error(f"no answerable questions with split {s!r} in {args.questions}")
-    locator = EvidenceLocator({k: s.text for k, s in engine.data.sources.items()})
+    locator = EvidenceLocator.of_index(engine.data.sources)
     base = engine.retriever
 
     rows = ROWS

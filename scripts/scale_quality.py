@@ -43,7 +43,7 @@ def superseded_titles(index: Path, cache: Path | None) -> dict[str, str]:
     for d in engine.data.documents:
         later = d.metadata.get("current_version_title")
         if later and later != d.title:
-            for title in [d.title, *(a["title"] for a in d.aliases if a.get("title"))]:
+            for title in d.titles:
                 out[title] = later
     return out
 

@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         rankers = [fit([x for x in usable if fold[x.question] != f]) for f in range(FOLDS)]
     logging.getLogger().setLevel(logging.INFO)
     for index, engine in zip(args.index, engines):
-        locator = EvidenceLocator({path: s.text for path, s in engine.data.sources.items()})
+        locator = EvidenceLocator.of_index(engine.data.sources)
         asked = held(locator, questions)
         for group in ("bundled corpus", "corpus-large"):
             mine = [q for q in asked if q["origin"].startswith("large/") == (group == "corpus-large")]

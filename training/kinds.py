@@ -40,7 +40,7 @@ def labelled(questions: Sequence[dict], facts: DocumentFacts) -> list[tuple[str,
     """(question, kind of the document its ``doc_title`` names) for the questions whose title names one."""
     by_title = {}
     for d in facts.docs.values():
-        for title in [d.title, *(a["title"] for a in d.aliases if a.get("title"))]:
+        for title in d.titles:
             by_title.setdefault(_key(title), d.id)
     out = []
     for q in questions:

@@ -106,7 +106,7 @@ def held(locator: EvidenceLocator, questions: Sequence[dict]) -> list[dict]:
 def evidence_examples(engine: PolicyQA, questions: Sequence[dict]) -> list[Example]:
     """Examples of the ``questions`` with gold ``evidence`` strings the engine's index holds: a candidate
     is positive when it holds one."""
-    locator = EvidenceLocator({p: s.text for p, s in engine.data.sources.items()})
+    locator = EvidenceLocator.of_index(engine.data.sources)
     out = []
     for q in held(locator, questions):
         ev = list(q["evidence"])
@@ -357,7 +357,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _abstention(engine, args, generated, written, version: str) -> int:
     """Train (or, with ``--dry-run``, only report) the abstention model on the lists the engine's ranker ranks."""
     engine.answerer.abstainer = None
-    written = held(EvidenceLocator({p: s.text for p, s in engine.data.sources.items()}), written)
+    written = held(EvidenceLocator.of_index(engine.data.sources), written)
     unanswerable = [json.loads(line)["question"] for path in sorted(DATA.glob("unanswerable*.jsonl"))
                     for line in path.read_text("utf-8").splitlines() if line.strip()]
     left_out = leave_document_out(engine, generated, n=max(len(unanswerable), 600))
