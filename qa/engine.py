@@ -28,6 +28,7 @@ from ingest.chunking import ChunkParams
 from ingest.types import Document
 from retrieval.features import FEATURES
 from retrieval.filters import Filters
+from retrieval.kinds import KindModel
 from retrieval.learned import resolve_model
 from retrieval.rerank import Reranker, make_reranker
 from retrieval.retriever import Retriever
@@ -86,16 +87,18 @@ def dense_params(settings: Settings) -> DenseParams:
                        ef_search=settings.faiss_ef_search, nprobe=settings.faiss_nprobe)
 
 
-def _models(settings: Settings) -> tuple[object, object]:
-    """The learned ranker and abstention model ``settings`` name (None where "none")."""
+def _models(settings: Settings) -> tuple[object, object, KindModel | None]:
+    """The learned ranker and abstention model ``settings`` name (None where "none"), and the
+    question-kind model the ranker reads (:mod:`retrieval.kinds`, the shipped one)."""
     return (resolve_model(settings.learned_ranker, "retrieval", "data/ranker.json", FEATURES),
-            resolve_model(settings.abstention_model, "qa", "data/abstain.json", ABSTAIN_FEATURES))
+            resolve_model(settings.abstention_model, "qa", "data/abstain.json", ABSTAIN_FEATURES),
+            KindModel.shipped())
 
 
-def model_versions(ranker: object, abstainer: object) -> dict[str, str]:
+def model_versions(ranker: object, abstainer: object, kinds: KindModel | None = None) -> dict[str, str]:
     """What an index manifest records of the learned models: each one's version and checksum."""
     return {name: (f"{m.version} sha256:{m.sha256}" if m is not None else "none")  # type: ignore[attr-defined]
-            for name, m in (("ranker", ranker), ("abstention", abstainer))}
+            for name, m in (("ranker", ranker), ("abstention", abstainer), ("question_kinds", kinds))}
 
 
 class PolicyQA:
@@ -109,18 +112,18 @@ class PolicyQA:
         self.embedder = embedder or make_embedder(settings.embedder, precision=settings.embed_precision)
         self.reranker = reranker if reranker is not None else make_reranker(settings.reranker,
                                                                             blend=settings.rerank_blend)
-        ranker, abstainer = _models(settings)
+        ranker, abstainer, kinds = _models(settings)
         # the index's own backend; a Milvus index may be pointed at another address of its server
         open_backend(data, milvus_uri=settings.milvus_uri or None, milvus_token=settings.milvus_token())
         self.retriever = Retriever(data, self.embedder, JiebaTokenizer(), reranker=self.reranker,
-                                   rerank_top_n=settings.rerank_top_n, ranker=ranker)
+                                   rerank_top_n=settings.rerank_top_n, ranker=ranker, kinds=kinds)
         self.answerer = ExtractiveAnswerer(
             self.retriever,
             AnswerParams(min_dense_score=settings.min_dense_score, min_term_coverage=settings.min_term_coverage,
                          off_topic_dense=settings.off_topic_dense, off_topic_coverage=settings.off_topic_coverage),
             abstainer=abstainer,
         )
-        self.models = model_versions(ranker, abstainer)
+        self.models = model_versions(ranker, abstainer, kinds)
         built = data.manifest.get("models")
         if built and built != self.models:
             # the models read features of this index; a model trained for another build may rank worse

@@ -5,7 +5,8 @@ dense cosine, a direct lookup, a named document), what the document is (its auth
 status, whether it is national or local and whether that is the place asked about), what the
 clause is (article, item, outline, preamble), how it meets the question (the IDF-weighted
 share of the question's terms it holds, a defining clause for a definition question, a figure of
-the asked kind, a draft for a question that does or does not ask about one), and how it stands to
+the asked kind, a draft for a question that does or does not ask about one, how likely the question asks for
+a document of its kind (:mod:`retrieval.kinds`)), and how it stands to
 the other candidates (it restates one of more authority, or one of less restates it; how far its
 cosine, coverage and authority fall below the best candidate's). None of them is a word list: they
 read the parsed question (:class:`~retrieval.query.Query`) and the documents' metadata.
@@ -49,7 +50,7 @@ FEATURES: tuple[str, ...] = (
     "level_article", "level_part", "level_outline", "level_para", "preamble",
     "defines", "figure_match", "figure_missing", "coverage", "coverage_top_gap", "expanded_coverage",
     "title_coverage", "doc_hits", "log_len", "restates_higher", "restated_by_lower", "draft_asked", "draft_unasked",
-    *(f"{name}_gap" for name in GAPPED),
+    *(f"{name}_gap" for name in GAPPED), "kind_prob",
 )
 QUOTE_CHARS = 16  # characters in a row two clauses share when one restates the other
 
@@ -98,6 +99,12 @@ class DocumentFacts:
         return bool(d and d.metadata.get("status") == "expired")
 
 
+def candidate_kinds(x: np.ndarray) -> list[str]:
+    """Each row's document kind, read back from its ``kind_*`` columns (rows of :func:`feature_matrix`)."""
+    cols = [FEATURES.index(f"kind_{k}") for k in KIND_NAMES]
+    return [KIND_NAMES[i] for i in np.argmax(x[:, cols], axis=1)]
+
+
 def char_runs(text: str, n: int = QUOTE_CHARS) -> set[str]:
     """Every ``n`` characters in a row of ``text``, whitespace left out (two texts sharing one quote each other)."""
     t = "".join(text.split())
@@ -141,6 +148,7 @@ def feature_matrix(query: Query, hits: Sequence[Hit], facts: DocumentFacts, term
         covs.append(coverage(own, text, folded=True) if own else 0.0)
     best_cov = max(covs)
     restates, restated = _restatements(hits, [facts.authority(h.chunk.doc_id) for h in hits])
+    asked_kind = dict(query.kinds)
     col = {name: i for i, name in enumerate(FEATURES)}
     for i, h in enumerate(hits):
         c = h.chunk
@@ -187,6 +195,7 @@ def feature_matrix(query: Query, hits: Sequence[Hit], facts: DocumentFacts, term
             "restated_by_lower": float(restated[i]),
             "draft_asked": float(kind == "draft" and query.asks_draft),
             "draft_unasked": float(kind == "draft" and not query.asks_draft),
+            "kind_prob": asked_kind.get(kind, 0.0),
         }
         for name, value in values.items():
             row[col[name]] = value

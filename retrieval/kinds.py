@@ -1,12 +1,13 @@
-"""Which kind of document a question asks for, learned from its words (work in progress: not yet a feature).
+"""Which kind of document a question asks for, learned from its words.
 
 A question about a 国家标准's technical requirement, a city's rule or a foreign law reads differently from one
-about a national law; the ranker's features describe each candidate's kind (:data:`retrieval.features.KIND_NAMES`)
-but not whether the question asks for that kind. :class:`KindModel` gives, for a question, a probability per
-kind: character 1–3-gram TF-IDF (sublinear term frequency, l2-normalised, as scikit-learn's
+about a national law; the ranker's features describe each candidate's kind (:data:`retrieval.features.KIND_NAMES`),
+and the parse of a question (:attr:`retrieval.query.Query.kinds`) says how likely it asks for each, so that the
+ranker can weigh the two together (the ``kind_prob`` feature). :class:`KindModel` gives, for a question, a
+probability per kind: character 1–3-gram TF-IDF (sublinear term frequency, l2-normalised, as scikit-learn's
 ``TfidfVectorizer(analyzer="char")``) and a multinomial logistic regression, trained by
 ``python -m training.kinds`` on the written training questions labelled with their answer's kind, shipped as
-JSON and scored with NumPy.
+JSON (``retrieval/data/question_kinds.json``) and scored with NumPy.
 
 >>> m = KindModel({"a": 0, "b": 1}, np.ones(2), np.array([[2.0, -2.0], [-2.0, 2.0]]), np.zeros(2), ("x", "y"), 1, "t")
 >>> {k: round(v, 3) for k, v in m.probabilities("aab").items()}
@@ -15,12 +16,17 @@ JSON and scored with NumPy.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from dataclasses import dataclass
+from functools import cached_property
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
+
+SHIPPED = "data/question_kinds.json"
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,10 @@ class KindModel:
                 "vocabulary": self.vocabulary, "idf": self.idf.tolist(), "coef": self.coef.tolist(),
                 "intercept": self.intercept.tolist()}
 
+    @cached_property
+    def sha256(self) -> str:
+        return hashlib.sha256(json.dumps(self.to_json(), sort_keys=True).encode()).hexdigest()[:16]
+
     @classmethod
     def from_json(cls, data: dict, source: str = "question-kind model") -> KindModel:
         if data.get("kind") != "question_kinds":
@@ -82,3 +92,9 @@ class KindModel:
     @classmethod
     def load(cls, path: str | Path) -> KindModel:
         return cls.from_json(json.loads(Path(path).read_text("utf-8")), str(path))
+
+    @classmethod
+    def shipped(cls) -> KindModel | None:
+        """The model shipped in the package (None when none is)."""
+        res = resources.files("retrieval").joinpath(SHIPPED)
+        return cls.from_json(json.loads(res.read_text("utf-8")), f"retrieval/{SHIPPED}") if res.is_file() else None

@@ -31,6 +31,7 @@ from .filters import EARLIER, Versions
 from .figures import expected_figure
 from .intent import asks_for_rule
 from .jurisdictions import HOME, Jurisdictions
+from .kinds import KindModel
 from .normalise import expand_query, normalise_query, places_named
 from .terms import TermWeights, coverage, outside
 from .titles import Titles, asks_for_draft
@@ -90,6 +91,12 @@ class Query:
     foreign_law: frozenset[str] = frozenset()  # … the foreign ones whose law it asks about (GDPR, 新加坡的…法)
     language: str = "zh"  # the language it is asked in (ingest.metadata.frontmatter.language_of)
     asks_draft: bool = False  # it asks about a draft for comment (征求意见稿, 草案…: retrieval.titles.asks_for_draft)
+    # how likely it asks for each kind of document (retrieval.kinds; empty without a question-kind model)
+    kinds: tuple[tuple[str, float], ...] = ()
+
+    def kind_probability(self, kind: str) -> float:
+        """How likely the question asks for a document of ``kind`` (0 for a kind the model does not know)."""
+        return dict(self.kinds).get(kind, 0.0)
 
 
 @dataclass(frozen=True)
@@ -106,7 +113,8 @@ class QueryParser:
     def __init__(self, titles: Titles, tokenizer: JiebaTokenizer, synonyms: dict[str, str],
                  general: Synonyms | None = None, known: Callable[[str], bool] | None = None,
                  learned: Expansions | None = None, versions: Versions | None = None,
-                 jurisdictions: Jurisdictions | None = None, terms: Callable[[], TermWeights] | None = None) -> None:
+                 jurisdictions: Jurisdictions | None = None, terms: Callable[[], TermWeights] | None = None,
+                 kinds: KindModel | None = None) -> None:
         """``general`` (with ``known``, whether the corpus uses a word) adds general synonyms of the
         question's words the corpus does not use; ``learned``, the law's words learned to go with the
         question's (:mod:`retrieval.vocabulary`). Both widen only the lexical query (``expanded``).
@@ -114,7 +122,7 @@ class QueryParser:
         the question asks for (the current one unless it asks for an older one, or its words show it
         numbers the article as an older text did: ``terms``, the index's term weights, weigh them);
         ``jurisdictions``, the corpus' jurisdictions and the acronyms its foreign laws go by, reads the
-        ones a question names."""
+        ones a question names; ``kinds``, the question-kind model, how likely it asks for each kind of document."""
         self.titles = titles
         self.tokenizer = tokenizer
         self.synonyms = synonyms
@@ -124,6 +132,7 @@ class QueryParser:
         self.versions = versions
         self.jurisdictions = jurisdictions
         self.terms = terms
+        self.kinds = kinds
 
     def parse(self, question: str, *, split: bool = True) -> Query:
         """``question`` parsed; ``split`` parses the parts of a question that asks several things."""
@@ -160,6 +169,7 @@ class QueryParser:
             parts=self._parts(text) if several and split else (), version=version,
             jurisdictions=named, foreign_law=laws - {HOME},
             language=language_of(question), asks_draft=asks_for_draft(text),
+            kinds=tuple(self.kinds.probabilities(text).items()) if self.kinds is not None else (),
         )
 
     def _numbered_as(self, article: ArticleRef, tokens: Sequence[str]) -> str | None:

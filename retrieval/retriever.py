@@ -26,6 +26,7 @@ from .filters import Filters, Versions
 from .jurisdictions import Jurisdictions
 from .fusion import group_boost, reciprocal_rank_fusion, union_best, weighted_score_fusion
 from .normalise import load_synonyms
+from .kinds import KindModel
 from .query import Query, QueryParser
 from .learned import Model, load_model
 from .rankers import Rankers
@@ -85,9 +86,11 @@ class Retriever:
 
     def __init__(self, data: IndexData, embedder: Embedder, tokenizer: JiebaTokenizer | None = None,
                  params: RetrievalParams | None = None, reranker: Reranker | None = None,
-                 rerank_top_n: int = 20, ranker: Model | None | str = "shipped") -> None:
+                 rerank_top_n: int = 20, ranker: Model | None | str = "shipped",
+                 kinds: KindModel | None | str = "shipped") -> None:
         """``ranker`` is the learned ranker (:mod:`retrieval.learned`): ``"shipped"`` (the model in
-        the package), a model, or None for none. ``reranker`` (optional, see :mod:`retrieval.rerank`)
+        the package), a model, or None for none; ``kinds``, the question-kind model its ``kind_prob``
+        feature reads (:mod:`retrieval.kinds`), the same. ``reranker`` (optional, see :mod:`retrieval.rerank`)
         reorders the best ``rerank_top_n`` hits after it."""
         if rerank_top_n < 1:
             raise ValueError("rerank_top_n must be at least 1")
@@ -105,7 +108,8 @@ class Retriever:
         self.parser = QueryParser(self.titles, tokenizer or JiebaTokenizer(), self.synonyms,
                                   Synonyms.shipped() if self.params.general_synonyms else None, vocab.__contains__,
                                   Expansions.shipped() if self.params.learned_expansion else None, self.versions,
-                                  self.jurisdictions, lambda: self.terms)
+                                  self.jurisdictions, lambda: self.terms,
+                                  KindModel.shipped() if kinds == "shipped" else kinds)
         self.ranker = load_model() if ranker == "shipped" else ranker
         self.facts = DocumentFacts(data.documents)
         self._terms: TermWeights | None = None

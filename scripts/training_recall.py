@@ -7,7 +7,8 @@ indexes (the bundled corpus, and the same with more documents beside it), they s
 on questions whose failures may be read, and so check what dev, once read, can no longer say alone.
 With ``--held-out`` each question is asked with a ranker trained without it: five rankers, each fitted as
 ``training.train`` fits the shipped one (on the same questions asked of every index given) less a fifth of
-the questions, which it then answers; without it the shipped ranker answers questions it was fitted on.
+the questions, which it then answers (with a question-kind model fitted without them too); without it the
+shipped ranker answers questions it was fitted on.
 ``--train-on`` fits those rankers on the lists of other indexes than the ones answered (by default, the same):
 ``--index F FL M ML --train-on F FL`` asks a Milvus build what a ranker fitted on FAISS lists alone does there.
 An index is asked the questions whose evidence it holds; the figures are given for the bundled corpus's
@@ -29,15 +30,12 @@ sys.path.insert(0, str(ROOT))
 from eval.metrics import EvidenceLocator
 from qa.engine import PolicyQA
 from settings import Settings
-from training.train import (
-    evidence_examples,
-    fit,
-    folds,
-    held,
-    holds_evidence,
-    written_paths,
-    written_questions,
-)
+from retrieval.features import DocumentFacts
+from retrieval.normalise import normalise_query
+from training.kinds import fit as fit_kinds
+from training.kinds import labelled as kind_labelled
+from training.questions import folds, written_paths, written_questions
+from training.train import evidence_examples, fit, held, held_out_kinds, holds_evidence
 
 log = logging.getLogger("training_recall")
 FOLDS = 5
@@ -65,13 +63,20 @@ def main(argv: list[str] | None = None) -> int:
     engines = [open_engine(i) for i in args.index]
     questions = written_questions(written_paths(large=True))
     fold = folds([q["question"] for q in questions], FOLDS)
-    rankers = None
+    rankers = kind_models = None
     if args.held_out:
         by_path = dict(zip(args.index, engines))
         trainers = [by_path.get(i) or open_engine(i) for i in (args.train_on or args.index)]
         fitted_on = questions if args.with_large else [q for q in questions if not q["origin"].startswith("large/")]
         usable = [x for e in trainers for x in evidence_examples(e, fitted_on) if x.y.any()]
+        facts = DocumentFacts(max((e.data.documents for e in [*engines, *trainers]), key=len))
+        held_out_kinds(usable, facts)
         rankers = [fit([x for x in usable if fold[x.question] != f]) for f in range(FOLDS)]
+        # the question-kind model the rankers read, fitted without the fold's questions too
+        rows = kind_labelled(questions, facts)
+        fold_of = {normalise_query(q["question"]): fold[q["question"]] for q in questions}
+        kind_models = [fit_kinds([t for t, _ in rows if fold_of[t] != f], [k for t, k in rows if fold_of[t] != f],
+                                 f"fold {f}") for f in range(FOLDS)]
     logging.getLogger().setLevel(logging.INFO)
     for index, engine in zip(args.index, engines):
         locator = EvidenceLocator.of_index(engine.data.sources)
@@ -82,8 +87,9 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             at1 = at5 = 0
             for q in mine:
-                if rankers is not None:
+                if rankers is not None and kind_models is not None:
                     engine.retriever.ranker = rankers[fold[q["question"]]]
+                    engine.retriever.parser.kinds = kind_models[fold[q["question"]]]
                 hits = list(engine.retriever.search(q["question"], k=5))
                 hit = [holds_evidence(locator, h, q["evidence"]) for h in hits]
                 at1 += bool(hit and hit[0])

@@ -94,7 +94,7 @@ def test_corpus_large_training_questions_quote_their_file():
     import re
 
     from eval.metrics import squash
-    from training.train import LARGE, written_questions
+    from training.questions import LARGE, written_questions
 
     from .conftest import shared_dir
 

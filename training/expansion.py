@@ -27,11 +27,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from index.tokenize import JiebaTokenizer
+from settings import PROJECT_ROOT
+
+from .questions import DATA, written_questions
 
 log = logging.getLogger(__name__)
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DATA = Path(__file__).resolve().parent / "data"
 OUT = PROJECT_ROOT / "retrieval" / "data" / "expansions.tsv"
 
 
@@ -100,8 +101,6 @@ def learn(pairs: Iterable[tuple[str, Sequence[str]]], tokenizer: Callable[[str],
 
 def training_pairs(paths: Sequence[Path]) -> list[tuple[str, list[str]]]:
     """(question, evidence strings) of the written answerable training questions in ``paths``."""
-    from .train import written_questions
-
     return [(q["question"], list(q["evidence"])) for q in written_questions(paths)]
 
 

@@ -1,12 +1,15 @@
-"""Train the question-kind model (:mod:`retrieval.kinds`) on the written training questions (work in progress).
+"""Train the question-kind model (:mod:`retrieval.kinds`) on the written training questions.
 
     python -m training.kinds --index var/index-large [--out retrieval/data/question_kinds.json] [--dry-run]
 
 Each written answerable question (``training/data/answerable_*.jsonl`` and ``training/data/large/``) is labelled
 with the kind (:meth:`retrieval.features.DocumentFacts.kind`) of the document its ``doc_title`` names in the
 index, which should hold corpus-large as well as the bundled corpus so that every kind has questions; questions
-whose title names no document of the index are left out. Character 1–3-gram TF-IDF and a multinomial logistic
-regression (scikit-learn) are fitted, cross-validated by question (5 folds) and written as JSON.
+whose title names no document of the index are left out. The model reads a question as the parser does
+(normalised: :func:`retrieval.normalise.normalise_query`). Character 1–3-gram TF-IDF and a multinomial logistic
+regression (scikit-learn) are fitted, cross-validated by question (5 folds) and written as JSON. The ranker's
+trainer (:mod:`training.train`) fits the same model fold by fold (:func:`out_of_fold`), so that the ranker
+learns how far to trust it on questions it was not fitted on.
 """
 
 from __future__ import annotations
@@ -24,9 +27,10 @@ import numpy as np
 from qa.engine import PolicyQA
 from retrieval.features import DocumentFacts
 from retrieval.kinds import KindModel
+from retrieval.normalise import normalise_query
 from settings import PROJECT_ROOT, Settings
 
-from .train import folds, written_paths, written_questions
+from .questions import folds, written_paths, written_questions
 
 log = logging.getLogger(__name__)
 OUT = PROJECT_ROOT / "retrieval" / "data" / "question_kinds.json"
@@ -37,7 +41,7 @@ def _key(title: str) -> str:
 
 
 def labelled(questions: Sequence[dict], facts: DocumentFacts) -> list[tuple[str, str]]:
-    """(question, kind of the document its ``doc_title`` names) for the questions whose title names one."""
+    """(normalised question, kind of the document its ``doc_title`` names) for the questions whose title names one."""
     by_title = {}
     for d in facts.docs.values():
         for title in d.titles:
@@ -46,7 +50,7 @@ def labelled(questions: Sequence[dict], facts: DocumentFacts) -> list[tuple[str,
     for q in questions:
         doc = by_title.get(_key(q.get("doc_title") or ""))
         if doc is not None:
-            out.append((q["question"], facts.kind(doc)))
+            out.append((normalise_query(q["question"]), facts.kind(doc)))
     return out
 
 
@@ -65,6 +69,30 @@ def fit(texts: Sequence[str], labels: Sequence[str], version: str, c: float = 4.
                      max_n, version)
 
 
+def out_of_fold(questions: Sequence[str], rows: Sequence[tuple[str, str]],
+                n: int = 5) -> dict[str, dict[str, float]]:
+    """Each of ``questions``' kind probabilities from a model fitted on the labelled ``rows`` (normalised
+    question, kind) of the other folds (:func:`~training.questions.folds` over both): none is scored by a
+    model that saw it."""
+    normal = {q: normalise_query(q) for q in questions}
+    fold = folds([*normal.values(), *(t for t, _ in rows)], n)
+    out = {}
+    for f in range(n):
+        train = [(t, k) for t, k in rows if fold[t] != f]
+        model = fit([t for t, _ in train], [k for _, k in train], "oof")
+        out.update({q: model.probabilities(t) for q, t in normal.items() if fold[t] == f})
+    return out
+
+
+def compact(model: KindModel, digits: int = 5) -> dict:
+    """The model's JSON with its numbers to ``digits`` significant digits (a third of the full size)."""
+    data = model.to_json()
+    for key in ("idf", "intercept"):
+        data[key] = [float(f"{v:.{digits}g}") for v in data[key]]
+    data["coef"] = [[float(f"{v:.{digits}g}") for v in row] for row in data["coef"]]
+    return data
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--index", required=True, help="an index holding the bundled corpus and corpus-large")
@@ -73,24 +101,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--dry-run", action="store_true", help="report, write nothing")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    engine = PolicyQA.open(settings=Settings.from_env().override(index_dir=args.index, cache_dir=args.cache))
+    engine = PolicyQA.open(settings=Settings.from_env().override(index_dir=args.index, cache_dir=args.cache,
+                                                                  learned_ranker="none", abstention_model="none"))
     rows = labelled(written_questions(written_paths(large=True)), DocumentFacts(engine.data.documents))
     texts, labels = [t for t, _ in rows], [k for _, k in rows]
     log.info("%d labelled questions: %s", len(rows), dict(Counter(labels).most_common()))
-    fold = folds(texts, 5)
-    right = 0
-    for f in range(5):
-        train = [i for i, t in enumerate(texts) if fold[t] != f]
-        model = fit([texts[i] for i in train], [labels[i] for i in train], "cv")
-        for i, t in enumerate(texts):
-            if fold[t] == f:
-                probs = model.probabilities(t)
-                right += max(probs, key=probs.get) == labels[i]
+    held_out = out_of_fold(texts, rows)  # normalising a normalised question leaves it as it is
+    right = sum(max(held_out[t], key=held_out[t].get) == k for t, k in rows)
     majority = Counter(labels).most_common(1)[0][1] / len(labels)
     log.info("5-fold accuracy %.3f (always the commonest kind: %.3f)", right / len(rows), majority)
     model = fit(texts, labels, f"n{len(rows)}")
     if not args.dry_run:
-        Path(args.out).write_text(json.dumps(model.to_json(), ensure_ascii=False) + "\n", "utf-8")
+        Path(args.out).write_text(json.dumps(compact(model), ensure_ascii=False, separators=(",", ":")) + "\n",
+                                  "utf-8")
         log.info("wrote %s", args.out)
     return 0
 

@@ -27,7 +27,7 @@ from eval.metrics import EvidenceLocator, Retrieved
 from eval.run import load_questions, select_split
 from qa.engine import PolicyQA
 from qa.abstention import ABSTAIN_FEATURES
-from retrieval.features import FEATURES
+from retrieval.features import FEATURES, DocumentFacts, candidate_kinds
 from retrieval.filters import Filters
 from retrieval.learned import LinearModel, Model, TreeModel, load_model
 from retrieval.query import Query
@@ -36,19 +36,13 @@ from retrieval.types import Hit
 from settings import PROJECT_ROOT, Settings
 
 from .generate import Generated, generate, same_clause
+from .kinds import labelled as kind_labelled
+from .kinds import out_of_fold
+from .questions import DATA, folds, written_paths, written_questions
 
 log = logging.getLogger(__name__)
 
-DATA = PROJECT_ROOT / "training" / "data"
-# questions on ../shared/corpus-large's documents: asked only of an index that holds their evidence
-LARGE = DATA / "large"
 TOP_N = 20
-
-
-def written_paths(large: bool = False) -> list[Path]:
-    """The files of written answerable training questions: the bundled corpus's, and with ``large``
-    corpus-large's (the shipped ranker is not fitted on those: training/README.md says why)."""
-    return sorted(DATA.glob("answerable*.jsonl")) + (sorted(LARGE.glob("answerable*.jsonl")) if large else [])
 
 
 @dataclass
@@ -79,19 +73,6 @@ def labelled(retriever: Retriever, question: str, origin: str, is_positive: Call
     return Example(question, origin, x, y, hits, query)
 
 
-def written_questions(paths: Sequence[Path]) -> list[dict]:
-    """Answerable training questions written for training: ``question``, ``evidence``."""
-    out = []
-    for path in paths:
-        for line in path.read_text("utf-8").splitlines():
-            if line.strip():
-                row = json.loads(line)
-                if row.get("evidence"):
-                    out.append({**row, "origin": path.relative_to(DATA).with_suffix("").as_posix()
-                                if path.is_relative_to(DATA) else path.stem})
-    return out
-
-
 def holds_evidence(locator: EvidenceLocator, hit: Hit, evidence: Sequence[str]) -> bool:
     """Whether ``hit`` holds one of the ``evidence`` strings (:class:`~eval.metrics.EvidenceLocator`)."""
     return locator.matches(Retrieved(hit.chunk.source, hit.chunk.start, hit.chunk.end, hit.chunk.text), evidence)
@@ -115,13 +96,6 @@ def evidence_examples(engine: PolicyQA, questions: Sequence[dict]) -> list[Examp
     return out
 
 
-def folds(questions: Sequence[str], n: int = 5) -> dict[str, int]:
-    """Each distinct question's fold of ``n``, at random (seeded): a question asked of several
-    indexes is in one fold for all of them."""
-    distinct = sorted(set(questions))
-    return {q: i % n for i, q in zip(np.random.default_rng(14).permutation(len(distinct)), distinct)}
-
-
 def build_examples(engine: PolicyQA, generated: Sequence[Generated], written: Sequence[dict]) -> list[Example]:
     retriever = engine.retriever
     out = []
@@ -132,6 +106,19 @@ def build_examples(engine: PolicyQA, generated: Sequence[Generated], written: Se
         if i % 500 == 0:
             log.info("generated questions: %d/%d (%.0f s)", i, len(generated), time.perf_counter() - t0)
     return out + evidence_examples(engine, written)
+
+
+def held_out_kinds(examples: Sequence[Example], facts: DocumentFacts) -> None:
+    """Set each example's ``kind_prob`` column from a question-kind model that was not fitted on its
+    question (:func:`training.kinds.out_of_fold`, on every written question whose document ``facts``
+    knows): fitted on its own question the model is surer than it will be on a user's, and the ranker
+    would learn to trust it too far."""
+    rows = kind_labelled(written_questions(written_paths(large=True)), facts)
+    probs = out_of_fold(sorted({e.question for e in examples}), rows)
+    col = FEATURES.index("kind_prob")
+    for e in examples:
+        if len(e.x):
+            e.x[:, col] = [probs[e.question].get(k, 0.0) for k in candidate_kinds(e.x)]
 
 
 def _rows(examples: Sequence[Example]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -325,6 +312,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         log.info("ranker: the shipped one (%s), not retrained", model.version if model else None)
         return _abstention(engine, args, generated, written, version)
     examples = [x for e in engines for x in build_examples(e, generated[:args.ranker_generated], written)]
+    held_out_kinds(examples, DocumentFacts(max((e.data.documents for e in engines), key=len)))
     usable = [e for e in examples if e.y.any()]
     log.info("%d of %d have their clause among the first %d candidates", len(usable), len(examples), TOP_N)
     before, after = cross_validate(usable, c=args.c, kind=args.ranker_model)
