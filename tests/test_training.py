@@ -3,6 +3,8 @@ never evaluation questions; and the leave-one-document-out negatives."""
 
 from __future__ import annotations
 
+import pytest
+
 from training.generate import generate, same_clause
 from training.train import leave_document_out
 
@@ -107,3 +109,28 @@ def test_corpus_large_training_questions_quote_their_file():
         assert re.sub(r"[《》\s]", "", r["doc_title"]) in head, r["file"]
         squashed = squash(text)
         assert all(squash(ev) in squashed for ev in r["evidence"]), json.dumps(r, ensure_ascii=False)
+
+
+def test_the_ranker_trains_on_kind_probabilities_of_models_that_never_saw_the_question(slice_engine):
+    """``held_out_kinds`` replaces each training row's ``kind_prob`` (the shipped model's, fitted on these very
+    questions) with a held-out model's probability of the row's own kind."""
+    import numpy as np
+
+    from retrieval.features import FEATURES, candidate_kinds
+    from training.kinds import labelled, out_of_fold
+    from training.questions import written_paths, written_questions
+    from training.train import evidence_examples, held_out_kinds
+
+    facts = slice_engine.retriever.facts
+    written = written_questions(written_paths(large=True))
+    titles = {t for d in facts.docs.values() for t in d.titles}
+    asked = [q for q in written if q.get("doc_title") in titles][:12]
+    examples = evidence_examples(slice_engine, asked)
+    assert len(examples) >= 6
+    col = FEATURES.index("kind_prob")
+    in_sample = [e.x[:, col].copy() for e in examples]
+    held_out_kinds(examples, facts)
+    want = out_of_fold([e.question for e in examples], labelled(written, facts))
+    for e, before in zip(examples, in_sample):
+        assert e.x[:, col].tolist() == pytest.approx([want[e.question].get(k, 0.0) for k in candidate_kinds(e.x)])
+    assert any(not np.allclose(e.x[:, col], before) for e, before in zip(examples, in_sample))
