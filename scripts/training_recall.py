@@ -13,8 +13,8 @@ shipped ranker answers questions it was fitted on.
 ``--index F FL M ML --train-on F FL`` asks a Milvus build what a ranker fitted on FAISS lists alone does there.
 An index is asked the questions whose evidence it holds; the figures are given for the bundled corpus's
 questions (``training/data/answerable_*``) and for corpus-large's (``training/data/large/``) apart. The shipped
-ranker is not fitted on corpus-large's, so for it (and for the held-out rankers, unless ``--with-large``) they
-are questions it has never seen.
+ranker is fitted on both (``training.train --with-large``); the held-out rankers are fitted on corpus-large's only
+with ``--with-large``, and without it those are questions they have never seen.
 """
 
 from __future__ import annotations

@@ -289,7 +289,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                    help="train the ranker and keep the shipped abstention model")
     p.add_argument("--with-large", action="store_true",
                    help="also fit on the questions written on ../shared/corpus-large (training/data/large; asked of "
-                        "the indexes holding their evidence): not the shipped configuration, see training/README.md")
+                        "the indexes holding their evidence), as the shipped ranker is: see training/README.md")
     p.add_argument("--dry-run", action="store_true", help="report, write nothing")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
