@@ -148,7 +148,6 @@ def feature_matrix(query: Query, hits: Sequence[Hit], facts: DocumentFacts, term
         covs.append(coverage(own, text, folded=True) if own else 0.0)
     best_cov = max(covs)
     restates, restated = _restatements(hits, [facts.authority(h.chunk.doc_id) for h in hits])
-    asked_kind = dict(query.kinds)
     col = {name: i for i, name in enumerate(FEATURES)}
     for i, h in enumerate(hits):
         c = h.chunk
@@ -195,7 +194,7 @@ def feature_matrix(query: Query, hits: Sequence[Hit], facts: DocumentFacts, term
             "restated_by_lower": float(restated[i]),
             "draft_asked": float(kind == "draft" and query.asks_draft),
             "draft_unasked": float(kind == "draft" and not query.asks_draft),
-            "kind_prob": asked_kind.get(kind, 0.0),
+            "kind_prob": query.kind_probability(kind),
         }
         for name, value in values.items():
             row[col[name]] = value

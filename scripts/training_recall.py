@@ -30,9 +30,8 @@ sys.path.insert(0, str(ROOT))
 from eval.metrics import EvidenceLocator
 from qa.engine import PolicyQA
 from settings import Settings
-from retrieval.features import DocumentFacts
 from retrieval.normalise import normalise_query
-from training.kinds import fit as fit_kinds
+from training.kinds import fold_models
 from training.kinds import labelled as kind_labelled
 from training.questions import folds, written_paths, written_questions
 from training.train import evidence_examples, fit, held, held_out_kinds, holds_evidence
@@ -69,14 +68,12 @@ def main(argv: list[str] | None = None) -> int:
         trainers = [by_path.get(i) or open_engine(i) for i in (args.train_on or args.index)]
         fitted_on = questions if args.with_large else [q for q in questions if not q["origin"].startswith("large/")]
         usable = [x for e in trainers for x in evidence_examples(e, fitted_on) if x.y.any()]
-        facts = DocumentFacts(max((e.data.documents for e in [*engines, *trainers]), key=len))
+        facts = max((e.retriever.facts for e in [*engines, *trainers]), key=lambda f: len(f.docs))
         held_out_kinds(usable, facts)
         rankers = [fit([x for x in usable if fold[x.question] != f]) for f in range(FOLDS)]
         # the question-kind model the rankers read, fitted without the fold's questions too
-        rows = kind_labelled(questions, facts)
-        fold_of = {normalise_query(q["question"]): fold[q["question"]] for q in questions}
-        kind_models = [fit_kinds([t for t, _ in rows if fold_of[t] != f], [k for t, k in rows if fold_of[t] != f],
-                                 f"fold {f}") for f in range(FOLDS)]
+        kind_models = fold_models(kind_labelled(questions, facts),
+                                  {normalise_query(q["question"]): fold[q["question"]] for q in questions}, FOLDS)
     logging.getLogger().setLevel(logging.INFO)
     for index, engine in zip(args.index, engines):
         locator = EvidenceLocator.of_index(engine.data.sources)

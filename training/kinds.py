@@ -19,7 +19,7 @@ import json
 import logging
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +37,8 @@ OUT = PROJECT_ROOT / "retrieval" / "data" / "question_kinds.json"
 
 
 def _key(title: str) -> str:
+    # not ingest.titles.title_key: that drops bracketed parts, so a draft (（征求意见稿）) or an amended text
+    # (（2025修正）) would share a key with the rule, and take its kind
     return re.sub(r"[《》〈〉\s]", "", title)
 
 
@@ -69,6 +71,13 @@ def fit(texts: Sequence[str], labels: Sequence[str], version: str, c: float = 4.
                      max_n, version)
 
 
+def fold_models(rows: Sequence[tuple[str, str]], fold: Mapping[str, int], n: int = 5) -> list[KindModel]:
+    """Model ``f`` fitted on the labelled ``rows`` (normalised question, kind) outside fold ``f`` (``fold``:
+    a normalised question's fold)."""
+    return [fit([t for t, _ in rows if fold[t] != f], [k for t, k in rows if fold[t] != f], f"fold {f}")
+            for f in range(n)]
+
+
 def out_of_fold(questions: Sequence[str], rows: Sequence[tuple[str, str]],
                 n: int = 5) -> dict[str, dict[str, float]]:
     """Each of ``questions``' kind probabilities from a model fitted on the labelled ``rows`` (normalised
@@ -76,12 +85,8 @@ def out_of_fold(questions: Sequence[str], rows: Sequence[tuple[str, str]],
     model that saw it."""
     normal = {q: normalise_query(q) for q in questions}
     fold = folds([*normal.values(), *(t for t, _ in rows)], n)
-    out = {}
-    for f in range(n):
-        train = [(t, k) for t, k in rows if fold[t] != f]
-        model = fit([t for t, _ in train], [k for _, k in train], "oof")
-        out.update({q: model.probabilities(t) for q, t in normal.items() if fold[t] == f})
-    return out
+    models = fold_models(rows, fold, n)
+    return {q: models[fold[t]].probabilities(t) for q, t in normal.items()}
 
 
 def compact(model: KindModel, digits: int = 5) -> dict:

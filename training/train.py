@@ -312,7 +312,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         log.info("ranker: the shipped one (%s), not retrained", model.version if model else None)
         return _abstention(engine, args, generated, written, version)
     examples = [x for e in engines for x in build_examples(e, generated[:args.ranker_generated], written)]
-    held_out_kinds(examples, DocumentFacts(max((e.data.documents for e in engines), key=len)))
+    held_out_kinds(examples, max((e.retriever.facts for e in engines), key=lambda f: len(f.docs)))
     usable = [e for e in examples if e.y.any()]
     log.info("%d of %d have their clause among the first %d candidates", len(usable), len(examples), TOP_N)
     before, after = cross_validate(usable, c=args.c, kind=args.ranker_model)
