@@ -31,7 +31,7 @@ from retrieval.features import FEATURES, DocumentFacts, candidate_kinds
 from retrieval.filters import Filters
 from retrieval.learned import LinearModel, Model, TreeModel, load_model
 from retrieval.query import Query
-from retrieval.retriever import Retriever
+from retrieval.retriever import RetrievalParams, Retriever
 from retrieval.types import Hit
 from settings import PROJECT_ROOT, Settings
 
@@ -42,7 +42,7 @@ from .questions import DATA, folds, written_paths, written_questions
 
 log = logging.getLogger(__name__)
 
-TOP_N = 20
+TOP_N = RetrievalParams().learned_top_n  # the training lists are the window the ranker reorders
 
 
 @dataclass
