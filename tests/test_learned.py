@@ -49,6 +49,27 @@ def test_exported_trees_score_as_scikit_learn_does():
     assert isinstance(model_from_json(ours.to_json()), TreeModel)
 
 
+def test_exported_lambdarank_trees_score_as_lightgbm_does_and_order_each_list():
+    from training.train import export_booster, fit_lambdarank, lambdarank_booster
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(600, 3))
+    y = (x[:, 0] * x[:, 1] + 0.2 * rng.normal(size=600) > 0.8).astype(int)
+    groups = [20] * 30
+    booster = lambdarank_booster(x, y, groups, rounds=30)
+    ours = export_booster(booster, ("a", "b", "c"), "t", scale=1.7, shift=-0.4)
+    raw = booster.predict(x, raw_score=True)
+    assert np.allclose(ours.scores(x), 1 / (1 + np.exp(-(1.7 * raw - 0.4))), atol=1e-12)
+    again = model_from_json(ours.to_json())
+    assert isinstance(again, TreeModel) and np.array_equal(again.scores(x), ours.scores(x))
+    # fitted on lists, it puts a positive first in most lists that have one; its scores are probabilities
+    model = fit_lambdarank(x, y, groups, ("a", "b", "c"))
+    lists = [(x[i:i + 20], y[i:i + 20]) for i in range(0, 600, 20) if y[i:i + 20].any()]
+    first = [yy[int(np.argmax(model.scores(xx)))] for xx, yy in lists]
+    assert len(lists) >= 10 and np.mean(first) >= 0.8
+    p = model.scores(x)
+    assert ((p >= 0) & (p <= 1)).all() and p[y == 1].mean() > p[y == 0].mean()
+
 def test_the_shipped_models_load_and_read_the_features_this_code_computes():
     ranker = load_model()
     abstain = load_model(package="qa", name="data/abstain.json", expect=ABSTAIN_FEATURES)

@@ -131,12 +131,21 @@ def _rows(examples: Sequence[Example]) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return x, y, w * len(w) / w.sum()
 
 
+RANKER_KINDS = ("trees", "lambdarank", "linear")
+
+
 def fit(examples: Sequence[Example], c: float = 1.0, version: str = "", kind: str = "trees") -> Model:
     """The ranker over the rows of the questions that have a positive candidate: gradient-boosted trees
-    (they read a feature in the light of others: a draft's coverage, a local rule's cosine), or a
-    logistic model (``kind="linear"``, regularised by ``c``)."""
-    if kind not in ("trees", "linear"):
-        raise ValueError(f"the ranker is 'trees' or 'linear', not {kind!r}")
+    (they read a feature in the light of others: a draft's coverage, a local rule's cosine) that learn
+    each candidate's odds alone (``"trees"``, shipped) or the order within each question's list
+    (``"lambdarank"``, training/README.md says why it is not shipped), or a logistic model (``"linear"``,
+    regularised by ``c``)."""
+    if kind not in RANKER_KINDS:
+        raise ValueError(f"the ranker is one of {', '.join(RANKER_KINDS)}, not {kind!r}")
+    if kind == "lambdarank":
+        usable = [e for e in examples if e.y.any()]
+        return fit_lambdarank(np.concatenate([e.x for e in usable]).astype(np.float64),
+                              np.concatenate([e.y for e in usable]), [len(e.y) for e in usable], FEATURES, version)
     x, y, w = _rows(examples)
     if kind == "trees":
         return fit_trees(x, y, FEATURES, version, rounds=400, class_weight=None, sample_weight=w)
@@ -232,6 +241,54 @@ def fit_trees(x: np.ndarray, y: np.ndarray, names: tuple[str, ...], version: str
     return export_trees(m, names, version)
 
 
+def lambdarank_booster(x: np.ndarray, y: np.ndarray, groups: Sequence[int], rounds: int = 400):
+    """LightGBM's LambdaRank over lists of ``groups`` rows each (in order): 15 leaves, learning rate 0.05,
+    one thread (the same model from the same data)."""
+    import lightgbm as lgb
+
+    params = {"objective": "lambdarank", "learning_rate": 0.05, "num_leaves": 15, "min_data_in_leaf": 20,
+              "lambdarank_truncation_level": max(groups), "num_threads": 1, "deterministic": True,
+              "force_row_wise": True, "seed": 14, "verbose": -1}
+    return lgb.train(params, lgb.Dataset(x, y, group=list(groups)), num_boost_round=rounds)
+
+
+def export_booster(booster, names: tuple[str, ...], version: str, scale: float = 1.0, shift: float = 0.0) -> TreeModel:
+    """A LightGBM booster as a :class:`~retrieval.learned.TreeModel` scoring ``sigmoid(scale · raw + shift)``
+    (``raw``: the booster's own score), the scale folded into the leaves."""
+    trees = []
+    for info in booster.dump_model()["tree_info"]:
+        t: dict[str, list] = {"feature": [], "threshold": [], "left": [], "right": [], "value": [], "leaf": []}
+
+        def add(node: dict, t: dict = t) -> int:
+            i = len(t["feature"])
+            for key in t:
+                t[key].append(0)
+            if "leaf_value" in node:
+                t["value"][i], t["leaf"][i] = float(node["leaf_value"]) * scale, True
+                return i
+            if node["decision_type"] != "<=":
+                raise ValueError(f"a split {node['decision_type']!r} the scorer does not read")
+            t["feature"][i], t["threshold"][i], t["leaf"][i] = int(node["split_feature"]), float(node["threshold"]), False
+            t["left"][i] = add(node["left_child"])
+            t["right"][i] = add(node["right_child"])
+            return i
+
+        add(info["tree_structure"])
+        trees.append(t)
+    return TreeModel(names, tuple(trees), shift, version)
+
+
+def fit_lambdarank(x: np.ndarray, y: np.ndarray, groups: Sequence[int], names: tuple[str, ...],
+                   version: str = "") -> TreeModel:
+    """The ranker learnt from the order within each list (:func:`lambdarank_booster`), its scores made
+    probabilities by a logistic fit of the labels on them (Platt scaling, on the same rows)."""
+    from sklearn.linear_model import LogisticRegression
+
+    booster = lambdarank_booster(x, y, groups)
+    platt = LogisticRegression(C=1e4, max_iter=1000).fit(booster.predict(x, raw_score=True)[:, None], y)
+    return export_booster(booster, names, version, float(platt.coef_[0][0]), float(platt.intercept_[0]))
+
+
 def fit_abstention(x: np.ndarray, y: np.ndarray, calibrate: np.ndarray, max_false: float = 0.03,
                    version: str = "") -> tuple[TreeModel, dict]:
     """Gradient-boosted trees of "unanswerable"; the threshold is the lowest that abstains on at most
@@ -273,8 +330,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--ranker-generated", type=int, default=0,
                    help="how many generated questions the ranker trains on beside the written ones (default 0: "
                         "they lowered R@1 on held-out written questions and on dev, see training/README.md)")
-    p.add_argument("--ranker-model", choices=("trees", "linear"), default="trees",
-                   help="gradient-boosted trees (default) or a logistic model (see training/README.md)")
+    p.add_argument("--ranker-model", choices=RANKER_KINDS, default="trees",
+                   help="gradient-boosted trees learning each candidate's odds (trees, the default) or each list's "
+                        "order (lambdarank), or a logistic model (see training/README.md)")
     p.add_argument("--c", type=float, default=0.1, help="the logistic model's inverse regularisation strength")
     p.add_argument("--out-ranker", default=str(PROJECT_ROOT / "retrieval" / "data" / "ranker.json"))
     p.add_argument("--out-abstain", default=str(PROJECT_ROOT / "qa" / "data" / "abstain.json"))
