@@ -1,6 +1,6 @@
 """The retriever's evidence R@1 and R@5 on the written training questions (training/data/[large/]answerable_*.jsonl).
 
-    python scripts/training_recall.py --index DIR [DIR ...] [--cache DIR] [--held-out [--train-on DIR ...] [--with-large]]
+    python scripts/training_recall.py --index DIR [DIR ...] [--cache DIR] [--held-out [--train-on DIR ...] [--with-large] [--ranker-model KIND]]
 
 They are not evaluation questions: the ranker is fitted on them, nothing else is tuned on them. Asked of two
 indexes (the bundled corpus, and the same with more documents beside it), they say what a larger corpus costs
@@ -34,7 +34,7 @@ from retrieval.normalise import normalise_query
 from training.kinds import fold_models
 from training.kinds import labelled as kind_labelled
 from training.questions import folds, written_paths, written_questions
-from training.train import evidence_examples, fit, held, held_out_kinds, holds_evidence
+from training.train import RANKER_KINDS, evidence_examples, fit, held, held_out_kinds, holds_evidence
 
 log = logging.getLogger("training_recall")
 FOLDS = 5
@@ -45,6 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--index", required=True, nargs="+")
     p.add_argument("--cache")
     p.add_argument("--held-out", action="store_true", help="answer each question with a ranker trained without it")
+    p.add_argument("--ranker-model", choices=RANKER_KINDS, default="trees",
+                   help="with --held-out, the kind of ranker fitted (as training.train's --ranker-model)")
     p.add_argument("--with-large", action="store_true",
                    help="with --held-out: fit the rankers on corpus-large's questions too (training.train --with-large)")
     p.add_argument("--train-on", nargs="+", default=None, metavar="DIR",
@@ -70,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         usable = [x for e in trainers for x in evidence_examples(e, fitted_on) if x.y.any()]
         facts = max((e.retriever.facts for e in [*engines, *trainers]), key=lambda f: len(f.docs))
         held_out_kinds(usable, facts)
-        rankers = [fit([x for x in usable if fold[x.question] != f]) for f in range(FOLDS)]
+        rankers = [fit([x for x in usable if fold[x.question] != f], kind=args.ranker_model) for f in range(FOLDS)]
         # the question-kind model the rankers read, fitted without the fold's questions too
         kind_models = fold_models(kind_labelled(questions, facts),
                                   {normalise_query(q["question"]): fold[q["question"]] for q in questions}, FOLDS)

@@ -70,6 +70,7 @@ def test_exported_lambdarank_trees_score_as_lightgbm_does_and_order_each_list():
     p = model.scores(x)
     assert ((p >= 0) & (p <= 1)).all() and p[y == 1].mean() > p[y == 0].mean()
 
+
 def test_the_shipped_models_load_and_read_the_features_this_code_computes():
     ranker = load_model()
     abstain = load_model(package="qa", name="data/abstain.json", expect=ABSTAIN_FEATURES)
