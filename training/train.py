@@ -142,11 +142,9 @@ def fit(examples: Sequence[Example], c: float = 1.0, version: str = "", kind: st
     regularised by ``c``)."""
     if kind not in RANKER_KINDS:
         raise ValueError(f"the ranker is one of {', '.join(RANKER_KINDS)}, not {kind!r}")
-    if kind == "lambdarank":
-        usable = [e for e in examples if e.y.any()]
-        return fit_lambdarank(np.concatenate([e.x for e in usable]).astype(np.float64),
-                              np.concatenate([e.y for e in usable]), [len(e.y) for e in usable], FEATURES, version)
     x, y, w = _rows(examples)
+    if kind == "lambdarank":
+        return fit_lambdarank(x, y, [len(e.y) for e in examples if e.y.any()], FEATURES, version)
     if kind == "trees":
         return fit_trees(x, y, FEATURES, version, rounds=400, class_weight=None, sample_weight=w)
     from sklearn.linear_model import LogisticRegression
