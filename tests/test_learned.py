@@ -130,3 +130,51 @@ def test_the_index_manifest_records_the_models_it_is_served_with(slice_engine, c
     with caplog.at_level("WARNING", logger="qa.engine"):
         PolicyQA(slice_engine.data, slice_engine.settings, slice_engine.embedder)
     assert not any("built with the models" in r.message for r in caplog.records)
+
+
+def test_each_training_question_has_a_ranker_that_never_saw_it():
+    """``HeldOut`` fits one ranker per fold of questions; a question asked of two indexes is left out of its
+    fold's ranker in both, and a question nobody trained on has none."""
+    from training.train import Example, HeldOut, fit
+
+    rng = np.random.default_rng(5)
+    examples = []
+    for i in range(15):
+        x = rng.normal(size=(6, len(FEATURES)))
+        y = (x[:, 0] + 0.3 * rng.normal(size=6) > 0.5).astype(int)
+        y[0] = 1
+        for index in range(2):  # the same question asked of two indexes: its own rows on each
+            examples.append(Example(f"q{i}", "written", x + index * 0.01, y, [], None))
+    held_out = HeldOut.fit(examples, n=5, kind="linear")
+    assert held_out.for_question("never asked") is None
+    assert sorted(set(held_out.fold.values())) == list(range(5))
+    probe = rng.normal(size=(4, len(FEATURES)))
+    for q, f in held_out.fold.items():
+        without = fit([e for e in examples if held_out.fold[e.question] != f], kind="linear")
+        assert np.allclose(held_out.for_question(q).scores(probe), without.scores(probe))
+    assert len({tuple(m.scores(probe)) for m in held_out.models}) == 5
+
+
+def test_the_abstention_model_reads_a_training_questions_list_as_its_held_out_ranker_ranks_it(slice_engine):
+    """A training question's abstention row comes from the list ranked by the fold's ranker that never saw it;
+    any other question's from the engine's ranker, which is the engine's again afterwards."""
+    from training.train import HeldOut, abstention_row, abstention_rows
+
+    r = slice_engine.retriever
+    shipped = r.ranker
+    trained, other = "向境外提供个人信息之前要做哪些评估", "个人信息处理者应当履行哪些义务"
+    longest, shortest = _linear(FEATURES, {"log_len": 5.0}), _linear(FEATURES, {"log_len": -5.0})
+    held_out = HeldOut({trained: 0}, [longest])
+    try:
+        r.ranker = shortest
+        x, y, calibrate = abstention_rows(slice_engine, [(trained, None, 0, True), (other, None, 1, False)], held_out)
+        assert r.ranker is shortest
+        assert y.tolist() == [0, 1] and calibrate.tolist() == [True, False]
+        want_other = abstention_row(slice_engine, other)
+        in_sample = abstention_row(slice_engine, trained)
+        r.ranker = longest
+        want_trained = abstention_row(slice_engine, trained)
+    finally:
+        r.ranker = shipped
+    assert np.allclose(x[0], want_trained) and np.allclose(x[1], want_other)
+    assert not np.allclose(want_trained, in_sample)  # the two rankers' lists give the model different rows

@@ -170,15 +170,30 @@ def top1(examples: Sequence[Example], model: Model | None) -> float:
     return hit / len(examples)
 
 
-def cross_validate(examples: Sequence[Example], n: int = 5, c: float = 1.0,
-                   kind: str = "trees") -> tuple[float, float]:
-    """R@1 of the fused order and of the model, each question held out once (5 folds by question; a
-    question asked of several indexes is held out of all of them at once)."""
-    fold = folds([e.question for e in examples], n)
+@dataclass
+class HeldOut:
+    """The ranker fitted without each fold of questions (5 folds by question; a question asked of several
+    indexes is held out of all of them at once): ``for_question`` is the one that never saw a question."""
+
+    fold: dict[str, int]
+    models: list[Model]
+
+    @classmethod
+    def fit(cls, examples: Sequence[Example], n: int = 5, c: float = 1.0, kind: str = "trees") -> HeldOut:
+        fold = folds([e.question for e in examples], n)
+        return cls(fold, [fit([e for e in examples if fold[e.question] != f], c, kind=kind) for f in range(n)])
+
+    def for_question(self, question: str) -> Model | None:
+        """The ranker that never saw ``question``, or None when it was not a training question."""
+        f = self.fold.get(question)
+        return None if f is None else self.models[f]
+
+
+def cross_validate(examples: Sequence[Example], held_out: HeldOut) -> tuple[float, float]:
+    """R@1 of the fused order and of the ranker, each question answered by the one that never saw it."""
     before = after = 0.0
-    for f in range(n):
-        held = [e for e in examples if fold[e.question] == f]
-        m = fit([e for e in examples if fold[e.question] != f], c, kind=kind)
+    for f, m in enumerate(held_out.models):
+        held = [e for e in examples if held_out.fold[e.question] == f]
         before += top1(held, None) * len(held)
         after += top1(held, m) * len(held)
     return before / len(examples), after / len(examples)
@@ -195,6 +210,26 @@ def abstention_row(engine: PolicyQA, question: str, filters: Filters | None = No
         return None
     a = answerer.assess(query, hits)
     return None if a.looked_up else a.evidence.vector()[0]
+
+
+def abstention_rows(engine: PolicyQA, asked: Sequence[tuple[str, Filters | None, int, bool]],
+                    held_out: HeldOut | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The feature rows, labels (1: unanswerable) and calibration marks of ``asked`` (question, filters,
+    label, calibrate), each list ranked by the engine's ranker, or by the one of ``held_out`` that never
+    saw the question when it was a training question."""
+    final = engine.retriever.ranker
+    rows, labels, calibrate = [], [], []
+    try:
+        for question, filters, label, mark in asked:
+            engine.retriever.ranker = (held_out and held_out.for_question(question)) or final
+            row = abstention_row(engine, question, filters)
+            if row is not None:
+                rows.append(row)
+                labels.append(label)
+                calibrate.append(mark)
+    finally:
+        engine.retriever.ranker = final
+    return np.asarray(rows), np.asarray(labels), np.asarray(calibrate, dtype=bool)
 
 
 def leave_document_out(engine: PolicyQA, generated: Sequence[Generated], n: int, seed: int = 14) -> list[tuple[str, Filters]]:
@@ -340,7 +375,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                    help="the abstention model's threshold, overriding the calibrated one (default 0.9; "
                         "'none' for the calibrated one, which the shipped model uses: see training/README.md)")
     p.add_argument("--ranker", choices=("train", "shipped"), default="train",
-                   help="train the ranker, or keep the shipped one and train the abstention model only")
+                   help="train the ranker, or keep the shipped one and train the abstention model only (the shipped "
+                        "ranker then ranks its own training questions in-sample; training both ranks them held out)")
     p.add_argument("--ranker-only", action="store_true",
                    help="train the ranker and keep the shipped abstention model")
     p.add_argument("--with-large", action="store_true",
@@ -371,7 +407,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     held_out_kinds(examples, max((e.retriever.facts for e in engines), key=lambda f: len(f.docs)))
     usable = [e for e in examples if e.y.any()]
     log.info("%d of %d have their clause among the first %d candidates", len(usable), len(examples), TOP_N)
-    before, after = cross_validate(usable, c=args.c, kind=args.ranker_model)
+    held_out = HeldOut.fit(usable, c=args.c, kind=args.ranker_model)
+    before, after = cross_validate(usable, held_out)
     log.info("ranker training questions, 5-fold by question: R@1 fused %.3f, learned %.3f", before, after)
     version = time.strftime("%Y-%m-%d") + f"-n{len(usable)}"
     model = fit(usable, args.c, version, args.ranker_model)
@@ -393,13 +430,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.ranker_only:
         return 0
-    # the abstention model reads the final ranked list: the ranker just trained ranks it
+    # the abstention model reads the final ranked list: the ranker just trained ranks it, and a
+    # question it trained on is ranked by the fold's ranker that never saw it
     engine.retriever.ranker = model
-    return _abstention(engine, args, generated, written, version)
+    return _abstention(engine, args, generated, written, version, held_out)
 
 
-def _abstention(engine, args, generated, written, version: str) -> int:
-    """Train (or, with ``--dry-run``, only report) the abstention model on the lists the engine's ranker ranks."""
+def _abstention(engine, args, generated, written, version: str, held_out: HeldOut | None = None) -> int:
+    """Train (or, with ``--dry-run``, only report) the abstention model on the lists the engine's ranker
+    ranks; with ``held_out``, a question the ranker trained on is ranked by the ranker that never saw it
+    (the lists of the questions it learned are surer than those of a user's question)."""
     engine.answerer.abstainer = None
     written = held(EvidenceLocator.of_index(engine.data.sources), written)
     unanswerable = [json.loads(line)["question"] for path in sorted(DATA.glob("unanswerable*.jsonl"))
@@ -408,15 +448,8 @@ def _abstention(engine, args, generated, written, version: str) -> int:
     asked = ([(g.question, None, 0, False) for g in generated[:len(written)]]
              + [(q["question"], None, 0, True) for q in written]
              + [(q, None, 1, False) for q in unanswerable] + [(q, f, 1, False) for q, f in left_out])
-    rows, labels, calibrate = [], [], []
-    for question, filters, label, written_one in asked:
-        row = abstention_row(engine, question, filters)
-        if row is not None:
-            rows.append(row)
-            labels.append(label)
-            calibrate.append(written_one)
-    x, y = np.asarray(rows), np.asarray(labels)
-    abstain, report = fit_abstention(x, y, np.asarray(calibrate), args.max_false_abstention, version)
+    x, y, calibrate = abstention_rows(engine, asked, held_out)
+    abstain, report = fit_abstention(x, y, calibrate, args.max_false_abstention, version)
     if args.abstain_threshold is not None:
         abstain = replace(abstain, threshold=args.abstain_threshold)
         report["threshold"] = args.abstain_threshold
@@ -426,6 +459,7 @@ def _abstention(engine, args, generated, written, version: str) -> int:
         Path(args.out_abstain).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out_abstain).write_text(json.dumps({**abstain.to_json(), "trained_on": {
             "answerable": int((y == 0).sum()), "unanswerable_written": len(unanswerable),
+            "written_ranked_by": "held-out ranker" if held_out else "ranker in-sample",
             "left_document_out": len(left_out), **report}}, ensure_ascii=False, indent=1) + "\n", "utf-8")
         log.info("wrote %s (%s)", args.out_abstain, abstain.sha256)
     return 0
