@@ -34,7 +34,7 @@ from retrieval.normalise import normalise_query
 from training.kinds import fold_models
 from training.kinds import labelled as kind_labelled
 from training.questions import folds, written_paths, written_questions
-from training.train import RANKER_KINDS, evidence_examples, fit, held, held_out_kinds, holds_evidence
+from training.train import RANKER_KINDS, HeldOut, evidence_examples, held, held_out_kinds, holds_evidence
 
 log = logging.getLogger("training_recall")
 FOLDS = 5
@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         usable = [x for e in trainers for x in evidence_examples(e, fitted_on) if x.y.any()]
         facts = max((e.retriever.facts for e in [*engines, *trainers]), key=lambda f: len(f.docs))
         held_out_kinds(usable, facts)
-        rankers = [fit([x for x in usable if fold[x.question] != f], kind=args.ranker_model) for f in range(FOLDS)]
+        rankers = HeldOut.fit(usable, FOLDS, kind=args.ranker_model, fold=fold)
         # the question-kind model the rankers read, fitted without the fold's questions too
         kind_models = fold_models(kind_labelled(questions, facts),
                                   {normalise_query(q["question"]): fold[q["question"]] for q in questions}, FOLDS)
@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
             at1 = at5 = 0
             for q in mine:
                 if rankers is not None and kind_models is not None:
-                    engine.retriever.ranker = rankers[fold[q["question"]]]
+                    engine.retriever.ranker = rankers.for_question(q["question"])
                     engine.retriever.parser.kinds = kind_models[fold[q["question"]]]
                 hits = list(engine.retriever.search(q["question"], k=5))
                 hit = [holds_evidence(locator, h, q["evidence"]) for h in hits]

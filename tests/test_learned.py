@@ -153,6 +153,12 @@ def test_each_training_question_has_a_ranker_that_never_saw_it():
         without = fit([e for e in examples if held_out.fold[e.question] != f], kind="linear")
         assert np.allclose(held_out.for_question(q).scores(probe), without.scores(probe))
     assert len({tuple(m.scores(probe)) for m in held_out.models}) == 5
+    # folds chosen elsewhere (over more questions) are kept as given
+    given = {**{q: (f + 1) % 5 for q, f in held_out.fold.items()}, "asked but not fitted": 0}
+    again = HeldOut.fit(examples, n=5, kind="linear", fold=given)
+    assert again.fold is given and again.for_question("asked but not fitted") is again.models[0]
+    without_q0 = fit([e for e in examples if given[e.question] != given["q0"]], kind="linear")
+    assert np.allclose(again.for_question("q0").scores(probe), without_q0.scores(probe))
 
 
 def test_the_abstention_model_reads_a_training_questions_list_as_its_held_out_ranker_ranks_it(slice_engine):

@@ -179,8 +179,10 @@ class HeldOut:
     models: list[Model]
 
     @classmethod
-    def fit(cls, examples: Sequence[Example], n: int = 5, c: float = 1.0, kind: str = "trees") -> HeldOut:
-        fold = folds([e.question for e in examples], n)
+    def fit(cls, examples: Sequence[Example], n: int = 5, c: float = 1.0, kind: str = "trees",
+            fold: dict[str, int] | None = None) -> HeldOut:
+        """``fold``: each question's fold of ``n`` when chosen elsewhere (over more questions than these)."""
+        fold = fold if fold is not None else folds([e.question for e in examples], n)
         return cls(fold, [fit([e for e in examples if fold[e.question] != f], c, kind=kind) for f in range(n)])
 
     def for_question(self, question: str) -> Model | None:
