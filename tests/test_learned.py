@@ -173,9 +173,10 @@ def test_the_abstention_model_reads_a_training_questions_list_as_its_held_out_ra
     held_out = HeldOut({trained: 0}, [longest])
     try:
         r.ranker = shortest
-        x, y, calibrate = abstention_rows(slice_engine, [(trained, None, 0, True), (other, None, 1, False)], held_out)
+        x, y, calibrate, asked = abstention_rows(slice_engine, [(trained, None, 0, True), (other, None, 1, False)],
+                                                 held_out)
         assert r.ranker is shortest
-        assert y.tolist() == [0, 1] and calibrate.tolist() == [True, False]
+        assert y.tolist() == [0, 1] and calibrate.tolist() == [True, False] and asked == [trained, other]
         want_other = abstention_row(slice_engine, other)
         in_sample = abstention_row(slice_engine, trained)
         r.ranker = longest

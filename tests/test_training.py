@@ -3,10 +3,15 @@ never evaluation questions; and the leave-one-document-out negatives."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import numpy as np
 import pytest
 
 from training.generate import generate, same_clause
-from training.train import leave_document_out
+from training.train import fit_abstention, leave_document_out
+
+DATA = Path(__file__).resolve().parent / "data"
 
 
 def test_generated_questions_are_seeded_and_labelled_with_their_clause(slice_engine):
@@ -39,6 +44,65 @@ def test_leave_document_out_asks_without_the_source_document(slice_engine):
         for d in data.documents:
             if d.id in filters.doc_ids:
                 assert opening not in "".join(data.sources[d.source].text[d.start:d.end].split())
+
+
+def test_questions_generated_from_one_index_are_left_out_of_another_that_holds_their_documents(slice_engine,
+                                                                                                 tmp_path):
+    """The abstention rows of a wider index (the slice beside another law, each file under another name) ask the
+    slice's generated questions without their document; a question from a document an index lacks is not asked."""
+    import shutil
+
+    from qa import PolicyQA
+
+    (tmp_path / "wider" / "slice").mkdir(parents=True)
+    shutil.copy(DATA / "slice_collection.txt", tmp_path / "wider" / "slice")
+    shutil.copy(DATA / "网络安全法-2025修正.txt", tmp_path / "wider")
+    shutil.copytree(slice_engine.settings.cache_dir, tmp_path / "cache")
+    wider = PolicyQA.build([tmp_path / "wider"], settings=slice_engine.settings.override(
+        index_dir=tmp_path / "index", cache_dir=tmp_path / "cache"), embedder=slice_engine.embedder).data
+    narrow = slice_engine.data
+    assert not set(narrow.sources) & set(wider.sources)  # the same text under other names
+    added = {d.id for d in wider.documents} - {d.id for d in narrow.documents}
+    assert added and {d.id for d in narrow.documents} <= {d.id for d in wider.documents}
+
+    class Engine:  # leave_document_out reads the engine's index only
+        def __init__(self, data):
+            self.data = data
+
+    generated = generate(narrow, 80, seed=5)
+    left = leave_document_out(Engine(wider), generated, n=10, origin=narrow)
+    assert len(left) == 10
+    by_question = {g.question: g for g in generated}
+    for question, filters in left:
+        g = by_question[question]
+        assert g.doc_id not in filters.doc_ids and added <= filters.doc_ids
+        opening = "".join(narrow.sources[g.source].text[g.start:g.end].split())[:30]
+        assert not any(opening in "".join(wider.sources[d.source].text[d.start:d.end].split())
+                       for d in wider.documents if d.id in filters.doc_ids)
+    # asked the other way, the questions made from the added law are not asked of the slice, which lacks it
+    from_wider = generate(wider, 120, seed=5)
+    assert any(g.doc_id in added for g in from_wider)
+    back = leave_document_out(Engine(narrow), from_wider, n=120, origin=wider)
+    made = {g.question: g.doc_id for g in from_wider}
+    assert back and not any(made[q] in added for q, _ in back)
+
+
+def test_the_abstention_threshold_is_calibrated_on_questions_held_out_of_every_index_at_once():
+    """The same question asked of two indexes gives two near-identical rows: held out by row, the twin left in
+    training gives its label away; held out by question, noise labels stay unlearnable (recall near chance)."""
+    from qa.abstention import ABSTAIN_FEATURES
+
+    rng = np.random.default_rng(0)
+    n = 300
+    x = rng.normal(size=(n, len(ABSTAIN_FEATURES)))
+    y = (rng.random(n) < 0.3).astype(int)
+    xs, ys = np.concatenate([x, x + rng.normal(scale=0.01, size=x.shape)]), np.concatenate([y, y])
+    calibrate = np.ones(2 * n, dtype=bool)
+    by_row = fit_abstention(xs, ys, calibrate)[1]
+    by_question = fit_abstention(xs, ys, calibrate, questions=[f"q{i}" for i in range(n)] * 2)[1]
+    assert by_row["cv_false_abstention"] <= 0.03 and by_question["cv_false_abstention"] <= 0.03
+    assert by_row["cv_abstention_recall"] > 0.5  # the leak
+    assert by_question["cv_abstention_recall"] < 0.15
 
 
 def test_the_shipped_expansions_are_what_the_training_questions_give_over_the_corpus(corpus_ingest):
@@ -134,3 +198,32 @@ def test_the_ranker_trains_on_kind_probabilities_of_models_that_never_saw_the_qu
     for e, before in zip(examples, in_sample):
         assert e.x[:, col].tolist() == pytest.approx([want[e.question].get(k, 0.0) for k in candidate_kinds(e.x)])
     assert any(not np.allclose(e.x[:, col], before) for e, before in zip(examples, in_sample))
+
+
+def test_the_unanswerable_check_questions_are_in_no_training_or_evaluation_file(corpus_ingest):
+    """``training/data/check/unanswerable.jsonl`` reads as an evaluation file of unanswerable questions, shares no
+    question with a training or evaluation file (it is a check on unseen wording), and a document it names in 《》
+    as lacking is no document of the bundled corpus."""
+    import json
+    import re
+
+    from eval.run import load_questions
+    from ingest.titles import title_key
+    from training.questions import DATA
+
+    from .conftest import ROOT
+
+    rows = load_questions(DATA / "check" / "unanswerable.jsonl")
+    assert len(rows) == 300 and len({r["id"] for r in rows}) == len(rows)
+    assert {r["type"] for r in rows} == {"unanswerable"} and not any(r["evidence"] or r["key_facts"] for r in rows)
+    assert {r["kind"] for r in rows} == {"absent_detail", "absent_document", "absent_topic"}
+    elsewhere = set()
+    for path in [*DATA.rglob("*.jsonl"), *(ROOT / "eval").glob("*.jsonl")]:
+        if path.parent.name != "check":
+            elsewhere |= {json.loads(line)["question"].strip() for line in path.read_text("utf-8").splitlines()
+                          if line.strip()}
+    assert len(elsewhere) > 3000 and not {r["question"].strip() for r in rows} & elsewhere
+    titles = {title_key(d.title) for d in corpus_ingest.documents}
+    named = [(r["id"], t) for r in rows if r["kind"] == "absent_document"
+             for t in re.findall(r"《([^》]+)》", r["question"])]
+    assert named and not [n for n in named if title_key(n[1]) in titles]

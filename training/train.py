@@ -25,6 +25,7 @@ import numpy as np
 
 from eval.metrics import EvidenceLocator, Retrieved
 from eval.run import load_questions, select_split
+from index.store import IndexData
 from qa.engine import PolicyQA
 from qa.abstention import ABSTAIN_FEATURES
 from retrieval.features import FEATURES, DocumentFacts, candidate_kinds
@@ -215,12 +216,12 @@ def abstention_row(engine: PolicyQA, question: str, filters: Filters | None = No
 
 
 def abstention_rows(engine: PolicyQA, asked: Sequence[tuple[str, Filters | None, int, bool]],
-                    held_out: HeldOut | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The feature rows, labels (1: unanswerable) and calibration marks of ``asked`` (question, filters,
-    label, calibrate), each list ranked by the engine's ranker, or by the one of ``held_out`` that never
-    saw the question when it was a training question."""
+                    held_out: HeldOut | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """The feature rows, labels (1: unanswerable), calibration marks and questions of ``asked`` (question,
+    filters, label, calibrate) that retrieve something, each list ranked by the engine's ranker, or by the
+    one of ``held_out`` that never saw the question when it was a training question."""
     final = engine.retriever.ranker
-    rows, labels, calibrate = [], [], []
+    rows, labels, calibrate, questions = [], [], [], []
     try:
         for question, filters, label, mark in asked:
             engine.retriever.ranker = (held_out and held_out.for_question(question)) or final
@@ -229,26 +230,34 @@ def abstention_rows(engine: PolicyQA, asked: Sequence[tuple[str, Filters | None,
                 rows.append(row)
                 labels.append(label)
                 calibrate.append(mark)
+                questions.append(question)
     finally:
         engine.retriever.ranker = final
-    return np.asarray(rows), np.asarray(labels), np.asarray(calibrate, dtype=bool)
+    return np.asarray(rows), np.asarray(labels), np.asarray(calibrate, dtype=bool), questions
 
 
-def leave_document_out(engine: PolicyQA, generated: Sequence[Generated], n: int, seed: int = 14) -> list[tuple[str, Filters]]:
+def leave_document_out(engine: PolicyQA, generated: Sequence[Generated], n: int, seed: int = 14,
+                       origin: IndexData | None = None) -> list[tuple[str, Filters]]:
     """Generated questions asked of the index without the document they were made from (and without
-    any other document that holds their clause's opening words): unanswerable by construction."""
+    any other document that holds their clause's opening words): unanswerable by construction.
+    ``origin``: the index they were generated from, when not the engine's (the same documents among
+    others); a question whose document the engine's index lacks is not asked."""
+    origin = origin or engine.data
     rng = np.random.default_rng(seed)
     docs = engine.data.documents
+    ids = {d.id for d in docs}
+    titles = {d.id: d.title for d in origin.documents}
     texts = {d.id: "".join(engine.data.sources[d.source].text[d.start:d.end].split()) for d in docs}
     out = []
     for i in rng.permutation(len(generated)):
         g = generated[int(i)]
-        doc = next(d for d in docs if d.id == g.doc_id)
-        if any(ch in g.question for ch in ("《",)) or doc.title[:4] in g.question:
+        if g.doc_id not in ids:
+            continue
+        if any(ch in g.question for ch in ("《",)) or titles[g.doc_id][:4] in g.question:
             continue  # a question naming its document is not asked without it
-        opening = "".join(engine.data.sources[g.source].text[g.start:g.end].split())[:30]
+        opening = "".join(origin.sources[g.source].text[g.start:g.end].split())[:30]
         holders = {d for d, t in texts.items() if opening and opening in t}
-        keep = frozenset(d.id for d in docs if d.id not in holders and d.id != g.doc_id)
+        keep = frozenset(d for d in ids if d not in holders and d != g.doc_id)
         out.append((g.question, Filters(doc_ids=keep)))
         if len(out) >= n:
             break
@@ -325,20 +334,25 @@ def fit_lambdarank(x: np.ndarray, y: np.ndarray, groups: Sequence[int], names: t
 
 
 def fit_abstention(x: np.ndarray, y: np.ndarray, calibrate: np.ndarray, max_false: float = 0.03,
-                   version: str = "") -> tuple[TreeModel, dict]:
+                   version: str = "", questions: Sequence[str] | None = None) -> tuple[TreeModel, dict]:
     """Gradient-boosted trees of "unanswerable"; the threshold is the lowest that abstains on at most
     ``max_false`` of the answerable questions marked ``calibrate`` (the written ones: generated
-    questions are easier than people's), each held out once (5 folds)."""
+    questions are easier than people's), each held out once (5 folds; by question when ``questions``
+    names each row's, so that a question asked of several indexes is held out of all at once)."""
 
     def one(xs: np.ndarray, ys: np.ndarray) -> TreeModel:
         return fit_trees(xs, ys, ABSTAIN_FEATURES, version)
 
-    order = np.random.default_rng(14).permutation(len(y))
+    if questions is None:
+        fold = np.empty(len(y), dtype=int)
+        fold[np.random.default_rng(14).permutation(len(y))] = np.arange(len(y)) % 5
+    else:
+        of = folds(questions, 5)
+        fold = np.asarray([of[q] for q in questions])
     held = np.zeros(len(y))
     for f in range(5):
-        test = order[f::5]
-        train = np.setdiff1d(order, test)
-        held[test] = one(x[train], y[train]).scores(x[test])
+        test = fold == f
+        held[test] = one(x[~test], y[~test]).scores(x[test])
     answerable = np.sort(held[(y == 0) & calibrate])
     threshold = float(answerable[int(np.ceil((1 - max_false) * len(answerable))) - 1]) + 1e-6
     recall = float((held[y == 1] >= threshold).mean())
@@ -384,6 +398,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--with-large", action="store_true",
                    help="also fit on the questions written on ../shared/corpus-large (training/data/large; asked of "
                         "the indexes holding their evidence), as the shipped ranker is: see training/README.md")
+    p.add_argument("--abstain-on", choices=("first", "all"), default="first",
+                   help="ask the abstention model's questions of the first index only (the shipped model), or of every "
+                        "--index, its threshold calibrated over all (tried at the tenth stop and not shipped: it "
+                        "abstained less at every size, see training/README.md)")
     p.add_argument("--dry-run", action="store_true", help="report, write nothing")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
@@ -401,10 +419,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     written = written_questions(written_paths(args.with_large))
     log.info("%d generated and %d written training questions", len(generated), len(written))
     if args.ranker == "shipped":
-        engine.retriever.ranker = model = shipped_ranker
+        for e in engines:
+            e.retriever.ranker = shipped_ranker
         version = time.strftime("%Y-%m-%d") + f"-n{len(written)}"
-        log.info("ranker: the shipped one (%s), not retrained", model.version if model else None)
-        return _abstention(engine, args, generated, written, version)
+        log.info("ranker: the shipped one (%s), not retrained", shipped_ranker.version if shipped_ranker else None)
+        return _abstention(engines if args.abstain_on == "all" else engines[:1], args, generated, written, version)
     examples = [x for e in engines for x in build_examples(e, generated[:args.ranker_generated], written)]
     held_out_kinds(examples, max((e.retriever.facts for e in engines), key=lambda f: len(f.docs)))
     usable = [e for e in examples if e.y.any()]
@@ -434,35 +453,56 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     # the abstention model reads the final ranked list: the ranker just trained ranks it, and a
     # question it trained on is ranked by the fold's ranker that never saw it
-    engine.retriever.ranker = model
-    return _abstention(engine, args, generated, written, version, held_out)
+    for e in engines:
+        e.retriever.ranker = model
+    return _abstention(engines if args.abstain_on == "all" else engines[:1], args, generated, written, version,
+                       held_out)
 
 
-def _abstention(engine, args, generated, written, version: str, held_out: HeldOut | None = None) -> int:
-    """Train (or, with ``--dry-run``, only report) the abstention model on the lists the engine's ranker
-    ranks; with ``held_out``, a question the ranker trained on is ranked by the ranker that never saw it
-    (the lists of the questions it learned are surer than those of a user's question)."""
-    engine.answerer.abstainer = None
-    written = held(EvidenceLocator.of_index(engine.data.sources), written)
-    unanswerable = [json.loads(line)["question"] for path in sorted(DATA.glob("unanswerable*.jsonl"))
+def _abstention(engines: Sequence[PolicyQA], args, generated: Sequence[Generated], written: Sequence[dict],
+                version: str, held_out: HeldOut | None = None) -> int:
+    """Train (or, with ``--dry-run``, only report) the abstention model on the lists the engines' ranker
+    ranks, its questions asked of each of ``engines`` (the first: the index they were generated from; any
+    other holds the same documents among more, whose lists score otherwise) and its threshold calibrated
+    over all of them; with ``held_out``, a question the ranker trained on is ranked by the ranker that
+    never saw it (the lists of the questions it learned are surer than those of a user's question)."""
+    unanswerable = [json.loads(line) for path in sorted(DATA.glob("unanswerable*.jsonl"))
                     for line in path.read_text("utf-8").splitlines() if line.strip()]
-    left_out = leave_document_out(engine, generated, n=max(len(unanswerable), 600))
-    asked = ([(g.question, None, 0, False) for g in generated[:len(written)]]
-             + [(q["question"], None, 0, True) for q in written]
-             + [(q, None, 1, False) for q in unanswerable] + [(q, f, 1, False) for q, f in left_out])
-    x, y, calibrate = abstention_rows(engine, asked, held_out)
-    abstain, report = fit_abstention(x, y, calibrate, args.max_false_abstention, version)
+    origin = engines[0].data  # the index the questions were generated from
+    n_generated = len(held(EvidenceLocator.of_index(origin.sources), written))
+    parts, counts = [], []
+    for i, engine in enumerate(engines):
+        engine.answerer.abstainer = None
+        ids = {d.id for d in engine.data.documents}
+        mine = held(EvidenceLocator.of_index(engine.data.sources), written)
+        # beside more documents, a question naming a document the corpus lacks or asking a detail it does
+        # not give may find its answer: only the off-domain ones stay unanswerable by construction there
+        unans = [q["question"] for q in unanswerable if i == 0 or q.get("kind") == "off_domain"]
+        left_out = leave_document_out(engine, generated, n=max(len(unanswerable), 600), origin=origin)
+        asked = ([(g.question, None, 0, False) for g in generated[:n_generated] if g.doc_id in ids]
+                 + [(q["question"], None, 0, True) for q in mine]
+                 + [(q, None, 1, False) for q in unans] + [(q, f, 1, False) for q, f in left_out])
+        parts.append(abstention_rows(engine, asked, held_out))
+        counts.append({"answerable": int((parts[-1][1] == 0).sum()), "unanswerable_written": len(unans),
+                       "left_document_out": len(left_out)})
+        log.info("abstention rows on index %d: %s", i + 1, counts[-1])
+    x = np.concatenate([p[0] for p in parts])
+    y = np.concatenate([p[1] for p in parts])
+    calibrate = np.concatenate([p[2] for p in parts])
+    # a question asked of several indexes is held out of all at once (one index: by row, as the shipped model)
+    abstain, report = fit_abstention(x, y, calibrate, args.max_false_abstention, version,
+                                     questions=[q for p in parts for q in p[3]] if len(parts) > 1 else None)
     if args.abstain_threshold is not None:
         abstain = replace(abstain, threshold=args.abstain_threshold)
         report["threshold"] = args.abstain_threshold
-    log.info("abstention: %d answerable, %d unanswerable (%d written, %d left-document-out); %s",
-             int((y == 0).sum()), int(y.sum()), len(unanswerable), len(left_out), report)
+    log.info("abstention: %d answerable, %d unanswerable rows over %d indexes; %s",
+             int((y == 0).sum()), int(y.sum()), len(engines), report)
     if not args.dry_run:
         Path(args.out_abstain).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out_abstain).write_text(json.dumps({**abstain.to_json(), "trained_on": {
-            "answerable": int((y == 0).sum()), "unanswerable_written": len(unanswerable),
+            "answerable": int((y == 0).sum()), "unanswerable": int(y.sum()), "indexes": counts,
             "written_ranked_by": "held-out ranker" if held_out else "ranker in-sample",
-            "left_document_out": len(left_out), **report}}, ensure_ascii=False, indent=1) + "\n", "utf-8")
+            **report}}, ensure_ascii=False, indent=1) + "\n", "utf-8")
         log.info("wrote %s (%s)", args.out_abstain, abstain.sha256)
     return 0
 
