@@ -51,6 +51,7 @@ def test_questions_generated_from_one_index_are_left_out_of_another_that_holds_t
     """The abstention rows of a wider index (the slice beside another law, each file under another name) ask the
     slice's generated questions without their document; a question from a document an index lacks is not asked."""
     import shutil
+    from types import SimpleNamespace  # leave_document_out reads the engine's index only
 
     from qa import PolicyQA
 
@@ -65,12 +66,8 @@ def test_questions_generated_from_one_index_are_left_out_of_another_that_holds_t
     added = {d.id for d in wider.documents} - {d.id for d in narrow.documents}
     assert added and {d.id for d in narrow.documents} <= {d.id for d in wider.documents}
 
-    class Engine:  # leave_document_out reads the engine's index only
-        def __init__(self, data):
-            self.data = data
-
     generated = generate(narrow, 80, seed=5)
-    left = leave_document_out(Engine(wider), generated, n=10, origin=narrow)
+    left = leave_document_out(SimpleNamespace(data=wider), generated, n=10, origin=narrow)
     assert len(left) == 10
     by_question = {g.question: g for g in generated}
     for question, filters in left:
@@ -82,7 +79,7 @@ def test_questions_generated_from_one_index_are_left_out_of_another_that_holds_t
     # asked the other way, the questions made from the added law are not asked of the slice, which lacks it
     from_wider = generate(wider, 120, seed=5)
     assert any(g.doc_id in added for g in from_wider)
-    back = leave_document_out(Engine(narrow), from_wider, n=120, origin=wider)
+    back = leave_document_out(SimpleNamespace(data=narrow), from_wider, n=120, origin=wider)
     made = {g.question: g.doc_id for g in from_wider}
     assert back and not any(made[q] in added for q, _ in back)
 
@@ -209,16 +206,16 @@ def test_the_unanswerable_check_questions_are_in_no_training_or_evaluation_file(
 
     from eval.run import load_questions
     from ingest.titles import title_key
-    from training.questions import DATA
+    from training.questions import DATA as TRAINING
 
     from .conftest import ROOT
 
-    rows = load_questions(DATA / "check" / "unanswerable.jsonl")
+    rows = load_questions(TRAINING / "check" / "unanswerable.jsonl")
     assert len(rows) == 300 and len({r["id"] for r in rows}) == len(rows)
     assert {r["type"] for r in rows} == {"unanswerable"} and not any(r["evidence"] or r["key_facts"] for r in rows)
     assert {r["kind"] for r in rows} == {"absent_detail", "absent_document", "absent_topic"}
     elsewhere = set()
-    for path in [*DATA.rglob("*.jsonl"), *(ROOT / "eval").glob("*.jsonl")]:
+    for path in [*TRAINING.rglob("*.jsonl"), *(ROOT / "eval").glob("*.jsonl")]:
         if path.parent.name != "check":
             elsewhere |= {json.loads(line)["question"].strip() for line in path.read_text("utf-8").splitlines()
                           if line.strip()}

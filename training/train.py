@@ -253,7 +253,7 @@ def leave_document_out(engine: PolicyQA, generated: Sequence[Generated], n: int,
         g = generated[int(i)]
         if g.doc_id not in ids:
             continue
-        if any(ch in g.question for ch in ("《",)) or titles[g.doc_id][:4] in g.question:
+        if "《" in g.question or titles[g.doc_id][:4] in g.question:
             continue  # a question naming its document is not asked without it
         opening = "".join(origin.sources[g.source].text[g.start:g.end].split())[:30]
         holders = {d for d, t in texts.items() if opening and opening in t}
@@ -469,12 +469,13 @@ def _abstention(engines: Sequence[PolicyQA], args, generated: Sequence[Generated
     unanswerable = [json.loads(line) for path in sorted(DATA.glob("unanswerable*.jsonl"))
                     for line in path.read_text("utf-8").splitlines() if line.strip()]
     origin = engines[0].data  # the index the questions were generated from
-    n_generated = len(held(EvidenceLocator.of_index(origin.sources), written))
+    # each index's written questions: those whose evidence it holds
+    held_by = [held(EvidenceLocator.of_index(e.data.sources), written) for e in engines]
+    n_generated = len(held_by[0])
     parts, counts = [], []
-    for i, engine in enumerate(engines):
+    for i, (engine, mine) in enumerate(zip(engines, held_by)):
         engine.answerer.abstainer = None
         ids = {d.id for d in engine.data.documents}
-        mine = held(EvidenceLocator.of_index(engine.data.sources), written)
         # beside more documents, a question naming a document the corpus lacks or asking a detail it does
         # not give may find its answer: only the off-domain ones stay unanswerable by construction there
         unans = [q["question"] for q in unanswerable if i == 0 or q.get("kind") == "off_domain"]
