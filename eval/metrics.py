@@ -138,6 +138,25 @@ class EvidenceLocator:
                     return True
         return False
 
+    def holders(self, spans: Sequence[tuple[str, int, int]], evidence: Sequence[str]) -> list[int]:
+        """The positions in ``spans`` (``(source, start, end)`` in original offsets) of those an occurrence of
+        one of the ``evidence`` strings overlaps by at least half its length: :meth:`matches`' test on the
+        sources, for many spans at once (the chunk-text test, which needs each text, is left out)."""
+        wanted = [occ for ev in evidence for occ in self.occurrences(ev)]
+        out = []
+        for i, (path, start, end) in enumerate(spans):
+            src = None
+            for occ_path, a, b in wanted:
+                if occ_path != path:
+                    continue
+                src = src or self._source(path)
+                assert src is not None
+                cs, ce = src.to_squashed(start), src.to_squashed(end)
+                if 2 * (min(b, ce) - max(a, cs)) >= b - a:
+                    out.append(i)
+                    break
+        return out
+
     def unlocated(self, evidence: Iterable[str]) -> list[str]:
         """The evidence strings found in no source (their questions can still match chunk text)."""
         return [ev for ev in evidence if not self.occurrences(ev)]

@@ -26,6 +26,7 @@ from index.tokenize import JiebaTokenizer
 from index.update import OnConflict, Progress, UpdateReport, add_documents, remove_documents
 from ingest.chunking import ChunkParams
 from ingest.types import Document
+from retrieval.adapter import QueryAdapter
 from retrieval.features import FEATURES
 from retrieval.filters import Filters
 from retrieval.kinds import KindModel
@@ -95,10 +96,12 @@ def _models(settings: Settings) -> tuple[object, object, KindModel | None]:
             KindModel.shipped())
 
 
-def model_versions(ranker: object, abstainer: object, kinds: KindModel | None = None) -> dict[str, str]:
+def model_versions(ranker: object, abstainer: object, kinds: KindModel | None = None,
+                   adapter: QueryAdapter | None = None) -> dict[str, str]:
     """What an index manifest records of the learned models: each one's version and checksum."""
     return {name: (f"{m.version} sha256:{m.sha256}" if m is not None else "none")  # type: ignore[attr-defined]
-            for name, m in (("ranker", ranker), ("abstention", abstainer), ("question_kinds", kinds))}
+            for name, m in (("ranker", ranker), ("abstention", abstainer), ("question_kinds", kinds),
+                            ("query_adapter", adapter))}
 
 
 class PolicyQA:
@@ -116,14 +119,15 @@ class PolicyQA:
         # the index's own backend; a Milvus index may be pointed at another address of its server
         open_backend(data, milvus_uri=settings.milvus_uri or None, milvus_token=settings.milvus_token())
         self.retriever = Retriever(data, self.embedder, JiebaTokenizer(), reranker=self.reranker,
-                                   rerank_top_n=settings.rerank_top_n, ranker=ranker, kinds=kinds)
+                                   rerank_top_n=settings.rerank_top_n, ranker=ranker, kinds=kinds,
+                                   adapter=settings.query_adapter)
         self.answerer = ExtractiveAnswerer(
             self.retriever,
             AnswerParams(min_dense_score=settings.min_dense_score, min_term_coverage=settings.min_term_coverage,
                          off_topic_dense=settings.off_topic_dense, off_topic_coverage=settings.off_topic_coverage),
             abstainer=abstainer,
         )
-        self.models = model_versions(ranker, abstainer, kinds)
+        self.models = model_versions(ranker, abstainer, kinds, self.retriever.rankers.adapter)
         built = data.manifest.get("models")
         if built and built != self.models:
             # the models read features of this index; a model trained for another build may rank worse
@@ -168,7 +172,8 @@ class PolicyQA:
                            progress=settings.progress, dense_params=dense_params(settings),
                            backend=BackendSpec(settings.index_backend, settings.milvus_uri,
                                                settings.milvus_token()),
-                           models=model_versions(*_models(settings)))
+                           models=model_versions(*_models(settings),
+                                                 QueryAdapter.resolve(settings.query_adapter, embedder.name)))
         finally:
             cache.close()
         engine = cls.open(settings.index_dir, settings, embedder)

@@ -42,7 +42,7 @@ KINDS = {"法律": "law", "行政法规": "rule", "部门规章": "rule", "地�
 KIND_NAMES = ("law", "rule", "normative", "standard", "draft", "interp", "news", "report", "foreign", "unknown")
 NOT_LOCAL = (None, "", "national", "international")
 #: features also given as their distance below the best candidate's (how a candidate stands to the others)
-GAPPED = ("dense_cos", "expanded_coverage", "title_coverage", "authority")
+GAPPED = ("dense_cos", "expanded_coverage", "title_coverage", "authority", "adapted_cos")
 FEATURES: tuple[str, ...] = (
     "fused", "rank_inv", "bm25_inv", "dense_inv", "dense_cos", "lookup", "title", "named_doc",
     "rule_doc", "asks_rule_x_rule", "place_match", "place_other", "local_no_place", "authority",
@@ -50,7 +50,7 @@ FEATURES: tuple[str, ...] = (
     "level_article", "level_part", "level_outline", "level_para", "preamble",
     "defines", "figure_match", "figure_missing", "coverage", "coverage_top_gap", "expanded_coverage",
     "title_coverage", "doc_hits", "log_len", "restates_higher", "restated_by_lower", "draft_asked", "draft_unasked",
-    *(f"{name}_gap" for name in GAPPED), "kind_prob",
+    "kind_prob", "adapted_cos", *(f"{name}_gap" for name in GAPPED),
 )
 QUOTE_CHARS = 16  # characters in a row two clauses share when one restates the other
 
@@ -129,8 +129,9 @@ def _restatements(hits: Sequence[Hit], authority: Sequence[float]) -> tuple[list
 
 
 def feature_matrix(query: Query, hits: Sequence[Hit], facts: DocumentFacts, terms: TermWeights,
-                   cosine: Callable[[Hit], float]) -> np.ndarray:
-    """One row of :data:`FEATURES` per hit (``cosine(hit)``: the query's dense similarity to it)."""
+                   cosine: Callable[[Hit], float], adapted: Callable[[Hit], float] | None = None) -> np.ndarray:
+    """One row of :data:`FEATURES` per hit (``cosine(hit)``: the query's dense similarity to it; ``adapted(hit)``:
+    the same with the query's vector moved by the query adapter, :mod:`retrieval.adapter`, ``cosine`` without one)."""
     n = len(hits)
     out = np.zeros((n, len(FEATURES)), dtype=np.float32)
     if not n:
@@ -195,6 +196,7 @@ def feature_matrix(query: Query, hits: Sequence[Hit], facts: DocumentFacts, term
             "draft_asked": float(kind == "draft" and query.asks_draft),
             "draft_unasked": float(kind == "draft" and not query.asks_draft),
             "kind_prob": query.kind_probability(kind),
+            "adapted_cos": adapted(h) if adapted is not None else cosine(h),
         }
         for name, value in values.items():
             row[col[name]] = value

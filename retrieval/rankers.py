@@ -24,6 +24,7 @@ from index.embedders import Embedder
 from index.store import IndexData
 from ingest.types import Chunk
 
+from .adapter import QueryAdapter
 from .filters import Filters
 from .intent import RULE_KINDS
 from .types import ArticleRef
@@ -32,10 +33,12 @@ from .types import ArticleRef
 class Rankers:
     """Lookup, BM25 and dense ranking over ``data``, with the row maps they and the lifts share."""
 
-    def __init__(self, data: IndexData, embedder: Embedder, backend: SearchBackend | None = None) -> None:
+    def __init__(self, data: IndexData, embedder: Embedder, backend: SearchBackend | None = None,
+                 adapter: QueryAdapter | None = None) -> None:
         self.backend = backend or open_backend(data)
         self.data = data
         self.embedder = embedder
+        self.adapter = adapter
         self.docs = {d.id: d for d in data.documents}
         rows: dict[str, list[int]] = {}
         clause_rows: dict[str, list[int]] = {}
@@ -90,6 +93,19 @@ class Rankers:
     def bm25(self, tokens: Sequence[str], k: int, where: Where | None = None) -> list[tuple[int, float]]:
         return self.backend.sparse(tokens, k, where)
 
+    @property
+    def adapter(self) -> QueryAdapter | None:
+        """The learned map moving query vectors (:mod:`retrieval.adapter`), None for the embedder's own."""
+        return self._adapter
+
+    @adapter.setter
+    def adapter(self, adapter: QueryAdapter | None) -> None:
+        if adapter is not None and adapter.embedder != self.embedder.name:
+            raise ValueError(f"query adapter {adapter.version} was fitted on {adapter.embedder!r} vectors, the index "
+                             f"is searched with {self.embedder.name!r}: set query_adapter to none or refit it "
+                             "(`python -m training.adapter`)")
+        self._adapter = adapter
+
     def query_vector(self, text: str) -> np.ndarray:
         """The query's embedding, memoised for the last few queries (an answer needs it twice)."""
         vec = self._query_vectors.get(text)
@@ -100,6 +116,12 @@ class Rankers:
                     self._query_vectors.pop(next(iter(self._query_vectors)))
                 self._query_vectors[text] = vec
         return vec
+
+    def adapted_vector(self, text: str) -> np.ndarray | None:
+        """The query's embedding moved by the adapter (None without one). Only the learned ranker reads it
+        (its ``adapted_cos`` feature); the dense ranker searches, and the answerer's gates read, the embedder's
+        own vector, on the scale they were set on."""
+        return None if self._adapter is None else self._adapter.apply(self.query_vector(text))
 
     def dense(self, text: str, k: int, where: Where | None = None) -> list[tuple[int, float]]:
         return self.backend.dense(self.query_vector(text), k, where)

@@ -20,6 +20,7 @@ from index.embedders import Embedder
 from index.store import IndexData
 from index.tokenize import JiebaTokenizer
 
+from .adapter import QueryAdapter
 from .authority import national_first, sources_first
 from .features import DocumentFacts, feature_matrix
 from .filters import Filters, Versions
@@ -87,16 +88,19 @@ class Retriever:
     def __init__(self, data: IndexData, embedder: Embedder, tokenizer: JiebaTokenizer | None = None,
                  params: RetrievalParams | None = None, reranker: Reranker | None = None,
                  rerank_top_n: int = 20, ranker: Model | None | str = "shipped",
-                 kinds: KindModel | None | str = "shipped") -> None:
+                 kinds: KindModel | None | str = "shipped", adapter: QueryAdapter | None | str = "shipped") -> None:
         """``ranker`` is the learned ranker (:mod:`retrieval.learned`): ``"shipped"`` (the model in
         the package), a model, or None for none; ``kinds``, the question-kind model its ``kind_prob``
-        feature reads (:mod:`retrieval.kinds`), the same. ``reranker`` (optional, see :mod:`retrieval.rerank`)
+        feature reads (:mod:`retrieval.kinds`), the same; ``adapter``, the map moving query vectors
+        (:mod:`retrieval.adapter`), the same or a settings string (the shipped one only for the embedder it
+        was fitted on). ``reranker`` (optional, see :mod:`retrieval.rerank`)
         reorders the best ``rerank_top_n`` hits after it."""
         if rerank_top_n < 1:
             raise ValueError("rerank_top_n must be at least 1")
         self.reranker = reranker
         self.rerank_top_n = rerank_top_n
-        self.rankers = Rankers(data, embedder)
+        self.rankers = Rankers(data, embedder, adapter=QueryAdapter.resolve(adapter, embedder.name)
+                               if isinstance(adapter, str) else adapter)
         self.data = data
         self.embedder = embedder
         self.params = params or RetrievalParams()
@@ -123,8 +127,7 @@ class Retriever:
 
     def cosine(self, query: Query, hit: Hit) -> float:
         """The query's dense similarity to ``hit``'s chunk (0 where the index cannot give the vector back)."""
-        vec = self.vector(hit)
-        return 0.0 if vec is None else float(np.dot(vec, self.rankers.query_vector(query.text)))
+        return self._dot(hit, self.rankers.query_vector(query.text))
 
     def vector(self, hit: Hit) -> np.ndarray | None:
         """``hit``'s chunk vector as indexed (None where the index cannot give it back)."""
@@ -138,7 +141,13 @@ class Retriever:
 
     def features(self, query: Query, hits: list[Hit]) -> np.ndarray:
         """The learned ranker's features of ``hits`` for ``query`` (:func:`retrieval.features.feature_matrix`)."""
-        return feature_matrix(query, hits, self.facts, self.terms, lambda h: self.cosine(query, h))
+        moved = self.rankers.adapted_vector(query.text)
+        return feature_matrix(query, hits, self.facts, self.terms, lambda h: self.cosine(query, h),
+                              None if moved is None else lambda h: self._dot(h, moved))
+
+    def _dot(self, hit: Hit, vec: np.ndarray) -> float:
+        v = self.vector(hit)
+        return 0.0 if v is None else float(np.dot(v, vec))
 
     @property
     def tokenizer(self) -> JiebaTokenizer:

@@ -7,8 +7,8 @@ indexes (the bundled corpus, and the same with more documents beside it), they s
 on questions whose failures may be read, and so check what dev, once read, can no longer say alone.
 With ``--held-out`` each question is asked with a ranker trained without it: five rankers, each fitted as
 ``training.train`` fits the shipped one (on the same questions asked of every index given) less a fifth of
-the questions, which it then answers (with a question-kind model fitted without them too); without it the
-shipped ranker answers questions it was fitted on.
+the questions, which it then answers (with a question-kind model and a query adapter fitted without them too);
+without it the shipped ranker answers questions it was fitted on.
 ``--train-on`` fits those rankers on the lists of other indexes than the ones answered (by default, the same):
 ``--index F FL M ML --train-on F FL`` asks a Milvus build what a ranker fitted on FAISS lists alone does there.
 An index is asked the questions whose evidence it holds; the figures are given for the bundled corpus's
@@ -31,6 +31,7 @@ from eval.metrics import EvidenceLocator
 from qa.engine import PolicyQA
 from settings import Settings
 from retrieval.normalise import normalise_query
+from training import adapter as adapting
 from training.kinds import fold_models
 from training.kinds import labelled as kind_labelled
 from training.questions import folds, written_paths, written_questions
@@ -69,10 +70,14 @@ def main(argv: list[str] | None = None) -> int:
         by_path = dict(zip(args.index, engines))
         trainers = [by_path.get(i) or open_engine(i) for i in (args.train_on or args.index)]
         fitted_on = questions if args.with_large else [q for q in questions if not q["origin"].startswith("large/")]
-        usable = [x for e in trainers for x in evidence_examples(e, fitted_on) if x.y.any()]
+        # the query adapters the rankers' lists are taken with, fitted without the fold's questions too
+        adapters = adapting.held_out([adapting.asked(e, fitted_on) for e in trainers], fold,
+                                     trainers[0].embedder.name, n=FOLDS)
+        usable = [x for e in trainers for x in evidence_examples(e, fitted_on, lambda q: adapters[fold[q]])
+                  if x.y.any()]
         facts = max((e.retriever.facts for e in [*engines, *trainers]), key=lambda f: len(f.docs))
         held_out_kinds(usable, facts)
-        rankers = HeldOut.fit(usable, FOLDS, kind=args.ranker_model, fold=fold)
+        rankers = HeldOut.fit(usable, FOLDS, kind=args.ranker_model, fold=fold, adapters=adapters)
         # the question-kind model the rankers read, fitted without the fold's questions too
         kind_models = fold_models(kind_labelled(questions, facts),
                                   {normalise_query(q["question"]): fold[q["question"]] for q in questions}, FOLDS)
@@ -88,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
             for q in mine:
                 if rankers is not None and kind_models is not None:
                     engine.retriever.ranker = rankers.for_question(q["question"])
+                    engine.retriever.rankers.adapter = rankers.adapter_for(q["question"])
                     engine.retriever.parser.kinds = kind_models[fold[q["question"]]]
                 hits = list(engine.retriever.search(q["question"], k=5))
                 hit = [holds_evidence(locator, h, q["evidence"]) for h in hits]

@@ -62,6 +62,9 @@ class Settings:
     # the learned models (training/README.md): "shipped" (the package's), "none", or a JSON file of one
     learned_ranker: str = "shipped"
     abstention_model: str = "shipped"
+    # the learned map moving query vectors towards the clauses that answer them (retrieval/adapter.py): the same
+    # three forms; the shipped one applies only to the embedder it was fitted on
+    query_adapter: str = "shipped"
     # answers: "extractive" (default, no LLM) or "generative" (an OpenAI-compatible chat model at
     # llm_base_url; its key is read from the environment variable NAMED by llm_api_key_env, never stored)
     answer_mode: str = "extractive"

@@ -28,6 +28,7 @@ from eval.run import load_questions, select_split
 from index.store import IndexData
 from qa.engine import PolicyQA
 from qa.abstention import ABSTAIN_FEATURES
+from retrieval.adapter import QueryAdapter
 from retrieval.features import FEATURES, DocumentFacts, candidate_kinds
 from retrieval.filters import Filters
 from retrieval.learned import LinearModel, Model, TreeModel, load_model
@@ -36,6 +37,7 @@ from retrieval.retriever import RetrievalParams, Retriever
 from retrieval.types import Hit
 from settings import PROJECT_ROOT, Settings
 
+from . import adapter as adapting
 from .generate import Generated, generate, same_clause
 from .kinds import labelled as kind_labelled
 from .kinds import out_of_fold
@@ -85,19 +87,29 @@ def held(locator: EvidenceLocator, questions: Sequence[dict]) -> list[dict]:
     return [q for q in questions if any(locator.occurrences(ev) for ev in q["evidence"])]
 
 
-def evidence_examples(engine: PolicyQA, questions: Sequence[dict]) -> list[Example]:
+def evidence_examples(engine: PolicyQA, questions: Sequence[dict],
+                      adapter_for: Callable[[str], QueryAdapter | None] | None = None) -> list[Example]:
     """Examples of the ``questions`` with gold ``evidence`` strings the engine's index holds: a candidate
-    is positive when it holds one."""
+    is positive when it holds one. ``adapter_for(question)``: the query adapter its list is taken with (one
+    not fitted on it), instead of the engine's."""
     locator = EvidenceLocator.of_index(engine.data.sources)
+    rankers = engine.retriever.rankers
+    final = rankers.adapter
     out = []
-    for q in held(locator, questions):
-        ev = list(q["evidence"])
-        out.append(labelled(engine.retriever, q["question"], q.get("origin", ""),
-                            lambda h, ev=ev: holds_evidence(locator, h, ev)))
+    try:
+        for q in held(locator, questions):
+            ev = list(q["evidence"])
+            if adapter_for is not None:
+                rankers.adapter = adapter_for(q["question"])
+            out.append(labelled(engine.retriever, q["question"], q.get("origin", ""),
+                                lambda h, ev=ev: holds_evidence(locator, h, ev)))
+    finally:
+        rankers.adapter = final
     return out
 
 
-def build_examples(engine: PolicyQA, generated: Sequence[Generated], written: Sequence[dict]) -> list[Example]:
+def build_examples(engine: PolicyQA, generated: Sequence[Generated], written: Sequence[dict],
+                   adapter_for: Callable[[str], QueryAdapter | None] | None = None) -> list[Example]:
     retriever = engine.retriever
     out = []
     t0 = time.perf_counter()
@@ -106,7 +118,7 @@ def build_examples(engine: PolicyQA, generated: Sequence[Generated], written: Se
                             lambda h, g=g: same_clause(g, h.chunk.source, h.chunk.start, h.chunk.end)))
         if i % 500 == 0:
             log.info("generated questions: %d/%d (%.0f s)", i, len(generated), time.perf_counter() - t0)
-    return out + evidence_examples(engine, written)
+    return out + evidence_examples(engine, written, adapter_for)
 
 
 def held_out_kinds(examples: Sequence[Example], facts: DocumentFacts) -> None:
@@ -174,22 +186,31 @@ def top1(examples: Sequence[Example], model: Model | None) -> float:
 @dataclass
 class HeldOut:
     """The ranker fitted without each fold of questions (5 folds by question; a question asked of several
-    indexes is held out of all of them at once): ``for_question`` is the one that never saw a question."""
+    indexes is held out of all of them at once): ``for_question`` is the one that never saw a question.
+    ``adapters``: the query adapters its training lists were taken with, fitted without the same folds."""
 
     fold: dict[str, int]
     models: list[Model]
+    adapters: list[QueryAdapter] | None = None
 
     @classmethod
     def fit(cls, examples: Sequence[Example], n: int = 5, c: float = 1.0, kind: str = "trees",
-            fold: dict[str, int] | None = None) -> HeldOut:
+            fold: dict[str, int] | None = None, adapters: list[QueryAdapter] | None = None) -> HeldOut:
         """``fold``: each question's fold of ``n`` when chosen elsewhere (over more questions than these)."""
         fold = fold if fold is not None else folds([e.question for e in examples], n)
-        return cls(fold, [fit([e for e in examples if fold[e.question] != f], c, kind=kind) for f in range(n)])
+        return cls(fold, [fit([e for e in examples if fold[e.question] != f], c, kind=kind) for f in range(n)],
+                   adapters)
 
     def for_question(self, question: str) -> Model | None:
         """The ranker that never saw ``question``, or None when it was not a training question."""
         f = self.fold.get(question)
         return None if f is None else self.models[f]
+
+    def adapter_for(self, question: str) -> QueryAdapter | None:
+        """The query adapter that never saw ``question`` (None when it was not a training question, or there
+        are no fold adapters)."""
+        f = self.fold.get(question)
+        return None if f is None or self.adapters is None else self.adapters[f]
 
 
 def cross_validate(examples: Sequence[Example], held_out: HeldOut) -> tuple[float, float]:
@@ -221,10 +242,13 @@ def abstention_rows(engine: PolicyQA, asked: Sequence[tuple[str, Filters | None,
     filters, label, calibrate) that retrieve something, each list ranked by the engine's ranker, or by the
     one of ``held_out`` that never saw the question when it was a training question."""
     final = engine.retriever.ranker
+    rankers = engine.retriever.rankers
+    final_adapter = rankers.adapter
     rows, labels, calibrate, questions = [], [], [], []
     try:
         for question, filters, label, mark in asked:
             engine.retriever.ranker = (held_out and held_out.for_question(question)) or final
+            rankers.adapter = (held_out and held_out.adapter_for(question)) or final_adapter
             row = abstention_row(engine, question, filters)
             if row is not None:
                 rows.append(row)
@@ -233,6 +257,7 @@ def abstention_rows(engine: PolicyQA, asked: Sequence[tuple[str, Filters | None,
                 questions.append(question)
     finally:
         engine.retriever.ranker = final
+        rankers.adapter = final_adapter
     return np.asarray(rows), np.asarray(labels), np.asarray(calibrate, dtype=bool), questions
 
 
@@ -402,6 +427,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                    help="ask the abstention model's questions of the first index only (the shipped model), or of every "
                         "--index, its threshold calibrated over all (tried at the tenth stop and not shipped: it "
                         "abstained less at every size, see training/README.md)")
+    p.add_argument("--adapter", choices=("train", "none"), default="train",
+                   help="fit the query adapter the ranker's adapted_cos feature reads (training.adapter; each written "
+                        "question's list taken with one fitted without its fold), or train without one")
+    p.add_argument("--out-adapter", default=str(PROJECT_ROOT / "retrieval" / "data" / "query_adapter.json"))
     p.add_argument("--dry-run", action="store_true", help="report, write nothing")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
@@ -424,11 +453,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         version = time.strftime("%Y-%m-%d") + f"-n{len(written)}"
         log.info("ranker: the shipped one (%s), not retrained", shipped_ranker.version if shipped_ranker else None)
         return _abstention(engines if args.abstain_on == "all" else engines[:1], args, generated, written, version)
-    examples = [x for e in engines for x in build_examples(e, generated[:args.ranker_generated], written)]
+    # one fold map for the adapters, the question-kind models and the rankers held out
+    fold = folds([q["question"] for q in written])
+    adapters, final_adapter = _adapters(engines, written, fold, args) if args.adapter == "train" else (None, None)
+    for e in engines:
+        e.retriever.rankers.adapter = final_adapter
+    examples = [x for e in engines
+                for x in build_examples(e, generated[:args.ranker_generated], written,
+                                        None if adapters is None else lambda q: adapters[fold[q]])]
     held_out_kinds(examples, max((e.retriever.facts for e in engines), key=lambda f: len(f.docs)))
     usable = [e for e in examples if e.y.any()]
     log.info("%d of %d have their clause among the first %d candidates", len(usable), len(examples), TOP_N)
-    held_out = HeldOut.fit(usable, c=args.c, kind=args.ranker_model)
+    held_out = HeldOut.fit(usable, c=args.c, kind=args.ranker_model, fold=fold, adapters=adapters)
     before, after = cross_validate(usable, held_out)
     log.info("ranker training questions, 5-fold by question: R@1 fused %.3f, learned %.3f", before, after)
     version = time.strftime("%Y-%m-%d") + f"-n{len(usable)}"
@@ -457,6 +493,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         e.retriever.ranker = model
     return _abstention(engines if args.abstain_on == "all" else engines[:1], args, generated, written, version,
                        held_out)
+
+
+def _adapters(engines: Sequence[PolicyQA], written: Sequence[dict], fold: dict[str, int],
+              args) -> tuple[list[QueryAdapter], QueryAdapter]:
+    """The query adapters fitted without each fold of the written questions, and the one fitted on all of
+    them (written to ``--out-adapter``): the ranker's training lists are taken with the former, as a user's
+    question meets an adapter that never saw it."""
+    sets = [adapting.asked(e, written) for e in engines]
+    embedder = engines[0].embedder.name
+    adapters = adapting.held_out(sets, fold, embedder)
+    for line in adapting.recall_table(sets, args.index, adapters, fold):
+        log.info("dense recall, each written question held out of its adapter: %s", line)
+    n = len({q for s in sets for q in s.questions})
+    final = adapting.fit(sets, embedder, version=time.strftime("%Y-%m-%d") + f"-n{n}")
+    if not args.dry_run:
+        adapting.write(final, args.out_adapter, {"questions": n, "indexes": len(sets)})
+        log.info("wrote %s (%s)", args.out_adapter, final.sha256)
+    return adapters, final
 
 
 def _abstention(engines: Sequence[PolicyQA], args, generated: Sequence[Generated], written: Sequence[dict],

@@ -1,0 +1,95 @@
+"""A learned correction of the query embedding towards the way the clauses that answer it are written.
+
+Users ask "公司要把客服数据传到新加坡，要不要申报" and the clause says "向境外提供个人信息…应当申报数据出境安全评估";
+the embedder places the two further apart than the clause and a restatement of it. :class:`QueryAdapter` moves a
+question's vector by a low-rank map learned from the written training questions and the clauses holding their
+evidence (``python -m training.adapter``, a contrastive fit against every chunk of the index):
+``normalise(v + (v · down) · up)``. Only the query side moves, so an index built before it needs no
+re-embedding, and a FAISS or Milvus index answers the moved vector as any other. The map is tied to the embedder
+whose vectors it was fitted on (``embedder``); for another embedder it is not applied.
+
+Shipped as JSON (``retrieval/data/query_adapter.json``), applied with NumPy.
+
+>>> a = QueryAdapter(np.array([[1.0], [0.0]]), np.array([[0.0, 1.0]]), "e", "t")
+>>> a.apply(np.array([1.0, 0.0], dtype=np.float32)).round(3).tolist()
+[0.707, 0.707]
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+SHIPPED = "data/query_adapter.json"
+
+
+@dataclass(frozen=True)
+class QueryAdapter:
+    down: np.ndarray  # (dim, rank)
+    up: np.ndarray  # (rank, dim)
+    embedder: str  # the name of the embedder whose query vectors it was fitted on
+    version: str
+
+    def __post_init__(self) -> None:
+        if self.down.ndim != 2 or self.up.ndim != 2 or self.down.shape[::-1] != self.up.shape:
+            raise ValueError(f"query adapter {self.version}: down {self.down.shape} and up {self.up.shape} must be "
+                             "(dim, rank) and (rank, dim); refit it with `python -m training.adapter`")
+
+    @property
+    def dim(self) -> int:
+        return int(self.down.shape[0])
+
+    def applies_to(self, embedder: str, dim: int) -> bool:
+        """Whether this map was fitted on the query vectors of ``embedder`` (of ``dim`` numbers)."""
+        return embedder == self.embedder and dim == self.dim
+
+    def apply(self, vec: np.ndarray) -> np.ndarray:
+        """The moved, unit-length query vector (float32) of one vector or a matrix of row vectors."""
+        v = np.asarray(vec, dtype=np.float64)
+        moved = v + (v @ self.down) @ self.up
+        norm = np.linalg.norm(moved, axis=-1, keepdims=True)
+        return (moved / np.where(norm > 0, norm, 1.0)).astype(np.float32)
+
+    def to_json(self) -> dict:
+        return {"kind": "query_adapter", "version": self.version, "embedder": self.embedder,
+                "down": self.down.tolist(), "up": self.up.tolist()}
+
+    @cached_property
+    def sha256(self) -> str:
+        return hashlib.sha256(json.dumps(self.to_json(), sort_keys=True).encode()).hexdigest()[:16]
+
+    @classmethod
+    def from_json(cls, data: dict, source: str = "query adapter") -> QueryAdapter:
+        if data.get("kind") != "query_adapter":
+            raise ValueError(f"{source} is not a query adapter (kind {data.get('kind')!r}); "
+                             "write one with `python -m training.adapter`")
+        return cls(np.asarray(data["down"], dtype=np.float64), np.asarray(data["up"], dtype=np.float64),
+                   str(data["embedder"]), str(data["version"]))
+
+    @classmethod
+    def load(cls, path: str | Path) -> QueryAdapter:
+        return cls.from_json(json.loads(Path(path).read_text("utf-8")), str(path))
+
+    @classmethod
+    def shipped(cls) -> QueryAdapter | None:
+        """The adapter shipped in the package (None when none is)."""
+        res = resources.files("retrieval").joinpath(SHIPPED)
+        return cls.from_json(json.loads(res.read_text("utf-8")), f"retrieval/{SHIPPED}") if res.is_file() else None
+
+    @classmethod
+    def resolve(cls, spec: str, embedder: str) -> QueryAdapter | None:
+        """An adapter as settings name it for the queries of ``embedder``: ``"shipped"`` (the package's, when
+        it was fitted on that embedder's vectors), ``"none"`` (or empty), or a JSON file's path (which the
+        ranker refuses when fitted on another embedder's: :attr:`retrieval.rankers.Rankers.adapter`)."""
+        if spec == "shipped":
+            shipped = cls.shipped()
+            return shipped if shipped is not None and shipped.embedder == embedder else None
+        if spec in ("", "none"):
+            return None
+        return cls.load(spec)
