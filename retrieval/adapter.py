@@ -17,14 +17,14 @@ Shipped as JSON (``retrieval/data/query_adapter.json``), applied with NumPy.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from functools import cached_property
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
+
+from .packaged import json_sha256, packaged_json
 
 SHIPPED = "data/query_adapter.json"
 
@@ -62,7 +62,7 @@ class QueryAdapter:
 
     @cached_property
     def sha256(self) -> str:
-        return hashlib.sha256(json.dumps(self.to_json(), sort_keys=True).encode()).hexdigest()[:16]
+        return json_sha256(self.to_json())
 
     @classmethod
     def from_json(cls, data: dict, source: str = "query adapter") -> QueryAdapter:
@@ -79,8 +79,8 @@ class QueryAdapter:
     @classmethod
     def shipped(cls) -> QueryAdapter | None:
         """The adapter shipped in the package (None when none is)."""
-        res = resources.files("retrieval").joinpath(SHIPPED)
-        return cls.from_json(json.loads(res.read_text("utf-8")), f"retrieval/{SHIPPED}") if res.is_file() else None
+        data = packaged_json(SHIPPED)
+        return None if data is None else cls.from_json(data, f"retrieval/{SHIPPED}")
 
     @classmethod
     def resolve(cls, spec: str, embedder: str) -> QueryAdapter | None:

@@ -16,15 +16,15 @@ JSON (``retrieval/data/question_kinds.json``) and scored with NumPy.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 from dataclasses import dataclass
 from functools import cached_property
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
+
+from .packaged import json_sha256, packaged_json
 
 SHIPPED = "data/question_kinds.json"
 
@@ -78,7 +78,7 @@ class KindModel:
 
     @cached_property
     def sha256(self) -> str:
-        return hashlib.sha256(json.dumps(self.to_json(), sort_keys=True).encode()).hexdigest()[:16]
+        return json_sha256(self.to_json())
 
     @classmethod
     def from_json(cls, data: dict, source: str = "question-kind model") -> KindModel:
@@ -96,5 +96,5 @@ class KindModel:
     @classmethod
     def shipped(cls) -> KindModel | None:
         """The model shipped in the package (None when none is)."""
-        res = resources.files("retrieval").joinpath(SHIPPED)
-        return cls.from_json(json.loads(res.read_text("utf-8")), f"retrieval/{SHIPPED}") if res.is_file() else None
+        data = packaged_json(SHIPPED)
+        return None if data is None else cls.from_json(data, f"retrieval/{SHIPPED}")

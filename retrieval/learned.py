@@ -13,7 +13,6 @@ numbers, a version); no library beyond NumPy is needed at run time, and nothing 
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from functools import cached_property
@@ -23,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from .features import FEATURES
+from .packaged import json_sha256
 
 
 def _names(data: dict, expect: tuple[str, ...] | None, source: str) -> tuple[str, ...]:
@@ -32,10 +32,6 @@ def _names(data: dict, expect: tuple[str, ...] | None, source: str) -> tuple[str
         raise ValueError(f"{source}: trained on features {names}, this code computes {expect}; "
                          "retrain it with `python -m training.train`")
     return names
-
-
-def _sha256(data: dict) -> str:
-    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -69,7 +65,7 @@ class LinearModel:
 
     @property
     def sha256(self) -> str:
-        return _sha256(self.to_json())
+        return json_sha256(self.to_json())
 
 
 @dataclass(frozen=True)
@@ -137,7 +133,7 @@ class TreeModel:
 
     @property
     def sha256(self) -> str:
-        return _sha256(self.to_json())
+        return json_sha256(self.to_json())
 
 
 Model = LinearModel | TreeModel
