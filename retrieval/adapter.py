@@ -1,9 +1,10 @@
 """A learned correction of the query embedding towards the way the clauses that answer it are written.
 
-Users ask "公司要把客服数据传到新加坡，要不要申报" and the clause says "向境外提供个人信息…应当申报数据出境安全评估";
-the embedder places the two further apart than the clause and a restatement of it. :class:`QueryAdapter` moves a
-question's vector by a low-rank map learned from the written training questions and the clauses holding their
-evidence (``python -m training.adapter``, a contrastive fit against every chunk of the index):
+A user asks in the words of a business ("we send our customers' records to our head office abroad: must we file
+anything?") and the clause answers in the words of the law; the embedder places the two further apart than the
+clause and a restatement of it. :class:`QueryAdapter` moves a question's vector by a low-rank map learned from the
+written training questions and the clauses holding their evidence (``python -m training.adapter``, a contrastive
+fit against every chunk of the index):
 ``normalise(v + (v · down) · up)``. Only the query side moves, so an index built before it needs no
 re-embedding, and a FAISS or Milvus index answers the moved vector as any other. The map is tied to the embedder
 whose vectors it was fitted on (``embedder``); for another embedder it is not applied.

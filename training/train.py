@@ -429,7 +429,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         "abstained less at every size, see training/README.md)")
     p.add_argument("--adapter", choices=("train", "none"), default="train",
                    help="fit the query adapter the ranker's adapted_cos feature reads (training.adapter; each written "
-                        "question's list taken with one fitted without its fold), or train without one")
+                        "question's list taken with one fitted without its fold), or train without one (adapted_cos is "
+                        "then the plain cosine: serve that ranker with query_adapter none)")
     p.add_argument("--out-adapter", default=str(PROJECT_ROOT / "retrieval" / "data" / "query_adapter.json"))
     p.add_argument("--dry-run", action="store_true", help="report, write nothing")
     args = p.parse_args(argv)
