@@ -71,15 +71,16 @@ class Asked:
 
 
 def chunk_vectors(engine: PolicyQA) -> np.ndarray:
-    """Every chunk's vector as the index's backend holds it (rows of ``IndexData.chunks``)."""
+    """Every chunk's vector as the index's backend holds it (rows of ``IndexData.chunks``; zeros where it
+    cannot give one back)."""
     backend = engine.retriever.rankers.backend
-    dim = int(engine.retriever.rankers.query_vector("向量").shape[0])
-    out = np.zeros((len(engine.data.chunks), dim), dtype=np.float32)
-    for row in range(len(engine.data.chunks)):
-        vec = backend.vector(row)
-        if vec is not None:
-            out[row] = vec
-    return out
+    vectors = [backend.vector(row) for row in range(len(engine.data.chunks))]
+    dim = next((len(v) for v in vectors if v is not None), 0)
+    if not dim:
+        raise ValueError(f"index {engine.data.path}: its backend gives no chunk vector back; the adapter is fitted "
+                         "on a FAISS or Milvus index built by `policyqa build`")
+    return np.stack([np.zeros(dim, dtype=np.float32) if v is None else np.asarray(v, dtype=np.float32)
+                     for v in vectors])
 
 
 def evidence_rows(data: IndexData, locator: EvidenceLocator, evidence: Sequence[str],
@@ -99,6 +100,7 @@ def asked(engine: PolicyQA, questions: Sequence[dict]) -> Asked:
     for row, chunk in enumerate(data.chunks):
         by_source.setdefault(chunk.source, []).append(row)
     rankers = engine.retriever.rankers
+    chunks = chunk_vectors(engine)
     texts, vectors, positives, docs = [], [], [], []
     for q in questions:
         rows = evidence_rows(data, locator, q["evidence"], by_source)
@@ -108,9 +110,7 @@ def asked(engine: PolicyQA, questions: Sequence[dict]) -> Asked:
         vectors.append(rankers.query_vector(engine.retriever.parse(q["question"]).text))
         positives.append(rows)
         docs.append(data.chunks[rows[0]].doc_id)
-    dim = int(rankers.query_vector("向量").shape[0])
-    return Asked(texts, np.asarray(vectors, dtype=np.float32).reshape(-1, dim), positives, docs,
-                 chunk_vectors(engine))
+    return Asked(texts, np.asarray(vectors, dtype=np.float32).reshape(-1, chunks.shape[1]), positives, docs, chunks)
 
 
 def fit(sets: Sequence[Asked], embedder: str, params: Params = Params(), version: str = "") -> QueryAdapter:
