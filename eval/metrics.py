@@ -128,34 +128,26 @@ class EvidenceLocator:
         for ev in evidence:
             if contains(chunk.text, ev):
                 return True
-        src = self._source(chunk.source)
+        return self.overlapped(chunk.source, chunk.start, chunk.end, evidence)
+
+    def overlapped(self, source: str, start: int, end: int, evidence: Sequence[str]) -> bool:
+        """Whether an occurrence of one of the ``evidence`` strings in ``source`` overlaps ``[start, end)``
+        (original offsets) by at least half its length."""
+        src = self._source(source)
         if src is None:
             return False
-        cs, ce = src.to_squashed(chunk.start), src.to_squashed(chunk.end)
+        cs, ce = src.to_squashed(start), src.to_squashed(end)
         for ev in evidence:
             for path, a, b in self.occurrences(ev):
-                if path == chunk.source and 2 * (min(b, ce) - max(a, cs)) >= b - a:
+                if path == source and 2 * (min(b, ce) - max(a, cs)) >= b - a:
                     return True
         return False
 
     def holders(self, spans: Sequence[tuple[str, int, int]], evidence: Sequence[str]) -> list[int]:
-        """The positions in ``spans`` (``(source, start, end)`` in original offsets) of those an occurrence of
-        one of the ``evidence`` strings overlaps by at least half its length: :meth:`matches`' test on the
-        sources, for many spans at once (the chunk-text test, which needs each text, is left out)."""
-        wanted = [occ for ev in evidence for occ in self.occurrences(ev)]
-        out = []
-        for i, (path, start, end) in enumerate(spans):
-            src = None
-            for occ_path, a, b in wanted:
-                if occ_path != path:
-                    continue
-                src = src or self._source(path)
-                assert src is not None
-                cs, ce = src.to_squashed(start), src.to_squashed(end)
-                if 2 * (min(b, ce) - max(a, cs)) >= b - a:
-                    out.append(i)
-                    break
-        return out
+        """The positions in ``spans`` (``(source, start, end)``) of those :meth:`overlapped` by one of the
+        ``evidence`` strings: :meth:`matches`' test on the sources, for many spans at once (the chunk-text
+        test, which needs each text, is left out)."""
+        return [i for i, (path, start, end) in enumerate(spans) if self.overlapped(path, start, end, evidence)]
 
     def unlocated(self, evidence: Iterable[str]) -> list[str]:
         """The evidence strings found in no source (their questions can still match chunk text)."""

@@ -46,10 +46,6 @@ class QueryAdapter:
     def dim(self) -> int:
         return int(self.down.shape[0])
 
-    def applies_to(self, embedder: str, dim: int) -> bool:
-        """Whether this map was fitted on the query vectors of ``embedder`` (of ``dim`` numbers)."""
-        return embedder == self.embedder and dim == self.dim
-
     def apply(self, vec: np.ndarray) -> np.ndarray:
         """The moved, unit-length query vector (float32) of one vector or a matrix of row vectors."""
         v = np.asarray(vec, dtype=np.float64)
