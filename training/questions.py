@@ -24,6 +24,12 @@ def written_paths(large: bool = False) -> list[Path]:
     return sorted(DATA.glob("answerable*.jsonl")) + (sorted(LARGE.glob("answerable*.jsonl")) if large else [])
 
 
+def unanswerable_paths(at_scale: bool = False) -> list[Path]:
+    """The files of written unanswerable training questions: the bundled corpus's, and with ``at_scale`` those
+    checked absent from corpus-large as well (``large/unanswerable.jsonl``; training/README.md, twelfth stop)."""
+    return sorted(DATA.glob("unanswerable*.jsonl")) + ([LARGE / "unanswerable.jsonl"] if at_scale else [])
+
+
 def written_questions(paths: Sequence[Path]) -> list[dict]:
     """Answerable training questions written for training: ``question``, ``evidence``."""
     out = []

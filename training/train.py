@@ -41,10 +41,11 @@ from . import adapter as adapting
 from .generate import Generated, generate, same_clause
 from .kinds import labelled as kind_labelled
 from .kinds import out_of_fold
-from .questions import DATA, folds, written_paths, written_questions
+from .questions import folds, unanswerable_paths, written_paths, written_questions
 
 log = logging.getLogger(__name__)
 
+CHECKED_AT_SCALE = "corpus+corpus-large"  # an unanswerable question checked absent from both corpora
 TOP_N = RetrievalParams().learned_top_n  # the training lists are the window the ranker reorders
 
 
@@ -261,6 +262,15 @@ def abstention_rows(engine: PolicyQA, asked: Sequence[tuple[str, Filters | None,
     return np.asarray(rows), np.asarray(labels), np.asarray(calibrate, dtype=bool), questions
 
 
+def still_unanswerable(unanswerable: Sequence[dict], larger: bool) -> list[str]:
+    """The written unanswerable questions that stay unanswerable on an index: all of them on the bundled corpus they
+    were written for; beside more documents (``larger``: corpus-large's), where a question naming a document the
+    corpus lacks or asking a detail it does not give may find its answer, the off-domain ones and those their writer
+    checked absent from corpus-large too (``"checked": CHECKED_AT_SCALE``)."""
+    return [q["question"] for q in unanswerable
+            if not larger or q.get("kind") == "off_domain" or q.get("checked") == CHECKED_AT_SCALE]
+
+
 def leave_document_out(engine: PolicyQA, generated: Sequence[Generated], n: int, seed: int = 14,
                        origin: IndexData | None = None) -> list[tuple[str, Filters]]:
     """Generated questions asked of the index without the document they were made from (and without
@@ -424,9 +434,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                    help="also fit on the questions written on ../shared/corpus-large (training/data/large; asked of "
                         "the indexes holding their evidence), as the shipped ranker is: see training/README.md")
     p.add_argument("--abstain-on", choices=("first", "all"), default="first",
-                   help="ask the abstention model's questions of the first index only (the shipped model), or of every "
-                        "--index, its threshold calibrated over all (tried at the tenth stop and not shipped: it "
-                        "abstained less at every size, see training/README.md)")
+                   help="ask the abstention model's questions of the first index only (the shipped model), or of "
+                        "every --index, its threshold calibrated over all (tried at the tenth and twelfth stops and "
+                        "not shipped: see training/README.md)")
+    p.add_argument("--unanswerable-at-scale", action="store_true",
+                   help="also train the abstention model on the unanswerable questions checked absent from "
+                        "corpus-large too (training/data/large/unanswerable.jsonl; with --abstain-on all asked of the "
+                        "larger indexes as well; tried at the twelfth stop and not shipped: see training/README.md)")
     p.add_argument("--adapter", choices=("train", "none"), default="train",
                    help="fit the query adapter the ranker's adapted_cos feature reads (training.adapter; each written "
                         "question's list taken with one fitted without its fold), or train without one (adapted_cos is "
@@ -521,7 +535,7 @@ def _abstention(engines: Sequence[PolicyQA], args, generated: Sequence[Generated
     other holds the same documents among more, whose lists score otherwise) and its threshold calibrated
     over all of them; with ``held_out``, a question the ranker trained on is ranked by the ranker that
     never saw it (the lists of the questions it learned are surer than those of a user's question)."""
-    unanswerable = [json.loads(line) for path in sorted(DATA.glob("unanswerable*.jsonl"))
+    unanswerable = [json.loads(line) for path in unanswerable_paths(args.unanswerable_at_scale)
                     for line in path.read_text("utf-8").splitlines() if line.strip()]
     origin = engines[0].data  # the index the questions were generated from
     # each index's written questions: those whose evidence it holds
@@ -531,9 +545,7 @@ def _abstention(engines: Sequence[PolicyQA], args, generated: Sequence[Generated
     for i, (engine, mine) in enumerate(zip(engines, held_by)):
         engine.answerer.abstainer = None
         ids = {d.id for d in engine.data.documents}
-        # beside more documents, a question naming a document the corpus lacks or asking a detail it does
-        # not give may find its answer: only the off-domain ones stay unanswerable by construction there
-        unans = [q["question"] for q in unanswerable if i == 0 or q.get("kind") == "off_domain"]
+        unans = still_unanswerable(unanswerable, larger=i > 0)
         left_out = leave_document_out(engine, generated, n=max(len(unanswerable), 600), origin=origin)
         asked = ([(g.question, None, 0, False) for g in generated[:n_generated] if g.doc_id in ids]
                  + [(q["question"], None, 0, True) for q in mine]
@@ -550,7 +562,7 @@ def _abstention(engines: Sequence[PolicyQA], args, generated: Sequence[Generated
                                      questions=[q for p in parts for q in p[3]] if len(parts) > 1 else None)
     if args.abstain_threshold is not None:
         abstain = replace(abstain, threshold=args.abstain_threshold)
-        report["threshold"] = args.abstain_threshold
+        report["calibrated_threshold"], report["threshold"] = report["threshold"], args.abstain_threshold
     log.info("abstention: %d answerable, %d unanswerable rows over %d indexes; %s",
              int((y == 0).sum()), int(y.sum()), len(engines), report)
     if not args.dry_run:
