@@ -150,7 +150,7 @@ ABSTAIN_FEATURES: tuple[str, ...] = (
     "top_score", "score_margin", "dense", "dense_best3", "term_coverage", "weighted_coverage",
     "unknown_terms", "n_terms", "has_content", "named", "article", "looked_up", "absent", "figure",
     "figure_supported", "asks_rule", "top_authority", "top_rule",
-    "agree", "top_bm25_inv", "top_dense_inv", "length", "yes_no", "list_form",
+    "agree", "top_bm25_inv", "top_dense_inv", "length", "yes_no", "list_form", "answers", "answers_best3",
 )
 
 
@@ -183,6 +183,10 @@ class Evidence:
     length: float  # the question's characters, a hundredth each (capped at 1): a scenario is long
     yes_no: bool  # asks yes or no (retrieval.asks.answer_form)
     list_form: bool  # asks for every case
+    # the learned pair model's probability that the first hit answers the question, and the highest among the
+    # first three (qa.answerability; 0 without one)
+    answers: float = 0.0
+    answers_best3: float = 0.0
     # the first hit is in another language than the question (a Chinese question, an English law):
     # its words cannot be measured against the question's, only its embedding can (not a model feature)
     cross_lingual: bool = False

@@ -38,6 +38,7 @@ from settings import Settings
 
 from . import precedence
 from .abstention import ABSTAIN_FEATURES
+from .answerability import PairModel
 from .context import ContextFinder, verify_context
 from .extractive import AnswerParams, ExtractiveAnswerer
 from .generative import GenerativeAnswerer
@@ -97,11 +98,11 @@ def _models(settings: Settings) -> tuple[object, object, KindModel | None]:
 
 
 def model_versions(ranker: object, abstainer: object, kinds: KindModel | None = None,
-                   adapter: QueryAdapter | None = None) -> dict[str, str]:
+                   adapter: QueryAdapter | None = None, answers: PairModel | None = None) -> dict[str, str]:
     """What an index manifest records of the learned models: each one's version and checksum."""
     return {name: (f"{m.version} sha256:{m.sha256}" if m is not None else "none")  # type: ignore[attr-defined]
             for name, m in (("ranker", ranker), ("abstention", abstainer), ("question_kinds", kinds),
-                            ("query_adapter", adapter))}
+                            ("query_adapter", adapter), ("answers", answers))}
 
 
 class PolicyQA:
@@ -126,8 +127,9 @@ class PolicyQA:
             AnswerParams(min_dense_score=settings.min_dense_score, min_term_coverage=settings.min_term_coverage,
                          off_topic_dense=settings.off_topic_dense, off_topic_coverage=settings.off_topic_coverage),
             abstainer=abstainer,
+            answers=PairModel.resolve(settings.answer_model, self.embedder.name),
         )
-        self.models = model_versions(ranker, abstainer, kinds, self.retriever.rankers.adapter)
+        self.models = model_versions(ranker, abstainer, kinds, self.retriever.rankers.adapter, self.answerer.answers)
         built = data.manifest.get("models")
         if built and built != self.models:
             # the models read features of this index; a model trained for another build may rank worse
@@ -173,7 +175,8 @@ class PolicyQA:
                            backend=BackendSpec(settings.index_backend, settings.milvus_uri,
                                                settings.milvus_token()),
                            models=model_versions(*_models(settings),
-                                                 QueryAdapter.resolve(settings.query_adapter, embedder.name)))
+                                                 QueryAdapter.resolve(settings.query_adapter, embedder.name),
+                                                 PairModel.resolve(settings.answer_model, embedder.name)))
         finally:
             cache.close()
         engine = cls.open(settings.index_dir, settings, embedder)

@@ -23,6 +23,7 @@ from retrieval.terms import TermWeights, coverage
 from retrieval.types import Hit
 
 from . import precedence, wording
+from .answerability import PairModel, answer_features
 from .abstention import (ABSTAIN_FEATURES, Evidence, absent_document, absent_source, figure_support, missing_article,
                          term_coverage)
 from .choice import Chooser
@@ -84,12 +85,14 @@ class ExtractiveAnswerer:
     """
 
     def __init__(self, retriever: Retriever, params: AnswerParams | None = None,
-                 abstainer: Model | None | str = "shipped") -> None:
+                 abstainer: Model | None | str = "shipped", answers: PairModel | None | str = "shipped") -> None:
         """``abstainer``: the learned abstention model (``"shipped"``: the one in the package, if any;
-        None: the fixed gates of ``params``)."""
+        None: the fixed gates of ``params``); ``answers``: the pair model whose probabilities it reads
+        (:mod:`qa.answerability`; ``"shipped"``: the package's, when fitted on the retriever's embedder)."""
         self.retriever = retriever
         self.abstainer = (load_model(package="qa", name="data/abstain.json", expect=ABSTAIN_FEATURES)
                           if abstainer == "shipped" else abstainer)
+        self.answers = (PairModel.resolve("shipped", retriever.embedder.name) if answers == "shipped" else answers)
         self.params = params or AnswerParams()
         data = retriever.data
         self.sources = data.sources
@@ -138,6 +141,9 @@ class ExtractiveAnswerer:
         r = self.retriever
         top = hits[0]
         dense = [r.cosine(query, h) for h in hits[:3]]
+        answers, answers_best3 = answer_features(
+            self.answers, r.rankers.query_vector(query.text) if self.answers is not None else None,
+            [r.vector(h) for h in hits[:3]] if self.answers is not None else [])
         return Evidence(
             top_score=top.score, score_margin=top.score - (hits[1].score if len(hits) > 1 else 0.0),
             dense=dense[0], dense_best3=max(dense),
@@ -152,7 +158,7 @@ class ExtractiveAnswerer:
             top_bm25_inv=1.0 / top.ranks["bm25"] if "bm25" in top.ranks else 0.0,
             top_dense_inv=1.0 / top.ranks["dense"] if "dense" in top.ranks else 0.0,
             length=min(len(query.text), 100) / 100, yes_no=query.form == "yes_no", list_form=query.form == "list",
-            cross_lingual=self._other_language(query, top))
+            answers=answers, answers_best3=answers_best3, cross_lingual=self._other_language(query, top))
 
     def _other_language(self, query: Query, hit: Hit) -> bool:
         """Whether ``hit``'s document is in another language than the question (a Chinese question,

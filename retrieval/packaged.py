@@ -1,4 +1,4 @@
-"""The JSON models shipped inside the ``retrieval`` package: read one, and name its content by a checksum."""
+"""The JSON models shipped inside the packages (``retrieval``, ``qa``): read one, and name its content by a checksum."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import json
 from importlib import resources
 
 
-def packaged_json(name: str) -> dict | None:
-    """The JSON file ``name`` (e.g. ``"data/query_adapter.json"``) shipped in the package, None when it is not."""
-    res = resources.files("retrieval").joinpath(name)
+def packaged_json(name: str, package: str = "retrieval") -> dict | None:
+    """The JSON file ``name`` (e.g. ``"data/query_adapter.json"``) shipped in ``package``, None when it is not."""
+    res = resources.files(package).joinpath(name)
     return json.loads(res.read_text("utf-8")) if res.is_file() else None
 
 

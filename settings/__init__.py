@@ -62,6 +62,9 @@ class Settings:
     # the learned models (training/README.md): "shipped" (the package's), "none", or a JSON file of one
     learned_ranker: str = "shipped"
     abstention_model: str = "shipped"
+    # the pair model whose probability that a hit answers the question the abstention model reads (qa/answerability.py):
+    # the same three forms; the shipped one applies only to the embedder it was fitted on
+    answer_model: str = "shipped"
     # the learned map moving query vectors towards the clauses that answer them (retrieval/adapter.py): the same
     # three forms; the shipped one applies only to the embedder it was fitted on
     query_adapter: str = "shipped"

@@ -172,11 +172,17 @@ def test_the_abstention_model_reads_a_training_questions_list_as_its_held_out_ra
     longest, shortest = _linear(FEATURES, {"log_len": 5.0}), _linear(FEATURES, {"log_len": -5.0})
     held_out = HeldOut({trained: 0}, [longest])
     try:
+        r.ranker = longest
+        second = r.search(trained, k=5)[1].chunk.text.strip()[:24]  # evidence the held-out list's second hit holds
         r.ranker = shortest
-        x, y, calibrate, asked = abstention_rows(slice_engine, [(trained, None, 0, True), (other, None, 1, False)],
-                                                 held_out)
+        x, y, calibrate, asked, pairs = abstention_rows(
+            slice_engine, [(trained, None, 0, True), (other, None, 1, False)], held_out,
+            {trained: [second], other: ["个人信息"]})
         assert r.ranker is shortest
         assert y.tolist() == [0, 1] and calibrate.tolist() == [True, False] and asked == [trained, other]
+        # the pair model's lists: the hits that hold an answerable question's evidence, none of an unanswerable one's
+        assert [p.question for p in pairs] == asked and len(pairs[0].clauses) == len(pairs[0].gold) == 5
+        assert pairs[0].gold[1] and not all(pairs[0].gold) and not any(pairs[1].gold)
         want_other = abstention_row(slice_engine, other)
         in_sample = abstention_row(slice_engine, trained)
         r.ranker = longest

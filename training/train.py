@@ -17,9 +17,10 @@ import argparse
 import json
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -38,6 +39,7 @@ from retrieval.types import Hit
 from settings import PROJECT_ROOT, Settings
 
 from . import adapter as adapting
+from .answerability import HeldOutPairs, Pairs
 from .generate import Generated, generate, same_clause
 from .kinds import labelled as kind_labelled
 from .kinds import out_of_fold
@@ -225,41 +227,64 @@ def cross_validate(examples: Sequence[Example], held_out: HeldOut) -> tuple[floa
 
 
 # -- abstention -------------------------------------------------------------------------------------
-def abstention_row(engine: PolicyQA, question: str, filters: Filters | None = None) -> np.ndarray | None:
-    """The answerer's :class:`~qa.abstention.Evidence` for ``question`` as one feature row (None when
-    nothing is retrieved or a named article decides it)."""
+def _assessed(engine: PolicyQA, question: str, filters: Filters | None) -> tuple[np.ndarray, Query, list[Hit]] | None:
     answerer = engine.answerer
     query = engine.retriever.parse(question)
     hits = list(engine.retriever.search(query, k=5, filters=filters))
     if not hits:
         return None
     a = answerer.assess(query, hits)
-    return None if a.looked_up else a.evidence.vector()[0]
+    return None if a.looked_up else (a.evidence.vector()[0], query, hits)
+
+
+def abstention_row(engine: PolicyQA, question: str, filters: Filters | None = None) -> np.ndarray | None:
+    """The answerer's :class:`~qa.abstention.Evidence` for ``question`` as one feature row (None when
+    nothing is retrieved or a named article decides it)."""
+    got = _assessed(engine, question, filters)
+    return None if got is None else got[0]
+
+
+class AbstentionRows(NamedTuple):
+    x: np.ndarray  # feature rows (ABSTAIN_FEATURES)
+    y: np.ndarray  # 1: unanswerable
+    calibrate: np.ndarray  # the row calibrates the threshold
+    questions: list[str]
+    pairs: list[Pairs]  # each row's list as the pair model reads it (qa.answerability)
 
 
 def abstention_rows(engine: PolicyQA, asked: Sequence[tuple[str, Filters | None, int, bool]],
-                    held_out: HeldOut | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
-    """The feature rows, labels (1: unanswerable), calibration marks and questions of ``asked`` (question,
-    filters, label, calibrate) that retrieve something, each list ranked by the engine's ranker, or by the
-    one of ``held_out`` that never saw the question when it was a training question."""
+                    held_out: HeldOut | None = None,
+                    evidence: Mapping[str, Sequence[str]] | None = None) -> AbstentionRows:
+    """The feature rows, labels (1: unanswerable), calibration marks, questions and pair-model lists of ``asked``
+    (question, filters, label, calibrate) that retrieve something, each list ranked by the engine's ranker, or by
+    the one of ``held_out`` that never saw the question when it was a training question. ``evidence``: the gold
+    evidence strings of answerable questions, which mark the hits of their lists that answer them."""
     final = engine.retriever.ranker
     rankers = engine.retriever.rankers
     final_adapter = rankers.adapter
-    rows, labels, calibrate, questions = [], [], [], []
+    locator = EvidenceLocator.of_index(engine.data.sources)
+    evidence = evidence or {}
+    rows, labels, calibrate, questions, pairs = [], [], [], [], []
     try:
         for question, filters, label, mark in asked:
             engine.retriever.ranker = (held_out and held_out.for_question(question)) or final
             rankers.adapter = (held_out and held_out.adapter_for(question)) or final_adapter
-            row = abstention_row(engine, question, filters)
-            if row is not None:
-                rows.append(row)
-                labels.append(label)
-                calibrate.append(mark)
-                questions.append(question)
+            got = _assessed(engine, question, filters)
+            if got is None:
+                continue
+            row, query, hits = got
+            rows.append(row)
+            labels.append(label)
+            calibrate.append(mark)
+            questions.append(question)
+            ev = evidence.get(question) if label == 0 else None
+            pairs.append(Pairs(question, engine.retriever.rankers.query_vector(query.text),
+                               [engine.retriever.vector(h) for h in hits],
+                               [bool(ev) and holds_evidence(locator, h, ev) for h in hits]))
     finally:
         engine.retriever.ranker = final
         rankers.adapter = final_adapter
-    return np.asarray(rows), np.asarray(labels), np.asarray(calibrate, dtype=bool), questions
+    return AbstentionRows(np.asarray(rows), np.asarray(labels), np.asarray(calibrate, dtype=bool), questions, pairs)
 
 
 def still_unanswerable(unanswerable: Sequence[dict], larger: bool) -> list[str]:
@@ -420,6 +445,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--c", type=float, default=0.1, help="the logistic model's inverse regularisation strength")
     p.add_argument("--out-ranker", default=str(PROJECT_ROOT / "retrieval" / "data" / "ranker.json"))
     p.add_argument("--out-abstain", default=str(PROJECT_ROOT / "qa" / "data" / "abstain.json"))
+    p.add_argument("--out-answers", default=str(PROJECT_ROOT / "qa" / "data" / "answers.json"),
+                   help="the pair model the abstention model reads (qa/answerability.py), fitted with it")
     p.add_argument("--max-false-abstention", type=float, default=0.03,
                    help="share of held-out written answerable questions the threshold may abstain on")
     p.add_argument("--abstain-threshold", type=lambda v: None if v == "none" else float(v), default=0.9,
@@ -544,22 +571,32 @@ def _abstention(engines: Sequence[PolicyQA], args, generated: Sequence[Generated
     parts, counts = [], []
     for i, (engine, mine) in enumerate(zip(engines, held_by)):
         engine.answerer.abstainer = None
+        engine.answerer.answers = None  # its features are filled in below, each by a pair model that never saw it
         ids = {d.id for d in engine.data.documents}
         unans = still_unanswerable(unanswerable, larger=i > 0)
         left_out = leave_document_out(engine, generated, n=max(len(unanswerable), 600), origin=origin)
         asked = ([(g.question, None, 0, False) for g in generated[:n_generated] if g.doc_id in ids]
                  + [(q["question"], None, 0, True) for q in mine]
                  + [(q, None, 1, False) for q in unans] + [(q, f, 1, False) for q, f in left_out])
-        parts.append(abstention_rows(engine, asked, held_out))
-        counts.append({"answerable": int((parts[-1][1] == 0).sum()), "unanswerable_written": len(unans),
+        parts.append(abstention_rows(engine, asked, held_out, {q["question"]: q["evidence"] for q in mine}))
+        counts.append({"answerable": int((parts[-1].y == 0).sum()), "unanswerable_written": len(unans),
                        "left_document_out": len(left_out)})
         log.info("abstention rows on index %d: %s", i + 1, counts[-1])
-    x = np.concatenate([p[0] for p in parts])
-    y = np.concatenate([p[1] for p in parts])
-    calibrate = np.concatenate([p[2] for p in parts])
+    x = np.concatenate([p.x for p in parts])
+    y = np.concatenate([p.y for p in parts])
+    calibrate = np.concatenate([p.calibrate for p in parts])
+    lists = [pr for p in parts for pr in p.pairs]
+    # the pair model learns from the written questions: the answerable ones' lists and the unanswerable ones'
+    written_unanswerable = {q["question"] for q in unanswerable}
+    train = [pr for pr, label, mark in zip(lists, y, calibrate)
+             if (label == 0 and mark) or (label == 1 and pr.question in written_unanswerable)]
+    pairs = HeldOutPairs.fit(train, engines[0].embedder.name, version)
+    cols = [ABSTAIN_FEATURES.index("answers"), ABSTAIN_FEATURES.index("answers_best3")]
+    x[:, cols] = pairs.features(lists)
+    log.info("pair model: %d lists, held-out AUC %.4f", len(train), pairs.auc(train))
     # a question asked of several indexes is held out of all at once (one index: by row, as the shipped model)
     abstain, report = fit_abstention(x, y, calibrate, args.max_false_abstention, version,
-                                     questions=[q for p in parts for q in p[3]] if len(parts) > 1 else None)
+                                     questions=[q for p in parts for q in p.questions] if len(parts) > 1 else None)
     if args.abstain_threshold is not None:
         abstain = replace(abstain, threshold=args.abstain_threshold)
         report["calibrated_threshold"], report["threshold"] = report["threshold"], args.abstain_threshold
@@ -572,6 +609,10 @@ def _abstention(engines: Sequence[PolicyQA], args, generated: Sequence[Generated
             "written_ranked_by": "held-out ranker" if held_out else "ranker in-sample",
             **report}}, ensure_ascii=False, indent=1) + "\n", "utf-8")
         log.info("wrote %s (%s)", args.out_abstain, abstain.sha256)
+        Path(args.out_answers).write_text(json.dumps({**pairs.final.to_json(), "trained_on": {
+            "lists": len(train), "answering_clauses": int(sum(sum(p.gold) for p in train)),
+            "cv_auc": round(pairs.auc(train), 4)}}, ensure_ascii=False) + "\n", "utf-8")
+        log.info("wrote %s (%s)", args.out_answers, pairs.final.sha256)
     return 0
 
 

