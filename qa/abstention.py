@@ -35,6 +35,7 @@ from ingest.titles import title_key
 from ingest.types import Document
 from retrieval.figures import states_figure
 from retrieval.filters import Filters
+from retrieval.learned import Model, resolve_model
 from retrieval.terms import covered, fold
 from retrieval.types import ArticleRef, Hit
 
@@ -146,18 +147,32 @@ def missing_article(ref: ArticleRef | None, hits: Sequence[Hit], docs: Mapping[s
 
 
 # -- the learned decision ---------------------------------------------------------------------------
-ABSTAIN_FEATURES: tuple[str, ...] = (
+# the features the shipped abstention model reads
+BASE_FEATURES: tuple[str, ...] = (
     "top_score", "score_margin", "dense", "dense_best3", "term_coverage", "weighted_coverage",
     "unknown_terms", "n_terms", "has_content", "named", "article", "looked_up", "absent", "figure",
     "figure_supported", "asks_rule", "top_authority", "top_rule",
-    "agree", "top_bm25_inv", "top_dense_inv", "length", "yes_no", "list_form", "answers", "answers_best3",
+    "agree", "top_bm25_inv", "top_dense_inv", "length", "yes_no", "list_form",
 )
+# the pair model's (qa/answerability.py), read by a model trained with `python -m training.train --pair-model`
+ANSWER_FEATURES: tuple[str, ...] = ("answers", "answers_best3")
+ABSTAIN_FEATURES: tuple[str, ...] = BASE_FEATURES + ANSWER_FEATURES  # every feature Evidence computes
+
+
+def load_abstainer(spec: str) -> Model | None:
+    """The abstention model settings name (``"shipped"``: the package's ``qa/data/abstain.json``, ``"none"``, or a
+    JSON file's path), which may read any of :data:`ABSTAIN_FEATURES`, in its own order."""
+    model = resolve_model(spec, "qa", "data/abstain.json", expect=None)
+    if model is not None and not set(model.names) <= set(ABSTAIN_FEATURES):
+        raise ValueError(f"abstention model {spec}: trained on features {sorted(set(model.names) - set(ABSTAIN_FEATURES))} "
+                         "this code does not compute; retrain it with `python -m training.train`")
+    return model
 
 
 @dataclass(frozen=True)
 class Evidence:
-    """What the answerer measures of the retrieved list before it answers: the features of the
-    learned abstention model (:data:`ABSTAIN_FEATURES`), in that order."""
+    """What the answerer measures of the retrieved list before it answers: the features a learned abstention
+    model may read (:data:`ABSTAIN_FEATURES`)."""
 
     top_score: float  # the learned ranker's probability for the first hit (its fused score without one)
     score_margin: float  # first minus second
@@ -191,5 +206,6 @@ class Evidence:
     # its words cannot be measured against the question's, only its embedding can (not a model feature)
     cross_lingual: bool = False
 
-    def vector(self) -> np.ndarray:
-        return np.asarray([[float(getattr(self, n)) for n in ABSTAIN_FEATURES]], dtype=np.float64)
+    def vector(self, names: tuple[str, ...] = ABSTAIN_FEATURES) -> np.ndarray:
+        """The features ``names`` (a model's own) as one row."""
+        return np.asarray([[float(getattr(self, n)) for n in names]], dtype=np.float64)

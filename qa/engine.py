@@ -37,7 +37,7 @@ from retrieval.types import Retrieval
 from settings import Settings
 
 from . import precedence
-from .abstention import ABSTAIN_FEATURES
+from .abstention import ANSWER_FEATURES, load_abstainer
 from .answerability import PairModel
 from .context import ContextFinder, verify_context
 from .extractive import AnswerParams, ExtractiveAnswerer
@@ -93,7 +93,7 @@ def _models(settings: Settings) -> tuple[object, object, KindModel | None]:
     """The learned ranker and abstention model ``settings`` name (None where "none"), and the
     question-kind model the ranker reads (:mod:`retrieval.kinds`, the shipped one)."""
     return (resolve_model(settings.learned_ranker, "retrieval", "data/ranker.json", FEATURES),
-            resolve_model(settings.abstention_model, "qa", "data/abstain.json", ABSTAIN_FEATURES),
+            load_abstainer(settings.abstention_model),
             KindModel.shipped())
 
 
@@ -130,6 +130,10 @@ class PolicyQA:
             answers=PairModel.resolve(settings.answer_model, self.embedder.name),
         )
         self.models = model_versions(ranker, abstainer, kinds, self.retriever.rankers.adapter, self.answerer.answers)
+        if abstainer is not None and set(ANSWER_FEATURES) & set(abstainer.names) and self.answerer.answers is None:
+            log.warning("the abstention model %s reads the pair model's features, but no pair model is served "
+                        "(answer_model %r): they read 0; set POLICYQA_ANSWER_MODEL to the one trained with it",
+                        abstainer.version, settings.answer_model)
         built = data.manifest.get("models")
         if built and built != self.models:
             # the models read features of this index; a model trained for another build may rank worse

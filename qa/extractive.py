@@ -16,16 +16,16 @@ from ingest.text import clean
 from ingest.types import Clause, Document
 from retrieval.authority import prevailing_first
 from retrieval.filters import Filters
-from retrieval.learned import Model, load_model
+from retrieval.learned import Model
 from retrieval.query import Query
 from retrieval.retriever import Retriever
 from retrieval.terms import TermWeights, coverage
 from retrieval.types import Hit
 
 from . import precedence, wording
-from .answerability import PairModel, answer_features
-from .abstention import (ABSTAIN_FEATURES, Evidence, absent_document, absent_source, figure_support, missing_article,
+from .abstention import (Evidence, absent_document, absent_source, figure_support, load_abstainer, missing_article,
                          term_coverage)
+from .answerability import PairModel, answer_features
 from .choice import Chooser
 from .conclusion import decide
 from .conditions import Condition
@@ -90,8 +90,7 @@ class ExtractiveAnswerer:
         None: the fixed gates of ``params``); ``answers``: the pair model whose probabilities it reads
         (:mod:`qa.answerability`; ``"shipped"``: the package's, when fitted on the retriever's embedder)."""
         self.retriever = retriever
-        self.abstainer = (load_model(package="qa", name="data/abstain.json", expect=ABSTAIN_FEATURES)
-                          if abstainer == "shipped" else abstainer)
+        self.abstainer = load_abstainer("shipped") if abstainer == "shipped" else abstainer
         self.answers = (PairModel.resolve("shipped", retriever.embedder.name) if answers == "shipped" else answers)
         self.params = params or AnswerParams()
         data = retriever.data
@@ -179,7 +178,7 @@ class ExtractiveAnswerer:
             # language does not hold: the embedding alone decides, at the fixed gate's cosine
             return ev.dense >= self.params.min_dense_score
         if self.abstainer is not None:
-            return float(self.abstainer.scores(ev.vector())[0]) < self.abstainer.threshold
+            return float(self.abstainer.scores(ev.vector(self.abstainer.names))[0]) < self.abstainer.threshold
         p = self.params
         return ((ev.dense >= p.min_dense_score or ev.term_coverage >= p.min_term_coverage)
                 and (ev.dense >= p.off_topic_dense or ev.weighted_coverage >= p.off_topic_coverage))

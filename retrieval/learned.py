@@ -156,7 +156,7 @@ def load_model(path: str | Path | None = None, package: str = "retrieval", name:
     return model_from_json(json.loads(res.read_text("utf-8")), expect, f"{package}/{name}")
 
 
-def resolve_model(spec: str, package: str, name: str, expect: tuple[str, ...]) -> Model | None:
+def resolve_model(spec: str, package: str, name: str, expect: tuple[str, ...] | None) -> Model | None:
     """A model as settings name it: ``"shipped"`` (the package's, if any), ``"none"`` (or empty), or a path."""
     if spec == "shipped":
         return load_model(package=package, name=name, expect=expect)

@@ -71,11 +71,20 @@ def test_exported_lambdarank_trees_score_as_lightgbm_does_and_order_each_list():
     assert ((p >= 0) & (p <= 1)).all() and p[y == 1].mean() > p[y == 0].mean()
 
 
-def test_the_shipped_models_load_and_read_the_features_this_code_computes():
+def test_the_shipped_models_load_and_read_the_features_this_code_computes(tmp_path):
+    from qa.abstention import BASE_FEATURES, load_abstainer
+
     ranker = load_model()
-    abstain = load_model(package="qa", name="data/abstain.json", expect=ABSTAIN_FEATURES)
+    abstain = load_abstainer("shipped")
     assert ranker is not None and ranker.names == FEATURES
-    assert abstain is not None and abstain.names == ABSTAIN_FEATURES and 0.0 < abstain.threshold < 1.0
+    assert abstain is not None and abstain.names == BASE_FEATURES and 0.0 < abstain.threshold < 1.0
+    # an abstention model may read any of the features the answerer computes, none it does not
+    path = tmp_path / "abstain.json"
+    path.write_text(json.dumps(_linear(ABSTAIN_FEATURES[::-1], {}).to_json()), "utf-8")
+    assert load_abstainer(str(path)).names == ABSTAIN_FEATURES[::-1]
+    path.write_text(json.dumps(_linear(BASE_FEATURES + ("mystery",), {}).to_json()), "utf-8")
+    with pytest.raises(ValueError, match=r"\['mystery'\] this code does not compute; retrain"):
+        load_abstainer(str(path))
 
 
 def test_the_learned_ranker_decides_the_order_of_the_best_candidates(slice_engine):

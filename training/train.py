@@ -28,7 +28,7 @@ from eval.metrics import EvidenceLocator, Retrieved
 from eval.run import load_questions, select_split
 from index.store import IndexData
 from qa.engine import PolicyQA
-from qa.abstention import ABSTAIN_FEATURES
+from qa.abstention import ABSTAIN_FEATURES, ANSWER_FEATURES, BASE_FEATURES
 from retrieval.adapter import QueryAdapter
 from retrieval.features import FEATURES, DocumentFacts, candidate_kinds
 from retrieval.filters import Filters
@@ -394,14 +394,15 @@ def fit_lambdarank(x: np.ndarray, y: np.ndarray, groups: Sequence[int], names: t
 
 
 def fit_abstention(x: np.ndarray, y: np.ndarray, calibrate: np.ndarray, max_false: float = 0.03,
-                   version: str = "", questions: Sequence[str] | None = None) -> tuple[TreeModel, dict]:
+                   version: str = "", questions: Sequence[str] | None = None,
+                   names: tuple[str, ...] = ABSTAIN_FEATURES) -> tuple[TreeModel, dict]:
     """Gradient-boosted trees of "unanswerable"; the threshold is the lowest that abstains on at most
     ``max_false`` of the answerable questions marked ``calibrate`` (the written ones: generated
     questions are easier than people's), each held out once (5 folds; by question when ``questions``
     names each row's, so that a question asked of several indexes is held out of all at once)."""
 
     def one(xs: np.ndarray, ys: np.ndarray) -> TreeModel:
-        return fit_trees(xs, ys, ABSTAIN_FEATURES, version)
+        return fit_trees(xs, ys, names, version)
 
     if questions is None:
         fold = np.empty(len(y), dtype=int)
@@ -445,8 +446,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--c", type=float, default=0.1, help="the logistic model's inverse regularisation strength")
     p.add_argument("--out-ranker", default=str(PROJECT_ROOT / "retrieval" / "data" / "ranker.json"))
     p.add_argument("--out-abstain", default=str(PROJECT_ROOT / "qa" / "data" / "abstain.json"))
+    p.add_argument("--pair-model", action="store_true",
+                   help="also fit the pair model of whether a hit answers the question (qa/answerability.py) and give "
+                        "the abstention model its two features (tried at the thirteenth stop and not shipped: see "
+                        "training/README.md)")
     p.add_argument("--out-answers", default=str(PROJECT_ROOT / "qa" / "data" / "answers.json"),
-                   help="the pair model the abstention model reads (qa/answerability.py), fitted with it")
+                   help="where --pair-model writes the pair model (serve it with POLICYQA_ANSWER_MODEL)")
     p.add_argument("--max-false-abstention", type=float, default=0.03,
                    help="share of held-out written answerable questions the threshold may abstain on")
     p.add_argument("--abstain-threshold", type=lambda v: None if v == "none" else float(v), default=0.9,
@@ -585,18 +590,22 @@ def _abstention(engines: Sequence[PolicyQA], args, generated: Sequence[Generated
     x = np.concatenate([p.x for p in parts])
     y = np.concatenate([p.y for p in parts])
     calibrate = np.concatenate([p.calibrate for p in parts])
-    lists = [pr for p in parts for pr in p.pairs]
-    # the pair model learns from the written questions: the answerable ones' lists and the unanswerable ones'
-    written_unanswerable = {q["question"] for q in unanswerable}
-    train = [pr for pr, label, mark in zip(lists, y, calibrate)
-             if (label == 0 and mark) or (label == 1 and pr.question in written_unanswerable)]
-    pairs = HeldOutPairs.fit(train, engines[0].embedder.name, version)
-    cols = [ABSTAIN_FEATURES.index("answers"), ABSTAIN_FEATURES.index("answers_best3")]
-    x[:, cols] = pairs.features(lists)
-    log.info("pair model: %d lists, held-out AUC %.4f", len(train), pairs.auc(train))
+    names, pairs, train = BASE_FEATURES, None, []
+    if args.pair_model:
+        lists = [pr for p in parts for pr in p.pairs]
+        # the pair model learns from the written questions: the answerable ones' lists and the unanswerable ones'
+        written_unanswerable = {q["question"] for q in unanswerable}
+        train = [pr for pr, label, mark in zip(lists, y, calibrate)
+                 if (label == 0 and mark) or (label == 1 and pr.question in written_unanswerable)]
+        pairs = HeldOutPairs.fit(train, engines[0].embedder.name, version)
+        names = ABSTAIN_FEATURES
+        x[:, [ABSTAIN_FEATURES.index(n) for n in ANSWER_FEATURES]] = pairs.features(lists)
+        log.info("pair model: %d lists, held-out AUC %.4f", len(train), pairs.auc(train))
+    x = x[:, [ABSTAIN_FEATURES.index(n) for n in names]]
     # a question asked of several indexes is held out of all at once (one index: by row, as the shipped model)
     abstain, report = fit_abstention(x, y, calibrate, args.max_false_abstention, version,
-                                     questions=[q for p in parts for q in p.questions] if len(parts) > 1 else None)
+                                     questions=[q for p in parts for q in p.questions] if len(parts) > 1 else None,
+                                     names=names)
     if args.abstain_threshold is not None:
         abstain = replace(abstain, threshold=args.abstain_threshold)
         report["calibrated_threshold"], report["threshold"] = report["threshold"], args.abstain_threshold
@@ -609,6 +618,7 @@ def _abstention(engines: Sequence[PolicyQA], args, generated: Sequence[Generated
             "written_ranked_by": "held-out ranker" if held_out else "ranker in-sample",
             **report}}, ensure_ascii=False, indent=1) + "\n", "utf-8")
         log.info("wrote %s (%s)", args.out_abstain, abstain.sha256)
+    if pairs is not None and not args.dry_run:
         Path(args.out_answers).write_text(json.dumps({**pairs.final.to_json(), "trained_on": {
             "lists": len(train), "answering_clauses": int(sum(sum(p.gold) for p in train)),
             "cv_auc": round(pairs.auc(train), 4)}}, ensure_ascii=False) + "\n", "utf-8")
