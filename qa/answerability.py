@@ -2,14 +2,16 @@
 
 A clause close to a question in subject may still not say what it asks: the fee when it names the office, the
 office when it sets the deadline. The dense cosine measures the first; :class:`PairModel` is learned for the
-second, from the written training questions (``python -m training.train``): a logistic regression over the pair
+second, from the written training questions (``python -m training.train --pair-model``): a logistic regression over the pair
 ``[q ⊙ c, |q − c|, q, c]`` of the question's and the clause's unit vectors (the features of sentence-pair
 classifiers since InferSent), labelled by whether the clause holds the question's evidence — the clauses
-retrieved for an unanswerable question never do. Its probability for the first hits are features of the
-abstention model (:data:`qa.abstention.ABSTAIN_FEATURES`: ``answers``, ``answers_best3``).
+retrieved for an unanswerable question never do. Its probabilities for the first hits are features an abstention
+model may read (:data:`qa.abstention.ANSWER_FEATURES`: ``answers``, ``answers_best3``).
 
 The model is tied to the embedder whose vectors it was fitted on (``embedder``); for another it is not applied.
-Shipped as JSON (``qa/data/answers.json``), scored with NumPy.
+Written as JSON, scored with NumPy; the package would ship it as ``qa/data/answers.json``, and does not (an abstention
+model reading it abstained more often on answerable questions of the sets that only report: training/README.md,
+thirteenth stop).
 
 >>> m = PairModel(np.array([4.0, 0.0, 0.0, 0.0]), -2.0, "e", "t")
 >>> m.probabilities(np.array([1.0]), np.array([[1.0], [0.0]])).round(3).tolist()
