@@ -127,3 +127,23 @@ def test_an_abstention_model_reads_the_pair_model_on_the_vectors_either_backend_
         assert set(ABSTAIN_FEATURES) >= {"answers", "answers_best3"}
     finally:
         answerer.answers, answerer.abstainer = shipped_pairs, shipped_abstainer
+
+
+def test_an_abstention_model_reading_the_pair_features_without_a_pair_model_is_said_at_start_up(
+        slice_engine, tmp_path, caplog):
+    from qa import PolicyQA
+    from qa.abstention import ABSTAIN_FEATURES
+
+    path = tmp_path / "abstain.json"
+    path.write_text(json.dumps(LinearModel(ABSTAIN_FEATURES, np.zeros(len(ABSTAIN_FEATURES)),
+                                           np.ones(len(ABSTAIN_FEATURES)), np.zeros(len(ABSTAIN_FEATURES)), 0.0,
+                                           "reads-answers").to_json()), "utf-8")
+    settings = slice_engine.settings.override(abstention_model=str(path), answer_model="none")
+    with caplog.at_level("WARNING", logger="qa.engine"):
+        engine = PolicyQA(slice_engine.data, settings, slice_engine.embedder)
+    assert engine.answerer.abstainer.names == ABSTAIN_FEATURES and engine.answerer.answers is None
+    assert any("reads the pair model's features" in r.message for r in caplog.records)
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="qa.engine"):
+        PolicyQA(slice_engine.data, slice_engine.settings, slice_engine.embedder)  # the shipped model reads none
+    assert not any("reads the pair model's features" in r.message for r in caplog.records)
