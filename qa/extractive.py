@@ -140,9 +140,9 @@ class ExtractiveAnswerer:
         r = self.retriever
         top = hits[0]
         dense = [r.cosine(query, h) for h in hits[:3]]
-        answers, answers_best3 = answer_features(
-            self.answers, r.rankers.query_vector(query.text) if self.answers is not None else None,
-            [r.vector(h) for h in hits[:3]] if self.answers is not None else [])
+        answers, answers_best3 = (
+            answer_features(self.answers, r.rankers.query_vector(query.text), [r.vector(h) for h in hits[:3]])
+            if self.answers is not None else (0.0, 0.0))
         return Evidence(
             top_score=top.score, score_margin=top.score - (hits[1].score if len(hits) > 1 else 0.0),
             dense=dense[0], dense_best3=max(dense),

@@ -258,12 +258,12 @@ def abstention_rows(engine: PolicyQA, asked: Sequence[tuple[str, Filters | None,
     """The feature rows, labels (1: unanswerable), calibration marks, questions and pair-model lists of ``asked``
     (question, filters, label, calibrate) that retrieve something, each list ranked by the engine's ranker, or by
     the one of ``held_out`` that never saw the question when it was a training question. ``evidence``: the gold
-    evidence strings of answerable questions, which mark the hits of their lists that answer them."""
+    evidence strings of answerable questions, which mark the hits of their lists that answer them; the pair-model
+    lists are taken only when it is given (empty otherwise)."""
     final = engine.retriever.ranker
     rankers = engine.retriever.rankers
     final_adapter = rankers.adapter
-    locator = EvidenceLocator.of_index(engine.data.sources)
-    evidence = evidence or {}
+    locator = EvidenceLocator.of_index(engine.data.sources) if evidence is not None else None
     rows, labels, calibrate, questions, pairs = [], [], [], [], []
     try:
         for question, filters, label, mark in asked:
@@ -277,10 +277,11 @@ def abstention_rows(engine: PolicyQA, asked: Sequence[tuple[str, Filters | None,
             labels.append(label)
             calibrate.append(mark)
             questions.append(question)
-            ev = evidence.get(question) if label == 0 else None
-            pairs.append(Pairs(question, engine.retriever.rankers.query_vector(query.text),
-                               [engine.retriever.vector(h) for h in hits],
-                               [bool(ev) and holds_evidence(locator, h, ev) for h in hits]))
+            if evidence is not None:
+                ev = evidence.get(question) if label == 0 else None
+                pairs.append(Pairs(question, engine.retriever.rankers.query_vector(query.text),
+                                   [engine.retriever.vector(h) for h in hits],
+                                   [bool(ev) and holds_evidence(locator, h, ev) for h in hits]))
     finally:
         engine.retriever.ranker = final
         rankers.adapter = final_adapter
@@ -583,14 +584,15 @@ def _abstention(engines: Sequence[PolicyQA], args, generated: Sequence[Generated
         asked = ([(g.question, None, 0, False) for g in generated[:n_generated] if g.doc_id in ids]
                  + [(q["question"], None, 0, True) for q in mine]
                  + [(q, None, 1, False) for q in unans] + [(q, f, 1, False) for q, f in left_out])
-        parts.append(abstention_rows(engine, asked, held_out, {q["question"]: q["evidence"] for q in mine}))
+        parts.append(abstention_rows(engine, asked, held_out,
+                                     {q["question"]: q["evidence"] for q in mine} if args.pair_model else None))
         counts.append({"answerable": int((parts[-1].y == 0).sum()), "unanswerable_written": len(unans),
                        "left_document_out": len(left_out)})
         log.info("abstention rows on index %d: %s", i + 1, counts[-1])
     x = np.concatenate([p.x for p in parts])
     y = np.concatenate([p.y for p in parts])
     calibrate = np.concatenate([p.calibrate for p in parts])
-    names, pairs, train = BASE_FEATURES, None, []
+    names, pairs, train, auc = BASE_FEATURES, None, [], None
     if args.pair_model:
         lists = [pr for p in parts for pr in p.pairs]
         # the pair model learns from the written questions: the answerable ones' lists and the unanswerable ones'
@@ -600,7 +602,8 @@ def _abstention(engines: Sequence[PolicyQA], args, generated: Sequence[Generated
         pairs = HeldOutPairs.fit(train, engines[0].embedder.name, version)
         names = ABSTAIN_FEATURES
         x[:, [ABSTAIN_FEATURES.index(n) for n in ANSWER_FEATURES]] = pairs.features(lists)
-        log.info("pair model: %d lists, held-out AUC %.4f", len(train), pairs.auc(train))
+        auc = round(pairs.auc(train), 4)
+        log.info("pair model: %d lists, held-out AUC %.4f", len(train), auc)
     x = x[:, [ABSTAIN_FEATURES.index(n) for n in names]]
     # a question asked of several indexes is held out of all at once (one index: by row, as the shipped model)
     abstain, report = fit_abstention(x, y, calibrate, args.max_false_abstention, version,
@@ -621,7 +624,7 @@ def _abstention(engines: Sequence[PolicyQA], args, generated: Sequence[Generated
     if pairs is not None and not args.dry_run:
         Path(args.out_answers).write_text(json.dumps({**pairs.final.to_json(), "trained_on": {
             "lists": len(train), "answering_clauses": int(sum(sum(p.gold) for p in train)),
-            "cv_auc": round(pairs.auc(train), 4)}}, ensure_ascii=False) + "\n", "utf-8")
+            "cv_auc": auc}}, ensure_ascii=False) + "\n", "utf-8")
         log.info("wrote %s (%s)", args.out_answers, pairs.final.sha256)
     return 0
 
