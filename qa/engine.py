@@ -135,7 +135,8 @@ class PolicyQA:
                         "(answer_model %r): they read 0; set POLICYQA_ANSWER_MODEL to the one trained with it",
                         abstainer.version, settings.answer_model)
         built = data.manifest.get("models")
-        if built and built != self.models:
+        # a slot the manifest does not name was added after the build, which then served none there
+        if built and {**dict.fromkeys(self.models, "none"), **built} != self.models:
             # the models read features of this index; a model trained for another build may rank worse
             log.warning("index %s was built with the models %s; serving %s — rebuild to record these",
                         data.path.name if data.path else "?", built, self.models)

@@ -139,6 +139,13 @@ def test_the_index_manifest_records_the_models_it_is_served_with(slice_engine, c
     with caplog.at_level("WARNING", logger="qa.engine"):
         PolicyQA(slice_engine.data, slice_engine.settings, slice_engine.embedder)
     assert not any("built with the models" in r.message for r in caplog.records)
+    # built before a model slot existed: the manifest does not name it, and nothing was served there then
+    assert recorded["answers"] == "none"
+    older = {k: v for k, v in recorded.items() if k != "answers"}
+    with caplog.at_level("WARNING", logger="qa.engine"):
+        PolicyQA(swap(slice_engine.data, manifest={**slice_engine.data.manifest, "models": older}),
+                 slice_engine.settings, slice_engine.embedder)
+    assert not any("built with the models" in r.message for r in caplog.records)
 
 
 def test_each_training_question_has_a_ranker_that_never_saw_it():
