@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from math import fsum
 
+from ingest.structure import unwrap
 from retrieval.terms import covered
 
 # in order of precedence: "可以免予申报" is an exemption, "不得…" a prohibition whatever follows
@@ -66,7 +67,7 @@ def decide(quotes: list[tuple[int, str]], weights: dict[str, float], min_share: 
     total = sum(weights.values()) or 1.0
     best: tuple[float, Decision] | None = None
     for marker, quote in quotes:
-        for m in _PIECE.finditer(quote):
+        for m in _PIECE.finditer(unwrap(quote)):  # a phrase wrapped over two lines reads as one
             piece = m.group()
             found = modal(piece)
             if found is None:

@@ -8,6 +8,7 @@ from dataclasses import replace
 
 import pytest
 
+from ingest.text import one_line
 from qa.conclusion import decide
 from retrieval.authority import national_first, prevailing_first, sources_first
 from retrieval.features import DocumentFacts
@@ -148,3 +149,33 @@ def test_a_question_asking_for_every_case_gathers_each_article_that_says_so(slic
         assert slice_engine.data.sources[c.source].text[c.start:c.end] == c.quote
     # asked for one thing, not every case: one clause
     assert len(slice_engine.ask("处理敏感个人信息要取得单独同意吗？").citations) < len(answer.citations)
+
+
+# 《网络数据安全管理条例》第三十七条 as corpus-large prints it: a PDF's lines, each followed by a blank line
+WRAPPED = ("第三十七条 网络数据处理者在中华人民共和国境内运营中收集\n\n和产生的重要数据确需向境外提供的，应当通过国家网信部门组织的数\n\n"
+           "据出境安全评估。网络数据处理者按照国家有关规定识别、申报重要数\n\n据，但未被相关地区、部门告知或者公开发布为重要数据的，不需要将\n\n"
+           "其作为重要数据申报数据出境安全评估。\n\n第三十八条 通过数据出境安全评估后，网络数据处理者向境外提\n\n供个人信息和重要数据的，不得超出评估时明确的数据出境目的。")
+
+
+def test_a_text_printed_at_a_fixed_width_is_read_in_sentences_not_lines():
+    from ingest.structure import unwrap
+    from qa.selection import SENTENCE
+
+    read = unwrap(WRAPPED)
+    assert len(read) == len(WRAPPED)  # spans into the text hold
+    sentences = [one_line(m.group()) for m in SENTENCE.finditer(read)]
+    assert "网络数据处理者按照国家有关规定识别、申报重要数据，但未被相关地区、部门告知或者公开发布为重要数据的，" \
+           "不需要将其作为重要数据申报数据出境安全评估。" in sentences
+    # an article's start, a sentence's end and a short heading keep their breaks
+    assert "\n\n第三十八条" in read and "评估。\n\n" in read
+    assert unwrap("第六章 网络平台服务提供者义务\n第四十条 网络平台服务提供者应当") == \
+        "第六章 网络平台服务提供者义务\n第四十条 网络平台服务提供者应当"
+
+
+def test_a_wrapped_rule_concludes_by_its_own_sentence():
+    """Read by lines, the exemption's phrase is cut at 不需要将 and the conclusion came from another clause's
+    duty; read by sentences, the clause that decides says it is not required."""
+    weights = {"重要数据": 3.6, "申报": 4.5, "安全评估": 4.3, "数据": 0.9}
+    d = decide([(1, WRAPPED[:WRAPPED.index("第三十八条")])], weights, 0.3)
+    assert d is not None and d.kind == "exempt"
+    assert one_line(d.words) == "不需要将其作为重要数据申报数据出境安全评估"
