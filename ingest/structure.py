@@ -280,10 +280,7 @@ def ancestors(node: Any, is_top: Callable[[Any], bool]) -> list[Any]:
     return chain
 
 
-# a line break and the blanks around it (a blank line between two wrapped lines too)
-_BREAK = re.compile(r"[ \t\u3000]*\n[\s\u3000]*")
 _MARKUP_LINE = re.compile(r"^(?:#|[-*+>|]|```)")
-WRAPPED_MIN_CHARS = 20  # a shorter line that opens a unit is a heading, its break a real one (as parse_clauses reads it)
 
 
 def opens_unit(content: str) -> bool:
@@ -292,31 +289,6 @@ def opens_unit(content: str) -> bool:
     return bool(_STATUTE_HEAD.match(content) or _ARTICLE_TIGHT.match(content) or _ITEM.match(content)
                 or _SUBITEM.match(content) or _SUBSUBITEM.match(content) or _OUTLINE1.match(content)
                 or _ANNEX.match(content) or _MARKUP_LINE.match(content))
-
-
-def unwrap(text: str) -> str:
-    r"""``text`` with the line breaks inside its sentences made blanks, its length kept (spans into it hold).
-
-    A text printed at a fixed width (a PDF turned into text) breaks its lines mid-sentence, and sentence or
-    phrase boundaries read off line ends cut a rule in two. A break is soft — made blanks — when the line
-    before ends no paragraph (:data:`~ingest.text.PARA_END`), is no short heading, and the line after opens
-    no unit of structure (:func:`opens_unit`), as :func:`parse_clauses` reads continued lines.
-
-    >>> unwrap("第三十七条 网络数据处理者按照国家有关规定识别、申报重要\n\n数据，不需要将其作为重要数据申报。\n第三十八条 …")
-    '第三十七条 网络数据处理者按照国家有关规定识别、申报重要  数据，不需要将其作为重要数据申报。\n第三十八条 …'
-    >>> unwrap("第一章 总则\n第一条 为了规范数据处理活动，制定本法。")
-    '第一章 总则\n第一条 为了规范数据处理活动，制定本法。'
-    """
-    def soft(m: re.Match[str]) -> str:
-        before = text[text.rfind("\n", 0, m.start()) + 1: m.start()].strip()
-        after_end = text.find("\n", m.end())
-        after = text[m.end(): after_end if after_end >= 0 else len(text)].strip()
-        if (not before or not after or PARA_END.search(before) or opens_unit(after)
-                or len(before) < WRAPPED_MIN_CHARS and opens_unit(before)):
-            return m.group()
-        return " " * len(m.group())
-
-    return _BREAK.sub(soft, text) if "\n" in text else text
 
 
 def text_end(source: SourceText, start: int, end: int) -> int:

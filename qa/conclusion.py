@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from math import fsum
 
-from ingest.structure import unwrap
+from ingest.wrapping import unwrap
 from retrieval.terms import covered
 
 # in order of precedence: "可以免予申报" is an exemption, "不得…" a prohibition whatever follows

@@ -158,7 +158,7 @@ WRAPPED = ("第三十七条 网络数据处理者在中华人民共和国境内�
 
 
 def test_a_text_printed_at_a_fixed_width_is_read_in_sentences_not_lines():
-    from ingest.structure import unwrap
+    from ingest.wrapping import unwrap
     from qa.selection import SENTENCE
 
     read = unwrap(WRAPPED)
