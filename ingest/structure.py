@@ -34,6 +34,7 @@ _OUTLINE1 = re.compile(rf"^([{_CN}]+)、")
 _ANNEX = re.compile(rf"^附\s*件\s*([{_CN}\d]{{0,3}})\s*[：:]?\s*([^，,]{{0,40}})$")
 _RANK = {"编": 0, "章": 1, "节": 2, "条": 3, "款": 4, "项": 5, "目": 6}
 _POLICY_RANK = {"outline1": 1, "outline2": 2, "outline3": 3, "outline4": 4}
+SHORT_LINE_CHARS = 20  # a shorter line that opens a unit is a heading: it ends its paragraph without a stop
 
 
 @dataclass
@@ -235,7 +236,7 @@ def parse_clauses(source: SourceText, doc: Document, body_start: int | None = No
                     and stack[-1].children:
                 # text after the children of an outline item (rare): attach as a paragraph
                 para_node = push("para", 0, 9, ln, "")
-        prev_ended = bool(PARA_END.search(content)) or len(content) < 20 and cls is not None
+        prev_ended = bool(PARA_END.search(content)) or len(content) < SHORT_LINE_CHARS and cls is not None
         last_end = ln.content_end
         for s in stack[1:]:
             s.end = max(s.end, last_end)

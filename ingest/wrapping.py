@@ -10,19 +10,19 @@ from __future__ import annotations
 
 import re
 
-from .structure import opens_unit
+from .structure import SHORT_LINE_CHARS, opens_unit
 from .text import PARA_END
 
 # a line break and the blanks around it (a blank line between two wrapped lines too)
 _BREAK = re.compile(r"[ \t\u3000]*\n[\s\u3000]*")
-WRAPPED_MIN_CHARS = 20  # a shorter line that opens a unit is a heading, its break a real one (as parse_clauses reads it)
 
 
 def unwrap(text: str) -> str:
     r"""``text`` with the line breaks inside its sentences made blanks, its length kept (spans into it hold).
 
-    A break is soft — made blanks — when the line before ends no paragraph (:data:`~ingest.text.PARA_END`), is no short heading, and the line after opens
-    no unit of structure (:func:`opens_unit`), as :func:`~ingest.structure.parse_clauses` reads continued lines.
+    A break is soft — made blanks — when the line before ends no paragraph (:data:`~ingest.text.PARA_END`) and
+    is no short heading, and the line after opens no unit of structure (:func:`~ingest.structure.opens_unit`), as
+    :func:`~ingest.structure.parse_clauses` reads continued lines.
 
     >>> unwrap("第三十七条 网络数据处理者按照国家有关规定识别、申报重要\n\n数据，不需要将其作为重要数据申报。\n第三十八条 …")
     '第三十七条 网络数据处理者按照国家有关规定识别、申报重要  数据，不需要将其作为重要数据申报。\n第三十八条 …'
@@ -34,7 +34,7 @@ def unwrap(text: str) -> str:
         after_end = text.find("\n", m.end())
         after = text[m.end(): after_end if after_end >= 0 else len(text)].strip()
         if (not before or not after or PARA_END.search(before) or opens_unit(after)
-                or len(before) < WRAPPED_MIN_CHARS and opens_unit(before)):
+                or len(before) < SHORT_LINE_CHARS and opens_unit(before)):
             return m.group()
         return " " * len(m.group())
 

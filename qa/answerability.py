@@ -105,6 +105,13 @@ class PairModel:
         return model
 
 
+def present(clauses: list[np.ndarray | None]) -> tuple[list[int], np.ndarray | None]:
+    """The positions of the clause vectors an index gave back (not None), and those vectors as rows (None when
+    there are none)."""
+    keep = [i for i, v in enumerate(clauses) if v is not None]
+    return keep, (np.stack([clauses[i] for i in keep]) if keep else None)
+
+
 def answer_features(model: PairModel | None, query: np.ndarray | None, clauses: list[np.ndarray | None],
                     depth: int = 3) -> tuple[float, float]:
     """``(answers, answers_best3)``: the model's probability that the first clause answers the query, and the
@@ -112,6 +119,6 @@ def answer_features(model: PairModel | None, query: np.ndarray | None, clauses: 
     index that cannot give it back); a later clause whose vector is missing is left out."""
     if model is None or query is None or not clauses or clauses[0] is None or len(query) != model.dim:
         return 0.0, 0.0
-    rows = [i for i, v in enumerate(clauses[:depth]) if v is not None]
-    p = model.probabilities(query, np.stack([clauses[i] for i in rows]))
+    _, rows = present(clauses[:depth])
+    p = model.probabilities(query, rows)
     return float(p[0]), float(p.max())

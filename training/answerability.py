@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from qa.answerability import PairModel, answer_features, pair_features
+from qa.answerability import PairModel, answer_features, pair_features, present
 
 from .questions import folds
 
@@ -31,16 +31,10 @@ class Pairs(NamedTuple):
     gold: list[bool]  # which hits hold the question's evidence (none for an unanswerable question)
 
 
-def _present(p: Pairs) -> tuple[list[int], np.ndarray | None]:
-    """The hits of ``p`` whose vectors the index gave back, and those vectors as rows (None when there are none)."""
-    keep = [i for i, v in enumerate(p.clauses) if v is not None]
-    return keep, (np.stack([p.clauses[i] for i in keep]) if keep else None)
-
-
 def _xy(lists: Sequence[Pairs]) -> tuple[np.ndarray, np.ndarray]:
     xs, ys = [], []
     for p in lists:
-        keep, clauses = _present(p)
+        keep, clauses = present(p.clauses)
         if clauses is not None:
             xs.append(pair_features(p.query, clauses))
             ys.extend(int(p.gold[i]) for i in keep)
@@ -88,7 +82,7 @@ class HeldOutPairs:
 
         scores, labels = [], []
         for p in lists:
-            keep, clauses = _present(p)
+            keep, clauses = present(p.clauses)
             if clauses is not None:
                 scores.extend(self.for_question(p.question).probabilities(p.query, clauses))
                 labels.extend(p.gold[i] for i in keep)
