@@ -143,6 +143,18 @@ def test_a_question_about_chinese_law_is_not_answered_from_foreign_law() -> None
     assert Jurisdictions([docs[3], docs[4]]).restrict(None, frozenset(), "zh") is None
 
 
+def test_a_foreign_court_or_company_names_the_place_not_its_law() -> None:
+    # 法 in 法院, 法官, 法人 is no word for law: the place is a setting, its law is neither searched nor lifted
+    places = Jurisdictions([_doc("ccpa", "California Consumer Privacy Act (CCPA)", "US-CA"),
+                            _doc("pdpa", "Personal Data Protection Act 2012", "SG")])
+    for question in ("美国一家法院要求我们提交境内服务器上的客户数据，能直接给吗", "新加坡的法官来函调取员工资料",
+                     "美国法人股东要求查看用户数据"):
+        named, law = places.read(question)
+        assert named - {"CN"} and not law, question
+    for question in ("美国的法律对删除权怎么规定", "新加坡个人数据保护法的通知时限", "加州法案里的删除权"):
+        assert places.read(question)[1], question
+
+
 def test_filters_on_language_and_jurisdiction() -> None:
     sg = _doc("pdpa", "PDPA", "SG", language="en")
     cn = _doc("pipl", "个人信息保护法", "CN", language="zh")
