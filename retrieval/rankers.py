@@ -126,6 +126,11 @@ class Rankers:
     def dense(self, text: str, k: int, where: Where | None = None) -> list[tuple[int, float]]:
         return self.backend.dense(self.query_vector(text), k, where)
 
+    def dense_adapted(self, text: str, k: int, where: Where | None = None) -> list[tuple[int, float]]:
+        """The dense search with the adapter's moved vector (nothing without an adapter)."""
+        vec = self.adapted_vector(text)
+        return [] if vec is None else self.backend.dense(vec, k, where)
+
     def merged(self, row: int, candidates: set[int], max_chars: int) -> Chunk:
         """The hit for ``row``'s clause: the whole clause when it is at most ``max_chars`` long, else
         ``row`` joined with the neighbouring chunks of its clause that retrieval also found."""

@@ -48,6 +48,9 @@ class RetrievalParams:
     rrf_k: int = 60
     bm25_weight: float = 1.0
     dense_weight: float = 0.4  # weights and BM25's b (index.bm25_index.B) tuned together on the dev questions
+    # the dense search repeated with the query adapter's moved vector, as one more fused list (off: tried at the
+    # fifteenth stop with a ranker refitted on such lists, and not shipped; training/README.md)
+    adapted_weight: float = 0.0
     lookup_weight: float = 2.0
     title_weight: float = 1.0  # bonus for chunks of a document the query names by (most of) its title
     doc_weight: float = 0.1  # lift for the chunks of a document whose best few chunks score well (see group_boost)
@@ -190,6 +193,7 @@ class Retriever:
             "lookup": [(row, 1.0) for row in lookup],
             "bm25": rk.bm25(tokens, n, allowed) if cfg.bm25_weight > 0 else [],
             "dense": rk.dense(q, n, allowed) if cfg.dense_weight > 0 else [],
+            "adapted": rk.dense_adapted(q, n, allowed) if cfg.adapted_weight > 0 else [],
         }
         named = list(query.named) if not lookup and cfg.title_weight > 0 else []
         abroad = self.jurisdictions.documents_of(query.foreign_law) if not lookup and cfg.title_weight > 0 else []
@@ -205,9 +209,11 @@ class Retriever:
                 scored["bm25"] = union_best(scored["bm25"], rk.bm25(tokens, n, inside))
             if cfg.dense_weight > 0:
                 scored["dense"] = union_best(scored["dense"], rk.dense(q, n, inside))
+            if cfg.adapted_weight > 0:
+                scored["adapted"] = union_best(scored["adapted"], rk.dense_adapted(q, n, inside))
             named_rows |= set(inside.rows.tolist()) if inside.rows is not None else set()
         # the rows BM25 or dense found: the lifts below (each the same for every row it lifts) act on them
-        found = list(dict.fromkeys(r for nm in ("bm25", "dense") for r, _ in scored[nm]))
+        found = list(dict.fromkeys(r for nm in ("bm25", "dense", "adapted") for r, _ in scored[nm]))
         if named_rows:
             scored["title"] = [(row, 1.0) for row in found if row in named_rows]
         if cfg.rule_weight > 0 and not lookup and query.asks_rule \
@@ -219,7 +225,7 @@ class Retriever:
             # a question about a place is answered first by that place's own rules
             scored["place"] = [(row, 1.0) for row in found if rk.row_region[row] in places]
         weights = {"lookup": cfg.lookup_weight, "bm25": cfg.bm25_weight,
-                   "dense": cfg.dense_weight, "title": cfg.title_weight,
+                   "dense": cfg.dense_weight, "adapted": cfg.adapted_weight, "title": cfg.title_weight,
                    "rule": cfg.rule_weight, "place": cfg.place_weight}
         names = [name for name, lst in scored.items() if lst and weights[name] > 0]
         if cfg.fusion == "rrf":

@@ -163,3 +163,33 @@ def test_training_lists_are_taken_with_the_adapter_that_never_saw_the_question(s
         q = mine[e.question].apply(rankers.query_vector(e.query.text))
         want = [float(np.dot(slice_engine.retriever.vector(h), q)) for h in e.hits]
         assert e.x[:, col].tolist() == pytest.approx(want, abs=1e-5)
+
+
+def test_the_adapted_dense_list_is_fused_only_when_weighted(slice_engine):
+    """``adapted_weight`` (off by default) adds the dense search with the moved vector as one more fused list: its
+    rows are the backend's nearest chunks to that vector, they join the candidates with their rank, and without an
+    adapter there is no such list."""
+    from dataclasses import replace
+
+    r = slice_engine.retriever
+    rankers = r.rankers
+    before = rankers.adapter
+    query = r.parse("公司要把客户数据传到境外总部，需要做安全评估吗")
+    off = replace(r.params, learned=False)
+    on = replace(off, adapted_weight=0.4)
+    try:
+        rankers.adapter = _random(embedder=slice_engine.embedder.name, seed=5)
+        assert not any("adapted" in h.ranks for h in r.search(query, k=20, params=off))
+        listed = rankers.dense_adapted(query.text, 10)
+        moved = rankers.adapter.apply(rankers.query_vector(query.text))
+        assert [s for _, s in listed] == pytest.approx(
+            sorted((float(np.dot(rankers.backend.vector(row), moved)) for row in range(len(slice_engine.data.chunks))),
+                   reverse=True)[:10], abs=1e-5)
+        hits = list(r.search(query, k=40, params=on))
+        ranked = {h.chunk.clause_id: h.ranks["adapted"] for h in hits if "adapted" in h.ranks}
+        assert ranked and min(ranked.values()) == 1
+        rankers.adapter = None
+        assert rankers.dense_adapted(query.text, 10) == []
+        assert not any("adapted" in h.ranks for h in r.search(query, k=20, params=on))
+    finally:
+        rankers.adapter = before
