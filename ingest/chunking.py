@@ -4,7 +4,8 @@ A chunk never spans two 条 or two outline items of the same level. An article (
 leaf outline item) that fits ``max_chars`` is one chunk; a longer one splits at its
 款/项 boundaries, then at sentence ends (。；). Short free paragraphs of the same
 section are packed together. The document title and clause label travel with the
-chunk in ``index_text`` so that BM25 and the embedder see them.
+chunk in ``index_text`` so that BM25 and the embedder see them; there its sentences are
+read across the line breaks of text printed at a fixed width (:func:`ingest.wrapping.unwrap`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from .text import clean, text_len
 from .titles import book
 from .types import Chunk, Clause, Document, SourceText
+from .wrapping import unwrap
 
 _SENTENCE_END = re.compile(r"[。；！？;!?]")
 
@@ -164,7 +166,8 @@ def chunk_document(source: SourceText, doc: Document, params: ChunkParams | None
     for s, e, c in packed:
         n = counts.get(c.id, 0)
         counts[c.id] = n + 1
-        body = clean(text[s:e])
+        # indexed as read: a line break inside a sentence would cut its words (jieba sees 个人信 and 息)
+        body = clean(unwrap(text[s:e]))
         chunks.append(
             Chunk(
                 id=f"{c.id}#{n}",

@@ -49,3 +49,19 @@ def test_long_article_splits_at_its_items(corpus_docs):
     # a chunk holding one item cites the item; several items of one paragraph cite the paragraph;
     # a chunk crossing paragraphs cites the article
     assert {"第十三条第一款第（二）项", "第十三条第一款", "第十三条"} <= labels
+
+
+def test_index_text_reads_wrapped_sentences_whole(all_chunks):
+    # the index text loses and gains nothing but blanks: its body is the chunk's text, its soft line breaks gone
+    from ingest.text import clean, compact
+
+    for _, _, c in all_chunks:
+        assert compact(c.index_text.split("\n", 1)[1]) == compact(clean(c.text)), c.id
+    # a sentence the page width broke mid-word (政府购 | 买服务) is one line to BM25 and the embedder, so the word
+    # jieba cuts is there; an article's own line still starts one
+    wrapped = next(c for _, _, c in all_chunks if "可以通过政府购\n" in c.text)
+    body = wrapped.index_text.split("\n", 1)[1]
+    assert "可以通过政府购买服务的方式" in body and "\n" not in body
+    from index.tokenize import JiebaTokenizer
+
+    assert "购买" in JiebaTokenizer()(wrapped.index_text) and "购买" not in JiebaTokenizer()(clean(wrapped.text))
