@@ -65,3 +65,5 @@ def test_index_text_reads_wrapped_sentences_whole(all_chunks):
     from index.tokenize import JiebaTokenizer
 
     assert "购买" in JiebaTokenizer()(wrapped.index_text) and "购买" not in JiebaTokenizer()(clean(wrapped.text))
+    itemised = [c for _, _, c in all_chunks if "\n（二）" in clean(c.text)]
+    assert itemised and all("\n（二）" in c.index_text for c in itemised)
