@@ -49,7 +49,7 @@ HOME = "CN"
 MAX_ACRONYM_PLACES = 3
 _ACRONYM = re.compile(r"(?<![A-Za-z])[A-Z]{3,6}(?![A-Za-z])")
 # a word for law within a few characters after a place's name: 新加坡的个人数据保护法, 欧盟规定, 加州法律; a 法 that
-# begins a word naming no law (法院, 法官, 法庭, 法人, 法治, 法学: 美国一家法院要求…) is none
+# begins a word naming no law (法院, 法官, 法庭, 法人, 法治, 法学: 欧盟法院的判决, 日本法人的子公司) is none
 _LAW_ZH = re.compile(r"[^，。？！；,.?!;]{0,12}?(?:法(?![院官庭人治学])|法律|法规|法案|条例|规定|规则|指令|监管|立法|指南|准则)")
 _LAW_EN = re.compile(r"[^,.?!;]{0,40}?\b(?:law|act|regulation|directive|code|statute|rules?)\b")
 
@@ -148,8 +148,8 @@ class Jurisdictions:
         [['SG'], []]
         >>> [sorted(x) for x in j.read("新加坡的个人数据保护法对通知时限怎么规定")], sorted(j.read("PDPA的罚则")[1])
         ([['SG'], ['SG']], ['SG'])
-        >>> [sorted(x) for x in j.read("新加坡一家法院要求我们提交境内服务器上的数据")]
-        [['CN', 'SG'], []]
+        >>> [sorted(x) for x in j.read("新加坡的法官来函调取员工资料")]
+        [['SG'], []]
         """
         zh_names, en_names = gazetteer()
         found: set[str] = set()

@@ -147,7 +147,7 @@ def test_a_foreign_court_or_company_names_the_place_not_its_law() -> None:
     # 法 in 法院, 法官, 法人 is no word for law: the place is a setting, its law is neither searched nor lifted
     places = Jurisdictions([_doc("ccpa", "California Consumer Privacy Act (CCPA)", "US-CA"),
                             _doc("pdpa", "Personal Data Protection Act 2012", "SG")])
-    for question in ("美国一家法院要求我们提交境内服务器上的客户数据，能直接给吗", "新加坡的法官来函调取员工资料",
+    for question in ("美国的法院来函要我们交出客户资料", "新加坡的法官来函调取员工资料",
                      "美国法人股东要求查看用户数据"):
         named, law = places.read(question)
         assert named - {"CN"} and not law, question
