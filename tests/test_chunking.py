@@ -2,8 +2,9 @@
 
 import pytest
 
+from index.tokenize import JiebaTokenizer
 from ingest.chunking import ChunkParams, chunk_document
-from ingest.text import text_len
+from ingest.text import clean, compact, text_len
 from ingest.titles import book
 
 
@@ -53,17 +54,15 @@ def test_long_article_splits_at_its_items(corpus_docs):
 
 def test_index_text_reads_wrapped_sentences_whole(all_chunks):
     # the index text loses and gains nothing but blanks: its body is the chunk's text, its soft line breaks gone
-    from ingest.text import clean, compact
-
     for _, _, c in all_chunks:
         assert compact(c.index_text.split("\n", 1)[1]) == compact(clean(c.text)), c.id
     # a sentence the page width broke mid-word (政府购 | 买服务) is one line to BM25 and the embedder, so the word
-    # jieba cuts is there; an article's own line still starts one
+    # jieba cuts is there
     wrapped = next(c for _, _, c in all_chunks if "可以通过政府购\n" in c.text)
     body = wrapped.index_text.split("\n", 1)[1]
     assert "可以通过政府购买服务的方式" in body and "\n" not in body
-    from index.tokenize import JiebaTokenizer
-
-    assert "购买" in JiebaTokenizer()(wrapped.index_text) and "购买" not in JiebaTokenizer()(clean(wrapped.text))
+    tokenize = JiebaTokenizer()
+    assert "购买" in tokenize(wrapped.index_text) and "购买" not in tokenize(clean(wrapped.text))
+    # an item's own line still starts one
     itemised = [c for _, _, c in all_chunks if "\n（二）" in clean(c.text)]
     assert itemised and all("\n（二）" in c.index_text for c in itemised)
