@@ -13,8 +13,9 @@ the first lines' widths. An article's first line is indented by its number, so i
 narrowest of the wrapped first lines; a 款 (a further paragraph of an article) is indented by two
 characters only, and a line that goes on from the line before fills the measure. On each page the
 ``K`` paragraph starts most likely to be articles get their numbers, in order; a page whose
-paragraph starts are fewer than its labels leaves the whole text as it was. The margin runs and
-the footers (the lines the pages share, page numbers) are dropped, and the pieces an extractor split
+paragraph starts are fewer than its labels leaves the whole text as it was. The margin runs, the
+footers (the lines the pages share, page numbers) and the database's notes after the last article
+(:func:`ingest.text.is_boilerplate`) are dropped, and the pieces an extractor split
 a printed line into (a number, a link, a word in another font: "本法自\\n2017\\n年…") are joined
 back; nothing else is changed, and a text without such runs is returned as None.
 
@@ -36,7 +37,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
-from .text import CN_DIGITS, PARA_END
+from .text import CN_DIGITS, PARA_END, is_boilerplate
 
 _CN = CN_DIGITS
 _LABEL = re.compile(rf"^第[{_CN}\d]+条$")
@@ -51,6 +52,7 @@ _KUAN_INDENT = 2  # ems a 款's first line is indented
 _LABEL_GAP = 3  # ems an article's first line falls short beyond its number's width
 _NEVER = float("-inf")
 _FOOTER_ONLY = re.compile(r"^[\d\s/／第页共\-—.．]+$")
+_BACK_MATTER_MAX = 600  # characters: the most a print's closing notes, adverts and link may take
 
 
 def width(line: str) -> float:
@@ -268,4 +270,20 @@ def restore_margin_labels(text: str) -> str | None:
             else:
                 out.append(line)
     out.extend(pending)
-    return "\n".join(out)
+    last = max((at for at, line in enumerate(out) if _INLINE_ARTICLE.match(line)), default=len(out))
+    return "\n".join(_without_back_matter(out, last))
+
+
+def _without_back_matter(lines: list[str], last: int) -> list[str]:
+    """``lines`` without the notes a database prints after a statute's last article (its format note,
+    adverts, link: from the first boilerplate line after line ``last`` to the end), when they are short.
+
+    >>> _without_back_matter(["第九条　本法自公布之日起施行。", "*注：本文格式遵循某规范。", "欢迎查看所有产品。"], 0)
+    ['第九条\u3000本法自公布之日起施行。']
+    """
+    for i in range(last + 1, len(lines)):
+        if is_boilerplate(lines[i]):
+            if sum(len(x) for x in lines[i:]) <= _BACK_MATTER_MAX:
+                return lines[:i]
+            break
+    return lines

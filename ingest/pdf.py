@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Any
 
+from .text import is_boilerplate
 from .types import IngestError, SourceText
 
 if TYPE_CHECKING:
@@ -62,22 +63,6 @@ _EDGE_PATTERNS = tuple(
         r"(?:下载|打印)(?:日期|时间)\s*[:：]\s*[0-9]",
     )
 )
-# Whole paragraphs (of at most _BOILERPLATE_MAX characters) of web-print boilerplate:
-# database adverts, links, format notes.
-_BOILERPLATE_MAX = 200
-_BOILERPLATE = tuple(
-    re.compile(p, re.IGNORECASE)
-    for p in (
-        r"^\*?\s*注[：:]\s*本文格式遵循",
-        r"^[©Ⓒ]",
-        r"北大法宝|法宝快讯|法宝\s*V\d",
-        r"^扫描二维码",
-        r"^(?:原文链接|原文地址|来源链接|网址|链接|url)\s*[：:]",
-        r"^(?:https?://|www\.)\S+$",
-    )
-)
-
-
 @dataclass(frozen=True)
 class FurnitureRules:
     """When text on a page is furniture (watermark, running header or footer) rather than body text.
@@ -566,7 +551,7 @@ def _postprocess(paras: list[_Para]) -> list[_Para]:
     """Drop boilerplate, join lone 第X条 lines to their text, put run-in items on their own lines."""
     kept = [
         pa for pa in paras
-        if len(pa.text) > _BOILERPLATE_MAX or not any(pat.search(pa.text) for pat in _BOILERPLATE)
+        if not is_boilerplate(pa.text)
     ]
     if len(kept) != len(paras):
         log.debug("dropped %d boilerplate paragraphs", len(paras) - len(kept))

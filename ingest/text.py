@@ -23,6 +23,30 @@ _MULTI_SPACE = re.compile(r"[ \t\u00a0\u2000-\u200b\u3000]+")
 # Markdown furniture at the start of a line: headings, list bullets, bold markers, quotes.
 _LEAD_MARKUP = re.compile(r"^[\s\u3000]*(?:#{1,6}\s*|[-*+>]\s+|\*\*)*")
 _BOLD = re.compile(r"\*\*|__")
+# Web-print boilerplate a legal database prints around a statute: its adverts, links, format notes
+# (a paragraph of at most _BOILERPLATE_MAX characters that matches one of these)
+_BOILERPLATE_MAX = 200
+_BOILERPLATE = tuple(
+    re.compile(p, re.IGNORECASE)
+    for p in (
+        r"^\*?\s*注[：:]\s*本文格式遵循",
+        r"^[©Ⓒ]",
+        r"北大法宝|法宝快讯|法宝\s*V\d",
+        r"^扫描二维码",
+        r"^(?:原文链接|原文地址|来源链接|网址|链接|url)\s*[：:]",
+        r"^(?:https?://|www\.)\S+$",
+    )
+)
+
+
+def is_boilerplate(paragraph: str) -> bool:
+    """Whether ``paragraph`` is a legal database's web-print boilerplate (an advert, a link, a format note).
+
+    >>> is_boilerplate("扫描二维码阅读原文"), is_boilerplate("第一条 为了规范数据处理活动，制定本法。")
+    (True, False)
+    """
+    text = paragraph.strip()
+    return len(text) <= _BOILERPLATE_MAX and any(pat.search(text) for pat in _BOILERPLATE)
 
 
 @dataclass(frozen=True)

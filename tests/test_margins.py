@@ -84,6 +84,18 @@ def test_a_restored_law_parses_into_its_articles_and_keeps_no_page_footer():
     assert "法宝引证码" not in text and "下载日期" not in text
 
 
+@pytest.mark.parametrize("name, last", [("中华人民共和国数据安全法-2eb6dc9817.md", "第五十五条　本法自2021年9月1日起施行。"),
+                                        ("中华人民共和国网络安全法-2025修正-9b8e6275ff.md", "第八十一条　本法自2017年6月1日起施行。")])
+def test_the_last_article_ends_where_the_law_does_not_in_the_database_notes_after_it(name, last):
+    folder = shared_dir("corpus-large") / "zh" / "一、国家法律、法规、规范文件"
+    raw = (folder / name).read_text("utf-8")
+    assert "北大法宝" in raw and "扫描二维码" in raw  # the print's closing notes are in the file …
+    restored = read_markdown(folder / name).text
+    assert restored.rstrip().endswith(last)  # … and not after its last article once restored
+    assert "北大法宝" not in restored and "pkulaw" not in restored
+    assert _articles(restored)[cn_to_int(last[1:last.index("条")])] == "".join(last.split("\u3000")[1].split())
+
+
 @pytest.mark.parametrize("text", [
     "第一条　为了规范某事项，制定本法。\n第二条　本法适用于境内。\n第三条　本法自公布之日起施行。\n",
     "一、总体要求\n（一）指导思想。\n二、主要任务\n",
