@@ -49,6 +49,32 @@ def test_exported_trees_score_as_scikit_learn_does():
     assert isinstance(model_from_json(ours.to_json()), TreeModel)
 
 
+def test_monotone_trees_never_score_a_candidate_lower_for_more_of_a_constrained_feature():
+    from training.train import MONOTONE, fit_trees, monotone
+
+    rng = np.random.default_rng(2)
+    names = ("fused", "dense_cos_gap", "authority")
+    x = rng.random((600, 3))
+    # labels that fall where "fused" is high and "authority" middling: trees fit a dip unconstrained
+    y = ((x[:, 0] < 0.6) ^ (rng.random(600) < 0.15) ^ ((x[:, 2] > 0.4) & (x[:, 2] < 0.6))).astype(int)
+    free = fit_trees(x, y, names, rounds=60)
+    tied = fit_trees(x, y, names, rounds=60, monotonic=monotone(names))
+    assert monotone(names) == [MONOTONE["fused"], MONOTONE["dense_cos_gap"], 0] == [1, -1, 0]
+    grid = np.linspace(0, 1, 41)
+    for base in rng.random((20, 3)):
+        rows = np.repeat(base[None, :], len(grid), axis=0)
+        rows[:, 0] = grid
+        assert np.all(np.diff(tied.scores(rows)) >= -1e-12)
+        rows = np.repeat(base[None, :], len(grid), axis=0)
+        rows[:, 1] = grid
+        assert np.all(np.diff(tied.scores(rows)) <= 1e-12)
+    rows = np.repeat(rng.random((1, 3)), len(grid), axis=0)
+    rows[:, 0] = grid
+    assert np.any(np.diff(free.scores(rows)) < -1e-6)  # the oracle: unconstrained, the same data is not monotone
+    with pytest.raises(ValueError, match="does not compute"):
+        monotone(names, {"no_such_feature": 1})
+
+
 def test_exported_lambdarank_trees_score_as_lightgbm_does_and_order_each_list():
     from training.train import export_booster, fit_lambdarank, lambdarank_booster
 
@@ -175,6 +201,41 @@ def test_each_training_question_has_a_ranker_that_never_saw_it():
     assert again.fold is given and again.for_question("asked but not fitted") is again.models[0]
     without_q0 = fit([e for e in examples if given[e.question] != given["q0"]], kind="linear")
     assert np.allclose(again.for_question("q0").scores(probe), without_q0.scores(probe))
+
+
+def test_held_out_r1_by_index_compares_the_same_questions_on_each_index():
+    """``by_index`` reads each index's lists with the fold's ranker that never saw the question, over the questions
+    usable on every index; the oracle is each list's first row counted by hand."""
+    from training.train import Example, HeldOut, by_index
+
+    rng = np.random.default_rng(6)
+    col = FEATURES.index("coverage")
+    per_index: list[list[Example]] = [[], []]
+    for i in range(20):
+        for index in range(2):
+            x = rng.normal(size=(5, len(FEATURES)))
+            y = np.zeros(5, dtype=int)
+            gold = 0 if index == 0 or i % 4 else 3  # on the second index every fourth question's answer ranks low
+            x[:, col] = -1.0
+            x[gold, col] = 1.0 if index == 0 or i % 4 else -0.5
+            y[gold] = 1
+            if not (index == 1 and i == 19):  # one question's evidence is not among the second index's candidates
+                per_index[index].append(Example(f"q{i}", "written", x, y, [], None))
+            else:
+                per_index[index].append(Example(f"q{i}", "written", x, np.zeros(5, dtype=int), [], None))
+    held_out = HeldOut.fit([e for xs in per_index for e in xs if e.y.any()], n=5, kind="linear")
+
+    def right(e: Example) -> bool:
+        return bool(e.y[int(np.argmax(held_out.for_question(e.question).scores(e.x)))])
+
+    lines = by_index(per_index, ["A", "B"], held_out)
+    for name, xs, line in zip("AB", per_index, lines):
+        same = [e for e in xs if e.question != "q19"]
+        assert line.startswith(f"{name}: the 19 questions usable on every index R@1 fused "
+                               f"{np.mean([bool(e.y[0]) for e in same]):.4f}, learned {np.mean([right(e) for e in same]):.4f}")
+        assert f"; all {20 if name == 'A' else 19} usable, learned" in line
+    assert lines[0] != lines[1]
+    assert by_index(per_index[:1], ["A"], held_out) == []
 
 
 def test_the_abstention_model_reads_a_training_questions_list_as_its_held_out_ranker_ranks_it(slice_engine):

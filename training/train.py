@@ -148,21 +148,42 @@ def _rows(examples: Sequence[Example]) -> tuple[np.ndarray, np.ndarray, np.ndarr
 
 
 RANKER_KINDS = ("trees", "lambdarank", "linear")
+#: the ranker's features a candidate is never worse for having more (+1) or less (-1) of, all else equal:
+#: what the first-stage rankers say of it and how much of the question it holds (``--monotone`` constrains
+#: the trees so; every other feature may act either way)
+MONOTONE = {"fused": 1, "rank_inv": 1, "bm25_inv": 1, "dense_inv": 1, "dense_cos": 1, "lookup": 1, "title": 1,
+            "named_doc": 1, "coverage": 1, "coverage_top_gap": -1, "expanded_coverage": 1, "title_coverage": 1,
+            "adapted_cos": 1, "dense_cos_gap": -1, "expanded_coverage_gap": -1, "title_coverage_gap": -1,
+            "adapted_cos_gap": -1}
 
 
-def fit(examples: Sequence[Example], c: float = 1.0, version: str = "", kind: str = "trees") -> Model:
+def monotone(names: Sequence[str], signs: dict[str, int] = MONOTONE) -> list[int]:
+    """Each of ``names``' constraint (+1, -1 or 0) for scikit-learn's ``monotonic_cst``.
+
+    >>> monotone(("fused", "authority", "dense_cos_gap"))
+    [1, 0, -1]
+    """
+    unknown = set(signs) - set(FEATURES)
+    if unknown:
+        raise ValueError(f"monotone constraints name features the ranker does not compute: {sorted(unknown)}")
+    return [signs.get(n, 0) for n in names]
+
+
+def fit(examples: Sequence[Example], c: float = 1.0, version: str = "", kind: str = "trees",
+        constrained: bool = False) -> Model:
     """The ranker over the rows of the questions that have a positive candidate: gradient-boosted trees
     (they read a feature in the light of others: a draft's coverage, a local rule's cosine) that learn
     each candidate's odds alone (``"trees"``, shipped) or the order within each question's list
     (``"lambdarank"``, training/README.md says why it is not shipped), or a logistic model (``"linear"``,
-    regularised by ``c``)."""
+    regularised by ``c``). ``constrained``: the trees are monotone in the features of :data:`MONOTONE`."""
     if kind not in RANKER_KINDS:
         raise ValueError(f"the ranker is one of {', '.join(RANKER_KINDS)}, not {kind!r}")
     x, y, w = _rows(examples)
     if kind == "lambdarank":
         return fit_lambdarank(x, y, [len(e.y) for e in examples if e.y.any()], FEATURES, version)
     if kind == "trees":
-        return fit_trees(x, y, FEATURES, version, rounds=400, class_weight=None, sample_weight=w)
+        return fit_trees(x, y, FEATURES, version, rounds=400, class_weight=None, sample_weight=w,
+                         monotonic=monotone(FEATURES) if constrained else None)
     from sklearn.linear_model import LogisticRegression
 
     mean = x.mean(axis=0)
@@ -198,11 +219,12 @@ class HeldOut:
 
     @classmethod
     def fit(cls, examples: Sequence[Example], n: int = 5, c: float = 1.0, kind: str = "trees",
-            fold: dict[str, int] | None = None, adapters: list[QueryAdapter] | None = None) -> HeldOut:
+            fold: dict[str, int] | None = None, adapters: list[QueryAdapter] | None = None,
+            constrained: bool = False) -> HeldOut:
         """``fold``: each question's fold of ``n`` when chosen elsewhere (over more questions than these)."""
         fold = fold if fold is not None else folds([e.question for e in examples], n)
-        return cls(fold, [fit([e for e in examples if fold[e.question] != f], c, kind=kind) for f in range(n)],
-                   adapters)
+        return cls(fold, [fit([e for e in examples if fold[e.question] != f], c, kind=kind, constrained=constrained)
+                          for f in range(n)], adapters)
 
     def for_question(self, question: str) -> Model | None:
         """The ranker that never saw ``question``, or None when it was not a training question."""
@@ -224,6 +246,21 @@ def cross_validate(examples: Sequence[Example], held_out: HeldOut) -> tuple[floa
         before += top1(held, None) * len(held)
         after += top1(held, m) * len(held)
     return before / len(examples), after / len(examples)
+
+
+def by_index(per_index: Sequence[Sequence[Example]], names: Sequence[str], held_out: HeldOut) -> list[str]:
+    """Held-out R@1 on each index over the questions whose lists hold their evidence on every index (what a
+    larger corpus costs the same questions), then over all of each index's usable lists."""
+    usable = [{e.question: e for e in xs if e.y.any()} for xs in per_index]
+    common = sorted(set.intersection(*(set(u) for u in usable))) if len(usable) > 1 else []
+    out = []
+    for name, u in zip(names, usable):
+        if not common or not u:
+            continue
+        fused, learned = cross_validate([u[q] for q in common], held_out)
+        out.append(f"{name}: the {len(common)} questions usable on every index R@1 fused {fused:.4f}, learned "
+                   f"{learned:.4f}; all {len(u)} usable, learned {cross_validate(list(u.values()), held_out)[1]:.4f}")
+    return out
 
 
 # -- abstention -------------------------------------------------------------------------------------
@@ -337,12 +374,15 @@ def export_trees(model, names: tuple[str, ...], version: str) -> TreeModel:
 
 
 def fit_trees(x: np.ndarray, y: np.ndarray, names: tuple[str, ...], version: str = "", *, rounds: int = 200,
-              class_weight: str | None = "balanced", sample_weight: np.ndarray | None = None) -> TreeModel:
-    """Gradient-boosted trees of 15 leaves, learning rate 0.05 (the abstention model's and the ranker's)."""
+              class_weight: str | None = "balanced", sample_weight: np.ndarray | None = None,
+              monotonic: Sequence[int] | None = None) -> TreeModel:
+    """Gradient-boosted trees of 15 leaves, learning rate 0.05 (the abstention model's and the ranker's);
+    ``monotonic``: each feature's constraint (+1 increasing, -1 decreasing, 0 none)."""
     from sklearn.ensemble import HistGradientBoostingClassifier
 
     m = HistGradientBoostingClassifier(max_iter=rounds, learning_rate=0.05, max_leaf_nodes=15,
-                                       class_weight=class_weight, random_state=14).fit(x, y, sample_weight=sample_weight)
+                                       class_weight=class_weight, monotonic_cst=monotonic,
+                                       random_state=14).fit(x, y, sample_weight=sample_weight)
     return export_trees(m, names, version)
 
 
@@ -444,6 +484,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--ranker-model", choices=RANKER_KINDS, default="trees",
                    help="gradient-boosted trees learning each candidate's odds (trees, the default) or each list's "
                         "order (lambdarank), or a logistic model (see training/README.md)")
+    p.add_argument("--monotone", action="store_true",
+                   help="constrain the trees to be monotone in the rankers' scores, the cosines and the coverages "
+                        "(MONOTONE; see training/README.md)")
     p.add_argument("--c", type=float, default=0.1, help="the logistic model's inverse regularisation strength")
     p.add_argument("--out-ranker", default=str(PROJECT_ROOT / "retrieval" / "data" / "ranker.json"))
     p.add_argument("--out-abstain", default=str(PROJECT_ROOT / "qa" / "data" / "abstain.json"))
@@ -506,17 +549,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     adapters, final_adapter = _adapters(engines, written, fold, args) if args.adapter == "train" else (None, None)
     for e in engines:
         e.retriever.rankers.adapter = final_adapter
-    examples = [x for e in engines
-                for x in build_examples(e, generated[:args.ranker_generated], written,
-                                        None if adapters is None else lambda q: adapters[fold[q]])]
+    per_index = [build_examples(e, generated[:args.ranker_generated], written,
+                                None if adapters is None else lambda q: adapters[fold[q]]) for e in engines]
+    examples = [x for xs in per_index for x in xs]
     held_out_kinds(examples, max((e.retriever.facts for e in engines), key=lambda f: len(f.docs)))
     usable = [e for e in examples if e.y.any()]
     log.info("%d of %d have their clause among the first %d candidates", len(usable), len(examples), TOP_N)
-    held_out = HeldOut.fit(usable, c=args.c, kind=args.ranker_model, fold=fold, adapters=adapters)
+    held_out = HeldOut.fit(usable, c=args.c, kind=args.ranker_model, fold=fold, adapters=adapters,
+                           constrained=args.monotone)
     before, after = cross_validate(usable, held_out)
     log.info("ranker training questions, 5-fold by question: R@1 fused %.3f, learned %.3f", before, after)
+    for line in by_index(per_index, args.index, held_out):
+        log.info("ranker training questions, 5-fold by question, %s", line)
     version = time.strftime("%Y-%m-%d") + f"-n{len(usable)}"
-    model = fit(usable, args.c, version, args.ranker_model)
+    model = fit(usable, args.c, version, args.ranker_model, constrained=args.monotone)
     for index, e in zip(args.index, engines):
         dev = dev_examples(e, PROJECT_ROOT / "eval" / "questions.jsonl")
         log.info("dev on %s (%d answerable): R@1 fused %.3f, learned %.3f, shipped %s", index, len(dev),
