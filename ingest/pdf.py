@@ -63,6 +63,8 @@ _EDGE_PATTERNS = tuple(
         r"(?:下载|打印)(?:日期|时间)\s*[:：]\s*[0-9]",
     )
 )
+
+
 @dataclass(frozen=True)
 class FurnitureRules:
     """When text on a page is furniture (watermark, running header or footer) rather than body text.
