@@ -1,0 +1,158 @@
+"""Variants of the learned ranker measured on the same training lists: what each costs on a larger corpus.
+
+    python scripts/ranker_variants.py --index F FL [--cache DIR] [--variants base no-doc-hits pair-mlp:256:14 ...]
+
+The lists are taken once, as ``training.train`` takes them (the written training questions of both corpora, each
+index asked the questions whose evidence it holds, learned ranking off, query adapters and question-kind models
+fitted without each question's fold). Each variant is then fitted five times, each fit without a fold of
+questions, and every list is ranked by the fit that never saw its question. For each variant it prints R@1 over
+all usable lists and, over the questions usable on every index, R@1 on each and the difference (the first index
+is the smaller corpus): the figures of training/README.md, sixteenth stop. They are training questions, not
+evaluation questions.
+
+Variants: ``base`` (the shipped recipe), ``monotone`` (``training.train.MONOTONE``), ``no-doc-hits``,
+``doc-hits-relative`` (to the best document's), ``doc-mass`` (``doc_hits`` replaced by the document's summed fused
+score relative to the best document's), ``doc-mass-extra`` (that as one more feature), ``no-gaps`` (without
+``authority_gap`` and ``coverage_top_gap``), ``weight-large:W`` (the later indexes' lists weighted W), ``pair-linear``
+and ``pair-mlp:UNITS:SEED`` (a pair model of the question's vector and the candidate clause's first chunk's, fitted
+without each fold, its probability and its distance below the list's best as two more features).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from qa.answerability import pair_features
+from qa.engine import PolicyQA
+from retrieval.features import FEATURES
+from settings import Settings
+from training.questions import folds, written_paths, written_questions
+from training.train import _adapters, build_examples, fit_trees, held_out_kinds, monotone
+
+log = logging.getLogger("ranker_variants")
+COL = {name: i for i, name in enumerate(FEATURES)}
+
+
+def _columns(x: np.ndarray, docs: list[str], variant: str) -> np.ndarray:
+    """The list's feature rows as ``variant`` reads them."""
+    x = x.copy()
+    if variant == "no-doc-hits":
+        x[:, COL["doc_hits"]] = 0.0
+    elif variant == "doc-hits-relative":
+        x[:, COL["doc_hits"]] /= max(float(x[:, COL["doc_hits"]].max()), 1e-9)
+    elif variant.startswith("doc-mass"):
+        mass: dict[str, float] = {}
+        for d, f in zip(docs, x[:, COL["fused"]]):
+            mass[d] = mass.get(d, 0.0) + float(f)
+        top = max(mass.values())
+        rel = np.asarray([mass[d] / top for d in docs])
+        if variant == "doc-mass-extra":
+            return np.concatenate([x, rel[:, None]], axis=1)
+        x[:, COL["doc_hits"]] = rel
+    elif variant == "no-gaps":
+        x[:, COL["authority_gap"]] = 0.0
+        x[:, COL["coverage_top_gap"]] = 0.0
+    return x
+
+
+def _pair_scores(lists: list[dict], fold: dict[str, int], variant: str) -> list[np.ndarray]:
+    """Each list's pair-model probabilities, from the model fitted without the list's fold."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.neural_network import MLPClassifier
+
+    mlp = variant.startswith("pair-mlp")
+    units, seed = (int(v) for v in variant.split(":")[1:3]) if mlp else (0, 0)
+    rows = [pair_features(ls["q"], ls["c"])[:, :2 * len(ls["q"])] if mlp else pair_features(ls["q"], ls["c"])
+            for ls in lists]
+    out: list[np.ndarray] = [np.zeros(0)] * len(lists)
+    for f in range(5):
+        train = [i for i, ls in enumerate(lists) if fold[ls["question"]] != f]
+        x = np.concatenate([rows[i] for i in train])
+        y = np.concatenate([lists[i]["y"] for i in train])
+        model = (MLPClassifier(hidden_layer_sizes=(units,), alpha=1e-3, early_stopping=True, max_iter=50,
+                               random_state=seed) if mlp else LogisticRegression(C=1.0, max_iter=3000)).fit(x, y)
+        for i, ls in enumerate(lists):
+            if fold[ls["question"]] == f:
+                out[i] = model.predict_proba(rows[i])[:, 1]
+    return out
+
+
+def measure(lists: list[dict], fold: dict[str, int], variant: str) -> str:
+    """One line of figures for ``variant`` (see the module's text)."""
+    name, _, arg = variant.partition(":")
+    xs = [_columns(ls["x"], ls["docs"], variant) for ls in lists]
+    if name.startswith("pair"):
+        scores = _pair_scores(lists, fold, variant)
+        xs = [np.concatenate([x, s[:, None], (s.max() - s)[:, None]], axis=1) for x, s in zip(xs, scores)]
+    weight = float(arg) if name == "weight-large" else 1.0
+    names = tuple(FEATURES) + tuple(f"extra{i}" for i in range(xs[0].shape[1] - len(FEATURES)))
+    right: dict[tuple[int, str], bool] = {}
+    for f in range(5):
+        train = [i for i, ls in enumerate(lists) if fold[ls["question"]] != f]
+        w = np.concatenate([np.full(len(lists[i]["y"]), (weight if lists[i]["index"] else 1.0) / len(lists[i]["y"]))
+                            for i in train])
+        model = fit_trees(np.concatenate([xs[i] for i in train]).astype(np.float64),
+                          np.concatenate([lists[i]["y"] for i in train]), names, rounds=400, class_weight=None,
+                          sample_weight=w * len(w) / w.sum(),
+                          monotonic=monotone(names) if name == "monotone" else None)
+        for i, ls in enumerate(lists):
+            if fold[ls["question"]] == f:
+                right[(ls["index"], ls["question"])] = bool(ls["y"][int(np.argmax(model.scores(xs[i])))])
+    n_index = 1 + max(k for k, _ in right)
+    common = set.intersection(*({q for k, q in right if k == j} for j in range(n_index)))
+    each = [np.mean([right[(j, q)] for q in common]) for j in range(n_index)]
+    return (f"{variant:22s} all {np.mean(list(right.values())):.4f} ({sum(right.values())}/{len(right)}); "
+            f"the {len(common)} usable on every index: " + " → ".join(f"{v:.4f}" for v in each) +
+            f" ({each[-1] - each[0]:+.4f})")
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--index", nargs="+", required=True, help="the bundled corpus's index, then larger ones")
+    p.add_argument("--cache")
+    p.add_argument("--variants", nargs="+", default=["base"])
+    args = p.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    engines = [PolicyQA.open(settings=Settings.from_env().override(index_dir=i, cache_dir=args.cache,
+                                                                    abstention_model="none", learned_ranker="none"))
+               for i in args.index]
+    written = written_questions(written_paths(True))
+    fold = folds([q["question"] for q in written])
+    adapters, final = _adapters(engines, written, fold, SimpleNamespace(index=args.index, dry_run=True))
+    for e in engines:
+        e.retriever.rankers.adapter = final
+    per_index = [build_examples(e, [], written, lambda q: adapters[fold[q]]) for e in engines]
+    held_out_kinds([x for xs in per_index for x in xs], max((e.retriever.facts for e in engines),
+                                                             key=lambda f: len(f.docs)))
+    lists = []
+    for k, (e, xs) in enumerate(zip(engines, per_index)):
+        data, rankers = e.retriever.data, e.retriever.rankers
+        first: dict[str, int] = {}  # each clause's first chunk (a hit may be chunks merged)
+        for chunk in data.chunks:
+            if chunk.id in data.chunk_row:
+                first.setdefault(chunk.clause_id, data.chunk_row[chunk.id])
+        for ex in xs:
+            if ex.y.any():
+                q = rankers.query_vector(ex.question)
+                c = np.stack([rankers.backend.vector(first[h.chunk.clause_id]) if h.chunk.clause_id in first
+                              else np.zeros_like(q) for h in ex.hits])
+                lists.append({"index": k, "question": ex.question, "x": ex.x, "y": ex.y, "q": q, "c": c,
+                              "docs": [h.chunk.doc_id for h in ex.hits]})
+    log.info("%d lists over %d indexes", len(lists), len(engines))
+    for variant in args.variants:
+        sys.stdout.write(measure(lists, fold, variant) + "\n")
+        sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
