@@ -261,17 +261,18 @@ def restore_margin_labels(text: str) -> str | None:
             else:
                 pending.append(m)
     out: list[str] = []
+    last: int | None = None  # the last numbered article's line
     for no, lines in enumerate(printed):
         for i, line in lines:
             if (no, i) in numbered:
                 *heads, label = numbered[(no, i)]
                 out.extend(heads)
+                last = len(out)
                 out.append(f"{label}\u3000{line}")
             else:
                 out.append(line)
     out.extend(pending)
-    last = max((at for at, line in enumerate(out) if _INLINE_ARTICLE.match(line)), default=len(out))
-    return "\n".join(_without_back_matter(out, last))
+    return "\n".join(out if last is None else _without_back_matter(out, last))
 
 
 def _without_back_matter(lines: list[str], last: int) -> list[str]:

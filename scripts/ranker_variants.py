@@ -35,6 +35,7 @@ from qa.answerability import pair_features
 from qa.engine import PolicyQA
 from retrieval.features import FEATURES
 from settings import Settings
+from training.answerability import Pairs, fit_pairs
 from training.questions import folds, written_paths, written_questions
 from training.train import _adapters, build_examples, fit_trees, held_out_kinds, monotone
 
@@ -66,23 +67,26 @@ def _columns(x: np.ndarray, docs: list[str], variant: str) -> np.ndarray:
 
 def _pair_scores(lists: list[dict], fold: dict[str, int], variant: str) -> list[np.ndarray]:
     """Each list's pair-model probabilities, from the model fitted without the list's fold."""
-    from sklearn.linear_model import LogisticRegression
     from sklearn.neural_network import MLPClassifier
 
-    mlp = variant.startswith("pair-mlp")
-    units, seed = (int(v) for v in variant.split(":")[1:3]) if mlp else (0, 0)
-    rows = [pair_features(ls["q"], ls["c"])[:, :2 * len(ls["q"])] if mlp else pair_features(ls["q"], ls["c"])
-            for ls in lists]
     out: list[np.ndarray] = [np.zeros(0)] * len(lists)
     for f in range(5):
-        train = [i for i, ls in enumerate(lists) if fold[ls["question"]] != f]
-        x = np.concatenate([rows[i] for i in train])
-        y = np.concatenate([lists[i]["y"] for i in train])
-        model = (MLPClassifier(hidden_layer_sizes=(units,), alpha=1e-3, early_stopping=True, max_iter=50,
-                               random_state=seed) if mlp else LogisticRegression(C=1.0, max_iter=3000)).fit(x, y)
-        for i, ls in enumerate(lists):
-            if fold[ls["question"]] == f:
-                out[i] = model.predict_proba(rows[i])[:, 1]
+        train = [ls for ls in lists if fold[ls["question"]] != f]
+        held = [(i, ls) for i, ls in enumerate(lists) if fold[ls["question"]] == f]
+        if variant == "pair-linear":  # the logistic pair model of qa/answerability.py, fitted as the trainer fits it
+            model = fit_pairs([Pairs(ls["question"], ls["q"], list(ls["c"]), list(ls["y"].astype(bool)))
+                               for ls in train], "", variant)
+            for i, ls in held:
+                out[i] = model.probabilities(ls["q"], ls["c"])
+            continue
+        units, seed = (int(v) for v in variant.split(":")[1:3])
+        dim = len(lists[0]["q"])  # [q ⊙ c, |q − c|] of pair_features
+        mlp = MLPClassifier(hidden_layer_sizes=(units,), alpha=1e-3, early_stopping=True, max_iter=50,
+                            random_state=seed).fit(np.concatenate([pair_features(ls["q"], ls["c"])[:, :2 * dim]
+                                                                   for ls in train]),
+                                                   np.concatenate([ls["y"] for ls in train]))
+        for i, ls in held:
+            out[i] = mlp.predict_proba(pair_features(ls["q"], ls["c"])[:, :2 * dim])[:, 1]
     return out
 
 
