@@ -4,7 +4,7 @@ A clause close to a question in subject may still not say what it asks: the fee 
 office when it sets the deadline. The dense cosine measures the first; :class:`PairModel` is learned for the
 second, from the written training questions (``python -m training.train --pair-model``): a logistic regression over the pair
 ``[q ⊙ c, |q − c|, q, c]`` of the question's and the clause's unit vectors (the features of sentence-pair
-classifiers since InferSent), labelled by whether the clause holds the question's evidence — the clauses
+classifiers since InferSent, :func:`retrieval.pairs.pair_features`), labelled by whether the clause holds the question's evidence — the clauses
 retrieved for an unanswerable question never do. Its probabilities for the first hits are features an abstention
 model may read (:data:`qa.abstention.ANSWER_FEATURES`: ``answers``, ``answers_best3``).
 
@@ -28,20 +28,10 @@ from pathlib import Path
 import numpy as np
 
 from retrieval.packaged import json_sha256, packaged_json
+from retrieval.pairs import pair_features
 
 SHIPPED = "data/answers.json"
 KIND = "pair_model"
-
-
-def pair_features(query: np.ndarray, clauses: np.ndarray) -> np.ndarray:
-    """The rows ``[q ⊙ c, |q − c|, q, c]`` of one query vector (dim,) against clause vectors (n, dim).
-
-    >>> pair_features(np.array([1.0, 0.0]), np.array([[0.0, 1.0]])).tolist()
-    [[0.0, 0.0, 1.0, 1.0, 1.0, 0.0, 0.0, 1.0]]
-    """
-    q = np.asarray(query, dtype=np.float64)[None, :]
-    c = np.asarray(clauses, dtype=np.float64)
-    return np.concatenate([q * c, np.abs(q - c), np.repeat(q, len(c), axis=0), c], axis=1)
 
 
 @dataclass(frozen=True)
@@ -64,7 +54,7 @@ class PairModel:
         """For each clause vector, the probability that the clause answers the query."""
         if len(clauses) == 0:
             return np.zeros(0)
-        z = pair_features(query, clauses) @ self.coef + self.intercept
+        z = pair_features(query, clauses, with_vectors=True) @ self.coef + self.intercept
         return 1.0 / (1.0 + np.exp(-z))
 
     def to_json(self) -> dict:

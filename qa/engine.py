@@ -31,6 +31,7 @@ from retrieval.features import FEATURES
 from retrieval.filters import Filters
 from retrieval.kinds import KindModel
 from retrieval.learned import resolve_model
+from retrieval.pairs import PairScorer
 from retrieval.rerank import Reranker, make_reranker
 from retrieval.retriever import Retriever
 from retrieval.types import Retrieval
@@ -98,11 +99,12 @@ def _models(settings: Settings) -> tuple[object, object, KindModel | None]:
 
 
 def model_versions(ranker: object, abstainer: object, kinds: KindModel | None = None,
-                   adapter: QueryAdapter | None = None, answers: PairModel | None = None) -> dict[str, str]:
+                   adapter: QueryAdapter | None = None, answers: PairModel | None = None,
+                   pairs: PairScorer | None = None) -> dict[str, str]:
     """What an index manifest records of the learned models: each one's version and checksum."""
     return {name: (f"{m.version} sha256:{m.sha256}" if m is not None else "none")  # type: ignore[attr-defined]
             for name, m in (("ranker", ranker), ("abstention", abstainer), ("question_kinds", kinds),
-                            ("query_adapter", adapter), ("answers", answers))}
+                            ("query_adapter", adapter), ("answers", answers), ("pairs", pairs))}
 
 
 class PolicyQA:
@@ -121,7 +123,7 @@ class PolicyQA:
         open_backend(data, milvus_uri=settings.milvus_uri or None, milvus_token=settings.milvus_token())
         self.retriever = Retriever(data, self.embedder, JiebaTokenizer(), reranker=self.reranker,
                                    rerank_top_n=settings.rerank_top_n, ranker=ranker, kinds=kinds,
-                                   adapter=settings.query_adapter)
+                                   adapter=settings.query_adapter, pairs=settings.pair_scorer)
         self.answerer = ExtractiveAnswerer(
             self.retriever,
             AnswerParams(min_dense_score=settings.min_dense_score, min_term_coverage=settings.min_term_coverage,
@@ -129,7 +131,8 @@ class PolicyQA:
             abstainer=abstainer,
             answers=PairModel.resolve(settings.answer_model, self.embedder.name),
         )
-        self.models = model_versions(ranker, abstainer, kinds, self.retriever.rankers.adapter, self.answerer.answers)
+        self.models = model_versions(ranker, abstainer, kinds, self.retriever.rankers.adapter, self.answerer.answers,
+                                     self.retriever.pairs)
         if abstainer is not None and set(ANSWER_FEATURES) & set(abstainer.names) and self.answerer.answers is None:
             log.warning("the abstention model %s reads the pair model's features, but no pair model is served "
                         "(answer_model %r): they read 0; set POLICYQA_ANSWER_MODEL to the one trained with it",
@@ -181,7 +184,8 @@ class PolicyQA:
                                                settings.milvus_token()),
                            models=model_versions(*_models(settings),
                                                  QueryAdapter.resolve(settings.query_adapter, embedder.name),
-                                                 PairModel.resolve(settings.answer_model, embedder.name)))
+                                                 PairModel.resolve(settings.answer_model, embedder.name),
+                                                 PairScorer.resolve(settings.pair_scorer, embedder.name)))
         finally:
             cache.close()
         engine = cls.open(settings.index_dir, settings, embedder)

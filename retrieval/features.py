@@ -6,7 +6,8 @@ status, whether it is national or local and whether that is the place asked abou
 clause is (article, item, outline, preamble), how it meets the question (the IDF-weighted
 share of the question's terms it holds, a defining clause for a definition question, a figure of
 the asked kind, a draft for a question that does or does not ask about one, how likely the question asks for
-a document of its kind (:mod:`retrieval.kinds`)), and how it stands to
+a document of its kind (:mod:`retrieval.kinds`), how likely a learned pair model of the two embeddings finds it
+answers (:mod:`retrieval.pairs`)), and how it stands to
 the other candidates (it restates one of more authority, or one of less restates it; how far its
 cosine, coverage and authority fall below the best candidate's). None of them is a word list: they
 read the parsed question (:class:`~retrieval.query.Query`) and the documents' metadata.
@@ -42,7 +43,7 @@ KINDS = {"法律": "law", "行政法规": "rule", "部门规章": "rule", "地�
 KIND_NAMES = ("law", "rule", "normative", "standard", "draft", "interp", "news", "report", "foreign", "unknown")
 NOT_LOCAL = (None, "", "national", "international")
 #: features also given as their distance below the best candidate's (how a candidate stands to the others)
-GAPPED = ("dense_cos", "expanded_coverage", "title_coverage", "authority", "adapted_cos")
+GAPPED = ("dense_cos", "expanded_coverage", "title_coverage", "authority", "adapted_cos", "pair")
 FEATURES: tuple[str, ...] = (
     "fused", "rank_inv", "bm25_inv", "dense_inv", "dense_cos", "lookup", "title", "named_doc",
     "rule_doc", "asks_rule_x_rule", "place_match", "place_other", "local_no_place", "authority",
@@ -50,7 +51,7 @@ FEATURES: tuple[str, ...] = (
     "level_article", "level_part", "level_outline", "level_para", "preamble",
     "defines", "figure_match", "figure_missing", "coverage", "coverage_top_gap", "expanded_coverage",
     "title_coverage", "doc_hits", "log_len", "restates_higher", "restated_by_lower", "draft_asked", "draft_unasked",
-    "kind_prob", "adapted_cos", *(f"{name}_gap" for name in GAPPED),
+    "kind_prob", "adapted_cos", "pair", *(f"{name}_gap" for name in GAPPED),
 )
 QUOTE_CHARS = 16  # characters in a row two clauses share when one restates the other
 
@@ -129,9 +130,11 @@ def _restatements(hits: Sequence[Hit], authority: Sequence[float]) -> tuple[list
 
 
 def feature_matrix(query: Query, hits: Sequence[Hit], facts: DocumentFacts, terms: TermWeights,
-                   cosine: Callable[[Hit], float], adapted: Callable[[Hit], float] | None = None) -> np.ndarray:
+                   cosine: Callable[[Hit], float], adapted: Callable[[Hit], float] | None = None,
+                   pair: Sequence[float] | None = None) -> np.ndarray:
     """One row of :data:`FEATURES` per hit (``cosine(hit)``: the query's dense similarity to it; ``adapted(hit)``:
-    the same with the query's vector moved by the query adapter, :mod:`retrieval.adapter`, ``cosine`` without one)."""
+    the same with the query's vector moved by the query adapter, :mod:`retrieval.adapter`, ``cosine`` without one;
+    ``pair``: each hit's probability of answering the question, :mod:`retrieval.pairs`, 0 without a scorer)."""
     n = len(hits)
     out = np.zeros((n, len(FEATURES)), dtype=np.float32)
     if not n:
@@ -197,6 +200,7 @@ def feature_matrix(query: Query, hits: Sequence[Hit], facts: DocumentFacts, term
             "draft_unasked": float(kind == "draft" and not query.asks_draft),
             "kind_prob": query.kind_probability(kind),
             "adapted_cos": adapted(h) if adapted is not None else cosine(h),
+            "pair": pair[i] if pair is not None else 0.0,
         }
         for name, value in values.items():
             row[col[name]] = value

@@ -27,6 +27,7 @@ from .filters import Filters, Versions
 from .jurisdictions import Jurisdictions
 from .fusion import group_boost, reciprocal_rank_fusion, union_best, weighted_score_fusion
 from .normalise import load_synonyms
+from .pairs import PairScorer
 from .kinds import KindModel
 from .query import Query, QueryParser
 from .learned import Model, load_model
@@ -91,12 +92,14 @@ class Retriever:
     def __init__(self, data: IndexData, embedder: Embedder, tokenizer: JiebaTokenizer | None = None,
                  params: RetrievalParams | None = None, reranker: Reranker | None = None,
                  rerank_top_n: int = 20, ranker: Model | None | str = "shipped",
-                 kinds: KindModel | None | str = "shipped", adapter: QueryAdapter | None | str = "shipped") -> None:
+                 kinds: KindModel | None | str = "shipped", adapter: QueryAdapter | None | str = "shipped",
+                 pairs: PairScorer | None | str = "shipped") -> None:
         """``ranker`` is the learned ranker (:mod:`retrieval.learned`): ``"shipped"`` (the model in
         the package), a model, or None for none; ``kinds``, the question-kind model its ``kind_prob``
         feature reads (:mod:`retrieval.kinds`), the same; ``adapter``, the map moving query vectors
         (:mod:`retrieval.adapter`), the same or a settings string (the shipped one only for the embedder it
-        was fitted on). ``reranker`` (optional, see :mod:`retrieval.rerank`)
+        was fitted on); ``pairs``, the pair scorer its ``pair`` feature reads (:mod:`retrieval.pairs`), the
+        same. ``reranker`` (optional, see :mod:`retrieval.rerank`)
         reorders the best ``rerank_top_n`` hits after it."""
         if rerank_top_n < 1:
             raise ValueError("rerank_top_n must be at least 1")
@@ -118,6 +121,7 @@ class Retriever:
                                   self.jurisdictions, lambda: self.terms,
                                   KindModel.shipped() if kinds == "shipped" else kinds)
         self.ranker = load_model() if ranker == "shipped" else ranker
+        self.pairs = PairScorer.resolve(pairs, embedder.name) if isinstance(pairs, str) else pairs
         self.facts = DocumentFacts(data.documents)
         self._terms: TermWeights | None = None
 
@@ -146,7 +150,19 @@ class Retriever:
         """The learned ranker's features of ``hits`` for ``query`` (:func:`retrieval.features.feature_matrix`)."""
         moved = self.rankers.adapted_vector(query.text)
         return feature_matrix(query, hits, self.facts, self.terms, lambda h: self.cosine(query, h),
-                              None if moved is None else lambda h: self._dot(h, moved))
+                              None if moved is None else lambda h: self._dot(h, moved), self.pair_scores(query, hits))
+
+    def pair_scores(self, query: Query, hits: list[Hit]) -> np.ndarray | None:
+        """The pair scorer's probability that each hit answers ``query`` (:mod:`retrieval.pairs`; 0 for a hit whose
+        vector the index cannot give back), None without a scorer."""
+        if self.pairs is None or not hits:
+            return None
+        vectors = [self.vector(h) for h in hits]
+        keep = [i for i, v in enumerate(vectors) if v is not None]
+        out = np.zeros(len(hits))
+        if keep:
+            out[keep] = self.pairs.scores(self.rankers.query_vector(query.text), np.stack([vectors[i] for i in keep]))
+        return out
 
     def _dot(self, hit: Hit, vec: np.ndarray) -> float:
         v = self.vector(hit)

@@ -13,9 +13,11 @@ evaluation questions.
 Variants: ``base`` (the shipped recipe), ``monotone`` (``training.train.MONOTONE``), ``no-doc-hits``,
 ``doc-hits-relative`` (to the best document's), ``doc-mass`` (``doc_hits`` replaced by the document's summed fused
 score relative to the best document's), ``doc-mass-extra`` (that as one more feature), ``no-gaps`` (without
-``authority_gap`` and ``coverage_top_gap``), ``weight-large:W`` (the later indexes' lists weighted W), ``pair-linear``
-and ``pair-mlp:UNITS:SEED`` (a pair model of the question's vector and the candidate clause's first chunk's, fitted
-without each fold, its probability and its distance below the list's best as two more features).
+``authority_gap`` and ``coverage_top_gap``), ``weight-large:W`` (the later indexes' lists weighted W), ``no-pair``
+(without the pair scorer's ``pair`` and ``pair_gap``), and ``pair-linear`` and ``pair-mlp:UNITS:SEED`` (those two
+read from another pair model of the question's vector and the candidate clause's first chunk's, fitted without
+each fold: the logistic one of qa/answerability.py, or a network of UNITS hidden units). ``base`` reads the shipped
+recipe's pair scorer (:mod:`training.pairs`, on each candidate's own chunk vector), fitted without each fold.
 """
 
 from __future__ import annotations
@@ -31,11 +33,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from qa.answerability import pair_features
+from retrieval.pairs import pair_features
 from qa.engine import PolicyQA
 from retrieval.features import FEATURES
 from settings import Settings
 from training.answerability import Pairs, fit_pairs
+from training.pairs import HeldOutScorers, pair_list, set_pair_columns
 from training.questions import folds, written_paths, written_questions
 from training.train import _adapters, build_examples, fit_trees, held_out_kinds, monotone
 
@@ -59,6 +62,9 @@ def _columns(x: np.ndarray, docs: list[str], variant: str) -> np.ndarray:
         if variant == "doc-mass-extra":
             return np.concatenate([x, rel[:, None]], axis=1)
         x[:, COL["doc_hits"]] = rel
+    elif variant == "no-pair":
+        x[:, COL["pair"]] = 0.0
+        x[:, COL["pair_gap"]] = 0.0
     elif variant == "no-gaps":
         x[:, COL["authority_gap"]] = 0.0
         x[:, COL["coverage_top_gap"]] = 0.0
@@ -80,13 +86,12 @@ def _pair_scores(lists: list[dict], fold: dict[str, int], variant: str) -> list[
                 out[i] = model.probabilities(ls["q"], ls["c"])
             continue
         units, seed = (int(v) for v in variant.split(":")[1:3])
-        dim = len(lists[0]["q"])  # [q ⊙ c, |q − c|] of pair_features
         mlp = MLPClassifier(hidden_layer_sizes=(units,), alpha=1e-3, early_stopping=True, max_iter=50,
-                            random_state=seed).fit(np.concatenate([pair_features(ls["q"], ls["c"])[:, :2 * dim]
+                            random_state=seed).fit(np.concatenate([pair_features(ls["q"], ls["c"])
                                                                    for ls in train]),
                                                    np.concatenate([ls["y"] for ls in train]))
         for i, ls in held:
-            out[i] = mlp.predict_proba(pair_features(ls["q"], ls["c"])[:, :2 * dim])[:, 1]
+            out[i] = mlp.predict_proba(pair_features(ls["q"], ls["c"]))[:, 1]
     return out
 
 
@@ -95,8 +100,8 @@ def measure(lists: list[dict], fold: dict[str, int], variant: str) -> str:
     name, _, arg = variant.partition(":")
     xs = [_columns(ls["x"], ls["docs"], variant) for ls in lists]
     if name.startswith("pair"):
-        scores = _pair_scores(lists, fold, variant)
-        xs = [np.concatenate([x, s[:, None], (s.max() - s)[:, None]], axis=1) for x, s in zip(xs, scores)]
+        for x, s in zip(xs, _pair_scores(lists, fold, variant)):
+            set_pair_columns(x, s)
     weight = float(arg) if name == "weight-large" else 1.0
     names = tuple(FEATURES) + tuple(f"extra{i}" for i in range(xs[0].shape[1] - len(FEATURES)))
     right: dict[tuple[int, str], bool] = {}
@@ -127,7 +132,8 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     engines = [PolicyQA.open(settings=Settings.from_env().override(index_dir=i, cache_dir=args.cache,
-                                                                    abstention_model="none", learned_ranker="none"))
+                                                                    abstention_model="none", learned_ranker="none",
+                                                                    pair_scorer="none"))
                for i in args.index]
     written = written_questions(written_paths(True))
     fold = folds([q["question"] for q in written])
@@ -137,6 +143,11 @@ def main(argv: list[str] | None = None) -> int:
     per_index = [build_examples(e, [], written, lambda q: adapters[fold[q]]) for e in engines]
     held_out_kinds([x for xs in per_index for x in xs], max((e.retriever.facts for e in engines),
                                                              key=lambda f: len(f.docs)))
+    pair_lists = [[pair_list(e.retriever, x.question, x.hits, x.y) for x in xs] for e, xs in zip(engines, per_index)]
+    scorers = HeldOutScorers.fit([p for ls in pair_lists for p in ls if p.gold.any()], fold, engines[0].embedder.name, "")
+    for xs, ls in zip(per_index, pair_lists):
+        for x, p in zip(xs, ls):
+            set_pair_columns(x.x, scorers.scores(p))
     lists = []
     for k, (e, xs) in enumerate(zip(engines, per_index)):
         data, rankers = e.retriever.data, e.retriever.rankers

@@ -68,6 +68,9 @@ class Settings:
     # the learned map moving query vectors towards the clauses that answer them (retrieval/adapter.py): the same
     # three forms; the shipped one applies only to the embedder it was fitted on
     query_adapter: str = "shipped"
+    # the learned model of whether a hit answers the question, read by the learned ranker (retrieval/pairs.py): the
+    # same three forms; the shipped one applies only to the embedder it was fitted on
+    pair_scorer: str = "shipped"
     # answers: "extractive" (default, no LLM) or "generative" (an OpenAI-compatible chat model at
     # llm_base_url; its key is read from the environment variable NAMED by llm_api_key_env, never stored)
     answer_mode: str = "extractive"

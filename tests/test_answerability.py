@@ -11,7 +11,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from qa.answerability import PairModel, answer_features, pair_features
+from qa.answerability import PairModel, answer_features
+from retrieval.pairs import pair_features
 from retrieval.learned import LinearModel
 
 from .conftest import BACKENDS, engine_of
@@ -42,7 +43,7 @@ def test_a_pair_model_round_trips_through_json_and_refuses_another_embedders_vec
 
 def test_pair_features_and_the_answerers_two_features():
     q, c = np.array([0.6, 0.8]), np.array([[0.8, 0.6], [0.0, 1.0]])
-    f = pair_features(q, c)
+    f = pair_features(q, c, with_vectors=True)
     assert f.shape == (2, 8)
     assert np.allclose(f[:, :2].sum(axis=1), c @ q)  # the product block sums to the cosine
     assert np.allclose(f[:, 4:6], q) and np.allclose(f[:, 6:], c)

@@ -2,7 +2,7 @@
 
 Each written training question's first hits are pairs (question vector, clause vector), labelled 1 where the
 clause holds the question's evidence; every hit of a written unanswerable question is labelled 0. A logistic
-regression (scikit-learn) is fitted over :func:`qa.answerability.pair_features`. The abstention model reads its
+regression (scikit-learn) is fitted over :func:`retrieval.pairs.pair_features` (with the vectors). The abstention model reads its
 probabilities as features, so a question it trains on must not have been seen by the pair model that scored it:
 :class:`HeldOutPairs` fits one model without each fold of questions (5 folds by question) and scores each
 training question with the one that never saw it; generated and left-out questions, on which no pair model
@@ -17,7 +17,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from qa.answerability import PairModel, answer_features, pair_features, present
+from qa.answerability import PairModel, answer_features, present
+from retrieval.pairs import pair_features
 
 from .questions import folds
 
@@ -36,7 +37,7 @@ def _xy(lists: Sequence[Pairs]) -> tuple[np.ndarray, np.ndarray]:
     for p in lists:
         keep, clauses = present(p.clauses)
         if clauses is not None:
-            xs.append(pair_features(p.query, clauses))
+            xs.append(pair_features(p.query, clauses, with_vectors=True))
             ys.extend(int(p.gold[i]) for i in keep)
     return np.concatenate(xs), np.asarray(ys)
 

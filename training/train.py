@@ -33,6 +33,7 @@ from retrieval.adapter import QueryAdapter
 from retrieval.features import FEATURES, DocumentFacts, candidate_kinds
 from retrieval.filters import Filters
 from retrieval.learned import LinearModel, Model, TreeModel, load_model
+from retrieval.pairs import PairScorer
 from retrieval.query import Query
 from retrieval.retriever import RetrievalParams, Retriever
 from retrieval.types import Hit
@@ -43,6 +44,7 @@ from .answerability import HeldOutPairs, Pairs
 from .generate import Generated, generate, same_clause
 from .kinds import labelled as kind_labelled
 from .kinds import out_of_fold
+from .pairs import HeldOutScorers, pair_list, set_pair_columns
 from .questions import folds, unanswerable_paths, written_paths, written_questions
 
 log = logging.getLogger(__name__)
@@ -211,20 +213,22 @@ def top1(examples: Sequence[Example], model: Model | None) -> float:
 class HeldOut:
     """The ranker fitted without each fold of questions (5 folds by question; a question asked of several
     indexes is held out of all of them at once): ``for_question`` is the one that never saw a question.
-    ``adapters``: the query adapters its training lists were taken with, fitted without the same folds."""
+    ``adapters``: the query adapters its training lists were taken with, fitted without the same folds;
+    ``pairs``: the pair scorers that scored them, the same."""
 
     fold: dict[str, int]
     models: list[Model]
     adapters: list[QueryAdapter] | None = None
+    pairs: HeldOutScorers | None = None
 
     @classmethod
     def fit(cls, examples: Sequence[Example], n: int = 5, c: float = 1.0, kind: str = "trees",
             fold: dict[str, int] | None = None, adapters: list[QueryAdapter] | None = None,
-            constrained: bool = False) -> HeldOut:
+            constrained: bool = False, pairs: HeldOutScorers | None = None) -> HeldOut:
         """``fold``: each question's fold of ``n`` when chosen elsewhere (over more questions than these)."""
         fold = fold if fold is not None else folds([e.question for e in examples], n)
         return cls(fold, [fit([e for e in examples if fold[e.question] != f], c, kind=kind, constrained=constrained)
-                          for f in range(n)], adapters)
+                          for f in range(n)], adapters, pairs)
 
     def for_question(self, question: str) -> Model | None:
         """The ranker that never saw ``question``, or None when it was not a training question."""
@@ -236,6 +240,11 @@ class HeldOut:
         are no fold adapters)."""
         f = self.fold.get(question)
         return None if f is None or self.adapters is None else self.adapters[f]
+
+    def pairs_for(self, question: str) -> PairScorer | None:
+        """The pair scorer that never saw ``question`` (None when it was not a training question, or there are no
+        fold scorers)."""
+        return None if self.pairs is None or question not in self.fold else self.pairs.for_question(question)
 
 
 def cross_validate(examples: Sequence[Example], held_out: HeldOut) -> tuple[float, float]:
@@ -300,12 +309,14 @@ def abstention_rows(engine: PolicyQA, asked: Sequence[tuple[str, Filters | None,
     final = engine.retriever.ranker
     rankers = engine.retriever.rankers
     final_adapter = rankers.adapter
+    final_pairs = engine.retriever.pairs
     locator = EvidenceLocator.of_index(engine.data.sources) if evidence is not None else None
     rows, labels, calibrate, questions, pairs = [], [], [], [], []
     try:
         for question, filters, label, mark in asked:
             engine.retriever.ranker = (held_out and held_out.for_question(question)) or final
             rankers.adapter = (held_out and held_out.adapter_for(question)) or final_adapter
+            engine.retriever.pairs = (held_out and held_out.pairs_for(question)) or final_pairs
             got = _assessed(engine, question, filters)
             if got is None:
                 continue
@@ -322,6 +333,7 @@ def abstention_rows(engine: PolicyQA, asked: Sequence[tuple[str, Filters | None,
     finally:
         engine.retriever.ranker = final
         rankers.adapter = final_adapter
+        engine.retriever.pairs = final_pairs
     return AbstentionRows(np.asarray(rows), np.asarray(labels), np.asarray(calibrate, dtype=bool), questions, pairs)
 
 
@@ -522,12 +534,18 @@ def main(argv: Sequence[str] | None = None) -> int:
                         "question's list taken with one fitted without its fold), or train without one (adapted_cos is "
                         "then the plain cosine: serve that ranker with query_adapter none)")
     p.add_argument("--out-adapter", default=str(PROJECT_ROOT / "retrieval" / "data" / "query_adapter.json"))
+    p.add_argument("--pair-scorer", choices=("train", "none"), default="train",
+                   help="fit the pair scorer the ranker's pair features read (retrieval/pairs.py; each written question's "
+                        "list scored by one fitted without its fold), or train without one (the pair features are then 0: "
+                        "serve that ranker with pair_scorer none)")
+    p.add_argument("--out-pairs", default=str(PROJECT_ROOT / "retrieval" / "data" / "pairs.json"))
     p.add_argument("--dry-run", action="store_true", help="report, write nothing")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     # the abstention model is retrained here: the shipped one may read other features
     engines = [PolicyQA.open(settings=Settings.from_env().override(index_dir=index, cache_dir=args.cache,
-                                                                    abstention_model="none", learned_ranker="none"))
+                                                                    abstention_model="none", learned_ranker="none",
+                                                                    pair_scorer="none"))
                for index in args.index]
     engine = engines[0]
     try:
@@ -541,6 +559,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.ranker == "shipped":
         for e in engines:
             e.retriever.ranker = shipped_ranker
+            e.retriever.pairs = PairScorer.resolve("shipped", e.embedder.name)  # what the shipped ranker reads
         version = time.strftime("%Y-%m-%d") + f"-n{len(written)}"
         log.info("ranker: the shipped one (%s), not retrained", shipped_ranker.version if shipped_ranker else None)
         return _abstention(engines if args.abstain_on == "all" else engines[:1], args, generated, written, version)
@@ -555,8 +574,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     held_out_kinds(examples, max((e.retriever.facts for e in engines), key=lambda f: len(f.docs)))
     usable = [e for e in examples if e.y.any()]
     log.info("%d of %d have their clause among the first %d candidates", len(usable), len(examples), TOP_N)
+    pairs = _pair_scorers(engines, per_index, fold, args) if args.pair_scorer == "train" else None
+    for e in engines:
+        e.retriever.pairs = pairs and pairs.final
     held_out = HeldOut.fit(usable, c=args.c, kind=args.ranker_model, fold=fold, adapters=adapters,
-                           constrained=args.monotone)
+                           constrained=args.monotone, pairs=pairs)
     before, after = cross_validate(usable, held_out)
     log.info("ranker training questions, 5-fold by question: R@1 fused %.3f, learned %.3f", before, after)
     for line in by_index(per_index, args.index, held_out):
@@ -605,6 +627,30 @@ def _adapters(engines: Sequence[PolicyQA], written: Sequence[dict], fold: dict[s
         adapting.write(final, args.out_adapter, {"questions": n, "indexes": len(sets)})
         log.info("wrote %s (%s)", args.out_adapter, final.sha256)
     return adapters, final
+
+
+def _pair_scorers(engines: Sequence[PolicyQA], per_index: Sequence[Sequence[Example]], fold: dict[str, int],
+                  args) -> HeldOutScorers:
+    """The pair scorers fitted without each fold of the written questions on their usable lists of every index, and
+    the one fitted on all (written to ``--out-pairs``); each example's ``pair`` columns are set from the one that
+    never saw its question."""
+    lists = [[pair_list(e.retriever, x.question, x.hits, x.y) for x in xs] for e, xs in zip(engines, per_index)]
+    usable = [p for ls in lists for p in ls if p.gold.any()]
+    n = len({p.question for p in usable})
+    held = HeldOutScorers.fit(usable, fold, engines[0].embedder.name, time.strftime("%Y-%m-%d") + f"-n{n}")
+    for xs, ls in zip(per_index, lists):
+        for x, p in zip(xs, ls):
+            set_pair_columns(x.x, held.scores(p))
+    from sklearn.metrics import roc_auc_score  # training only
+
+    auc = roc_auc_score(np.concatenate([p.gold for p in usable]), np.concatenate([held.scores(p) for p in usable]))
+    log.info("pair scorer: %d lists of %d questions, held-out AUC %.4f", len(usable), n, auc)
+    if not args.dry_run:
+        Path(args.out_pairs).write_text(json.dumps({**held.final.to_json(), "trained_on": {
+            "lists": len(usable), "questions": n, "indexes": len(engines), "cv_auc": round(float(auc), 4)}},
+            ensure_ascii=False) + "\n", "utf-8")
+        log.info("wrote %s (%s)", args.out_pairs, held.final.sha256)
+    return held
 
 
 def _abstention(engines: Sequence[PolicyQA], args, generated: Sequence[Generated], written: Sequence[dict],
