@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from retrieval.packaged import json_sha256, packaged_json
+from retrieval.packaged import json_sha256, packaged_json, resolve_tied
 from retrieval.pairs import pair_features
 
 SHIPPED = "data/answers.json"
@@ -79,20 +79,12 @@ class PairModel:
 
     @classmethod
     def resolve(cls, spec: str, embedder: str) -> PairModel | None:
-        """The model settings name for the vectors of ``embedder``: ``"shipped"`` (the package's, when fitted on
-        that embedder's vectors), ``"none"`` (or empty), or a JSON file's path, refused when fitted on another
-        embedder's vectors."""
-        if spec in ("", "none"):
-            return None
-        if spec == "shipped":
+        """The model settings name for the vectors of ``embedder`` (:func:`retrieval.packaged.resolve_tied`)."""
+        def shipped() -> PairModel | None:
             data = packaged_json(SHIPPED, package="qa")
-            model = None if data is None else cls.from_json(data, f"qa/{SHIPPED}")
-            return model if model is not None and model.embedder == embedder else None
-        model = cls.load(spec)
-        if model.embedder != embedder:
-            raise ValueError(f"answer model {spec} was fitted on {model.embedder!r} vectors; this index is searched "
-                             f"with {embedder!r}: set answer_model to none or refit it with `python -m training.train`")
-        return model
+            return None if data is None else cls.from_json(data, f"qa/{SHIPPED}")
+
+        return resolve_tied(spec, embedder, shipped, cls.load, "answer model", "answer_model")
 
 
 def present(clauses: list[np.ndarray | None]) -> tuple[list[int], np.ndarray | None]:

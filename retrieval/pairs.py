@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .packaged import json_sha256, packaged_json
+from .packaged import json_sha256, packaged_json, resolve_tied
 
 SHIPPED = "data/pairs.json"
 KIND = "pair_scorer"
@@ -115,17 +115,9 @@ class PairScorer:
 
     @classmethod
     def resolve(cls, spec: str, embedder: str) -> PairScorer | None:
-        """The scorer settings name for the vectors of ``embedder``: ``"shipped"`` (the package's, when fitted on
-        that embedder's vectors), ``"none"`` (or empty), or a JSON file's path, refused when fitted on another
-        embedder's vectors."""
-        if spec in ("", "none"):
-            return None
-        if spec == "shipped":
+        """The scorer settings name for the vectors of ``embedder`` (:func:`retrieval.packaged.resolve_tied`)."""
+        def shipped() -> PairScorer | None:
             data = packaged_json(SHIPPED)
-            scorer = None if data is None else cls.from_json(data, f"retrieval/{SHIPPED}")
-            return scorer if scorer is not None and scorer.embedder == embedder else None
-        scorer = cls.load(spec)
-        if scorer.embedder != embedder:
-            raise ValueError(f"pair scorer {spec} was fitted on {scorer.embedder!r} vectors; this index is searched "
-                             f"with {embedder!r}: set pair_scorer to none or refit it with `python -m training.train`")
-        return scorer
+            return None if data is None else cls.from_json(data, f"retrieval/{SHIPPED}")
+
+        return resolve_tied(spec, embedder, shipped, cls.load, "pair scorer", "pair_scorer")

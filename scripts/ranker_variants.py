@@ -33,12 +33,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from retrieval.pairs import pair_features
 from qa.engine import PolicyQA
 from retrieval.features import FEATURES
 from settings import Settings
 from training.answerability import Pairs, fit_pairs
-from training.pairs import HeldOutScorers, pair_list, set_pair_columns
+from training.pairs import HeldOutScorers, PairList, fit_scorer, pair_list, set_pair_columns
 from training.questions import folds, written_paths, written_questions
 from training.train import _adapters, build_examples, fit_trees, held_out_kinds, monotone
 
@@ -73,8 +72,6 @@ def _columns(x: np.ndarray, docs: list[str], variant: str) -> np.ndarray:
 
 def _pair_scores(lists: list[dict], fold: dict[str, int], variant: str) -> list[np.ndarray]:
     """Each list's pair-model probabilities, from the model fitted without the list's fold."""
-    from sklearn.neural_network import MLPClassifier
-
     out: list[np.ndarray] = [np.zeros(0)] * len(lists)
     for f in range(5):
         train = [ls for ls in lists if fold[ls["question"]] != f]
@@ -86,12 +83,10 @@ def _pair_scores(lists: list[dict], fold: dict[str, int], variant: str) -> list[
                 out[i] = model.probabilities(ls["q"], ls["c"])
             continue
         units, seed = (int(v) for v in variant.split(":")[1:3])
-        mlp = MLPClassifier(hidden_layer_sizes=(units,), alpha=1e-3, early_stopping=True, max_iter=50,
-                            random_state=seed).fit(np.concatenate([pair_features(ls["q"], ls["c"])
-                                                                   for ls in train]),
-                                                   np.concatenate([ls["y"] for ls in train]))
+        model = fit_scorer([PairList(ls["question"], ls["q"], ls["c"], ls["y"], np.ones(len(ls["y"]), dtype=bool))
+                            for ls in train], "", variant, units, seed)
         for i, ls in held:
-            out[i] = mlp.predict_proba(pair_features(ls["q"], ls["c"]))[:, 1]
+            out[i] = model.scores(ls["q"], ls["c"])
     return out
 
 

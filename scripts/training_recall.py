@@ -7,7 +7,8 @@ indexes (the bundled corpus, and the same with more documents beside it), they s
 on questions whose failures may be read, and so check what dev, once read, can no longer say alone.
 With ``--held-out`` each question is asked with a ranker trained without it: five rankers, each fitted as
 ``training.train`` fits the shipped one (on the same questions asked of every index given) less a fifth of
-the questions, which it then answers (with a question-kind model and a query adapter fitted without them too);
+the questions, which it then answers (with a question-kind model, a query adapter and a pair scorer fitted without
+them too);
 without it the shipped ranker answers questions it was fitted on.
 ``--train-on`` fits those rankers on the lists of other indexes than the ones answered (by default, the same):
 ``--index F FL M ML --train-on F FL`` asks a Milvus build what a ranker fitted on FAISS lists alone does there.
@@ -35,6 +36,7 @@ from training import adapter as adapting
 from training.kinds import fold_models
 from training.kinds import labelled as kind_labelled
 from training.questions import folds, written_paths, written_questions
+from training.pairs import HeldOutScorers, pair_list, set_pair_columns
 from training.train import RANKER_KINDS, HeldOut, evidence_examples, held, held_out_kinds, holds_evidence
 
 log = logging.getLogger("training_recall")
@@ -73,11 +75,17 @@ def main(argv: list[str] | None = None) -> int:
         # the query adapters the rankers' lists are taken with, fitted without the fold's questions too
         adapters = adapting.held_out([adapting.asked(e, fitted_on) for e in trainers], fold,
                                      trainers[0].embedder.name, n=FOLDS)
-        usable = [x for e in trainers for x in evidence_examples(e, fitted_on, lambda q: adapters[fold[q]])
-                  if x.y.any()]
+        per = [(e, x) for e in trainers for x in evidence_examples(e, fitted_on, lambda q: adapters[fold[q]])
+               if x.y.any()]
+        usable = [x for _, x in per]
         facts = max((e.retriever.facts for e in [*engines, *trainers]), key=lambda f: len(f.docs))
         held_out_kinds(usable, facts)
-        rankers = HeldOut.fit(usable, FOLDS, kind=args.ranker_model, fold=fold, adapters=adapters)
+        # the pair scorers the rankers read, fitted without the fold's questions too
+        lists = [pair_list(e.retriever, x.question, x.hits, x.y) for e, x in per]
+        scorers = HeldOutScorers.fit(lists, fold, trainers[0].embedder.name, "")
+        for x, pl in zip(usable, lists):
+            set_pair_columns(x.x, scorers.scores(pl))
+        rankers = HeldOut.fit(usable, FOLDS, kind=args.ranker_model, fold=fold, adapters=adapters, pairs=scorers)
         # the question-kind model the rankers read, fitted without the fold's questions too
         kind_models = fold_models(kind_labelled(questions, facts),
                                   {normalise_query(q["question"]): fold[q["question"]] for q in questions}, FOLDS)
@@ -94,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
                 if rankers is not None and kind_models is not None:
                     engine.retriever.ranker = rankers.for_question(q["question"])
                     engine.retriever.rankers.adapter = rankers.adapter_for(q["question"])
+                    engine.retriever.pairs = rankers.pairs_for(q["question"])
                     engine.retriever.parser.kinds = kind_models[fold[q["question"]]]
                 hits = list(engine.retriever.search(q["question"], k=5))
                 hit = [holds_evidence(locator, h, q["evidence"]) for h in hits]

@@ -12,7 +12,6 @@ trains, are scored by the model fitted on all.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
@@ -20,7 +19,7 @@ import numpy as np
 from qa.answerability import PairModel, answer_features, present
 from retrieval.pairs import pair_features
 
-from .questions import folds
+from .questions import ByFold, folds
 
 
 class Pairs(NamedTuple):
@@ -53,24 +52,14 @@ def fit_pairs(lists: Sequence[Pairs], embedder: str, version: str, c: float = 1.
     return PairModel(lr.coef_[0].astype(np.float64), float(lr.intercept_[0]), embedder, version)
 
 
-@dataclass(frozen=True)
-class HeldOutPairs:
+class HeldOutPairs(ByFold[PairModel]):
     """The pair models fitted without each fold of the training questions, and the one fitted on all."""
-
-    fold: dict[str, int]
-    models: list[PairModel]
-    final: PairModel
 
     @classmethod
     def fit(cls, lists: Sequence[Pairs], embedder: str, version: str, n: int = 5, c: float = 1.0) -> HeldOutPairs:
         fold = folds([p.question for p in lists], n)
         models = [fit_pairs([p for p in lists if fold[p.question] != f], embedder, version, c) for f in range(n)]
         return cls(fold, models, fit_pairs(lists, embedder, version, c))
-
-    def for_question(self, question: str) -> PairModel:
-        """The model that never saw ``question`` (the final one when no model trained on it)."""
-        f = self.fold.get(question)
-        return self.final if f is None else self.models[f]
 
     def features(self, lists: Sequence[Pairs]) -> np.ndarray:
         """``(answers, answers_best3)`` of each list, scored by the model that never saw its question."""

@@ -11,7 +11,6 @@ one that never saw it, as a user's question meets the scorer fitted on all.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
@@ -20,6 +19,8 @@ from retrieval.features import FEATURES
 from retrieval.pairs import PairScorer, pair_features
 from retrieval.retriever import Retriever
 from retrieval.types import Hit
+
+from .questions import ByFold
 
 UNITS = 256  # the hidden layer's units (training/README.md, sixteenth and seventeenth stops)
 
@@ -59,13 +60,8 @@ def fit_scorer(lists: Sequence[PairList], embedder: str, version: str, units: in
     return PairScorer.from_sklearn(mlp, embedder, version)
 
 
-@dataclass(frozen=True)
-class HeldOutScorers:
+class HeldOutScorers(ByFold[PairScorer]):
     """The pair scorers fitted without each fold of the training questions, and the one fitted on all."""
-
-    fold: dict[str, int]
-    models: list[PairScorer]
-    final: PairScorer
 
     @classmethod
     def fit(cls, lists: Sequence[PairList], fold: dict[str, int], embedder: str, version: str,
@@ -75,11 +71,6 @@ class HeldOutScorers:
         models = [fit_scorer([p for p in lists if fold.get(p.question) != f], embedder, version, units)
                   for f in range(n)]
         return cls(fold, models, fit_scorer(lists, embedder, version, units))
-
-    def for_question(self, question: str) -> PairScorer:
-        """The scorer that never saw ``question`` (the final one when none trained on it)."""
-        f = self.fold.get(question)
-        return self.final if f is None else self.models[f]
 
     def scores(self, p: PairList) -> np.ndarray:
         """Each candidate's probability of answering, by the scorer that never saw the question (0 without a vector:

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Generic, TypeVar
 
 import numpy as np
 
@@ -48,3 +50,21 @@ def folds(questions: Sequence[str], n: int = 5) -> dict[str, int]:
     indexes is in one fold for all of them."""
     distinct = sorted(set(questions))
     return {q: i % n for i, q in zip(np.random.default_rng(14).permutation(len(distinct)), distinct)}
+
+
+M = TypeVar("M")
+
+
+@dataclass(frozen=True)
+class ByFold(Generic[M]):
+    """Models fitted without each fold of the training questions (``models[f]`` never saw fold ``f``), and the one
+    fitted on all of them."""
+
+    fold: dict[str, int]
+    models: list[M]
+    final: M
+
+    def for_question(self, question: str) -> M:
+        """The model that never saw ``question`` (the final one when no model trained on it)."""
+        f = self.fold.get(question)
+        return self.final if f is None else self.models[f]
