@@ -75,8 +75,10 @@ class PairScorer:
         """For each clause vector (rows of ``clauses``), the probability that the clause answers the query."""
         if len(clauses) == 0:
             return np.zeros(0)
-        h = np.maximum(pair_features(query, clauses) @ self.hidden + self.hidden_bias, 0.0)
-        return 1.0 / (1.0 + np.exp(-(h @ self.out + self.out_bias)))
+        # einsum, not a BLAS product: BLAS runs a product of this size on several threads, which then spin for a
+        # while after it and slow the query encoder that runs next (on 2 cores: external questions' p95 +60 ms)
+        h = np.maximum(np.einsum("ij,jk->ik", pair_features(query, clauses), self.hidden) + self.hidden_bias, 0.0)
+        return 1.0 / (1.0 + np.exp(-(np.einsum("ij,j->i", h, self.out) + self.out_bias)))
 
     @classmethod
     def from_sklearn(cls, mlp, embedder: str, version: str) -> PairScorer:
