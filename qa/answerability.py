@@ -4,8 +4,8 @@ A clause close to a question in subject may still not say what it asks: the fee 
 office when it sets the deadline. The dense cosine measures the first; :class:`PairModel` is learned for the
 second, from the written training questions (``python -m training.train --pair-model``): a logistic regression over the pair
 ``[q ⊙ c, |q − c|, q, c]`` of the question's and the clause's unit vectors (the features of sentence-pair
-classifiers since InferSent, :func:`retrieval.pairs.pair_features`), labelled by whether the clause holds the question's evidence — the clauses
-retrieved for an unanswerable question never do. Its probabilities for the first hits are features an abstention
+classifiers since InferSent, :func:`retrieval.pairs.pair_features`), labelled by whether the clause holds the
+question's evidence — the clauses retrieved for an unanswerable question never do. Its probabilities for the first hits are features an abstention
 model may read (:data:`qa.abstention.ANSWER_FEATURES`: ``answers``, ``answers_best3``).
 
 The model is tied to the embedder whose vectors it was fitted on (``embedder``); for another it is not applied.

@@ -139,7 +139,8 @@ def main(argv: list[str] | None = None) -> int:
     held_out_kinds([x for xs in per_index for x in xs], max((e.retriever.facts for e in engines),
                                                              key=lambda f: len(f.docs)))
     pair_lists = [[pair_list(e.retriever, x.question, x.hits, x.y) for x in xs] for e, xs in zip(engines, per_index)]
-    scorers = HeldOutScorers.fit([p for ls in pair_lists for p in ls if p.gold.any()], fold, engines[0].embedder.name, "")
+    scorers = HeldOutScorers.fit([p for ls in pair_lists for p in ls if p.gold.any()], fold,
+                                 engines[0].embedder.name, "")
     for xs, ls in zip(per_index, pair_lists):
         for x, p in zip(xs, ls):
             set_pair_columns(x.x, scorers.scores(p))

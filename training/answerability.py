@@ -2,8 +2,8 @@
 
 Each written training question's first hits are pairs (question vector, clause vector), labelled 1 where the
 clause holds the question's evidence; every hit of a written unanswerable question is labelled 0. A logistic
-regression (scikit-learn) is fitted over :func:`retrieval.pairs.pair_features` (with the vectors). The abstention model reads its
-probabilities as features, so a question it trains on must not have been seen by the pair model that scored it:
+regression (scikit-learn) is fitted over :func:`retrieval.pairs.pair_features` (with the vectors). The abstention
+model reads its probabilities as features, so a question it trains on must not have been seen by the pair model that scored it:
 :class:`HeldOutPairs` fits one model without each fold of questions (5 folds by question) and scores each
 training question with the one that never saw it; generated and left-out questions, on which no pair model
 trains, are scored by the model fitted on all.

@@ -535,9 +535,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         "then the plain cosine: serve that ranker with query_adapter none)")
     p.add_argument("--out-adapter", default=str(PROJECT_ROOT / "retrieval" / "data" / "query_adapter.json"))
     p.add_argument("--pair-scorer", choices=("train", "none"), default="train",
-                   help="fit the pair scorer the ranker's pair features read (retrieval/pairs.py; each written question's "
-                        "list scored by one fitted without its fold), or train without one (the pair features are then 0: "
-                        "serve that ranker with pair_scorer none)")
+                   help="fit the pair scorer the ranker's pair features read (retrieval/pairs.py; each written "
+                        "question's list scored by one fitted without its fold), or train without one (the pair "
+                        "features are then 0: serve that ranker with pair_scorer none)")
     p.add_argument("--out-pairs", default=str(PROJECT_ROOT / "retrieval" / "data" / "pairs.json"))
     p.add_argument("--dry-run", action="store_true", help="report, write nothing")
     args = p.parse_args(argv)
