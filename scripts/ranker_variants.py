@@ -33,13 +33,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from qa.engine import PolicyQA
 from retrieval.features import FEATURES
-from settings import Settings
 from training.answerability import Pairs, fit_pairs
-from training.pairs import HeldOutScorers, PairList, fit_scorer, pair_list, set_pair_columns
+from training.pairs import PairList, fit_scorer, set_pair_columns
 from training.questions import folds, written_paths, written_questions
-from training.train import _adapters, build_examples, fit_trees, held_out_kinds, monotone
+from training.train import (_adapters, _pair_scorers, build_examples, fit_trees, held_out_kinds, monotone,
+                            training_engines)
 
 log = logging.getLogger("ranker_variants")
 COL = {name: i for i, name in enumerate(FEATURES)}
@@ -126,10 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--variants", nargs="+", default=["base"])
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    engines = [PolicyQA.open(settings=Settings.from_env().override(index_dir=i, cache_dir=args.cache,
-                                                                    abstention_model="none", learned_ranker="none",
-                                                                    pair_scorer="none"))
-               for i in args.index]
+    engines = training_engines(args.index, args.cache)
     written = written_questions(written_paths(True))
     fold = folds([q["question"] for q in written])
     adapters, final = _adapters(engines, written, fold, SimpleNamespace(index=args.index, dry_run=True))
@@ -138,12 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     per_index = [build_examples(e, [], written, lambda q: adapters[fold[q]]) for e in engines]
     held_out_kinds([x for xs in per_index for x in xs], max((e.retriever.facts for e in engines),
                                                              key=lambda f: len(f.docs)))
-    pair_lists = [[pair_list(e.retriever, x.question, x.hits, x.y) for x in xs] for e, xs in zip(engines, per_index)]
-    scorers = HeldOutScorers.fit([p for ls in pair_lists for p in ls if p.gold.any()], fold,
-                                 engines[0].embedder.name, "")
-    for xs, ls in zip(per_index, pair_lists):
-        for x, p in zip(xs, ls):
-            set_pair_columns(x.x, scorers.scores(p))
+    _pair_scorers(engines, per_index, fold, SimpleNamespace(dry_run=True))  # sets each list's pair columns held out
     lists = []
     for k, (e, xs) in enumerate(zip(engines, per_index)):
         data, rankers = e.retriever.data, e.retriever.rankers

@@ -24,6 +24,7 @@ import argparse
 import logging
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -36,8 +37,8 @@ from training import adapter as adapting
 from training.kinds import fold_models
 from training.kinds import labelled as kind_labelled
 from training.questions import folds, written_paths, written_questions
-from training.pairs import HeldOutScorers, pair_list, set_pair_columns
-from training.train import RANKER_KINDS, HeldOut, evidence_examples, held, held_out_kinds, holds_evidence
+from training.train import (RANKER_KINDS, HeldOut, _pair_scorers, evidence_examples, held, held_out_kinds,
+                            holds_evidence)
 
 log = logging.getLogger("training_recall")
 FOLDS = 5
@@ -75,16 +76,13 @@ def main(argv: list[str] | None = None) -> int:
         # the query adapters the rankers' lists are taken with, fitted without the fold's questions too
         adapters = adapting.held_out([adapting.asked(e, fitted_on) for e in trainers], fold,
                                      trainers[0].embedder.name, n=FOLDS)
-        per = [(e, x) for e in trainers for x in evidence_examples(e, fitted_on, lambda q: adapters[fold[q]])
-               if x.y.any()]
-        usable = [x for _, x in per]
+        per_index = [[x for x in evidence_examples(e, fitted_on, lambda q: adapters[fold[q]]) if x.y.any()]
+                     for e in trainers]
+        usable = [x for xs in per_index for x in xs]
         facts = max((e.retriever.facts for e in [*engines, *trainers]), key=lambda f: len(f.docs))
         held_out_kinds(usable, facts)
         # the pair scorers the rankers read, fitted without the fold's questions too
-        lists = [pair_list(e.retriever, x.question, x.hits, x.y) for e, x in per]
-        scorers = HeldOutScorers.fit(lists, fold, trainers[0].embedder.name, "")
-        for x, pl in zip(usable, lists):
-            set_pair_columns(x.x, scorers.scores(pl))
+        scorers = _pair_scorers(trainers, per_index, fold, SimpleNamespace(dry_run=True))
         rankers = HeldOut.fit(usable, FOLDS, kind=args.ranker_model, fold=fold, adapters=adapters, pairs=scorers)
         # the question-kind model the rankers read, fitted without the fold's questions too
         kind_models = fold_models(kind_labelled(questions, facts),

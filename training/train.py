@@ -542,11 +542,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--dry-run", action="store_true", help="report, write nothing")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    # the abstention model is retrained here: the shipped one may read other features
-    engines = [PolicyQA.open(settings=Settings.from_env().override(index_dir=index, cache_dir=args.cache,
-                                                                    abstention_model="none", learned_ranker="none",
-                                                                    pair_scorer="none"))
-               for index in args.index]
+    engines = training_engines(args.index, args.cache)
     engine = engines[0]
     try:
         shipped_ranker = load_model()
@@ -627,6 +623,15 @@ def _adapters(engines: Sequence[PolicyQA], written: Sequence[dict], fold: dict[s
         adapting.write(final, args.out_adapter, {"questions": n, "indexes": len(sets)})
         log.info("wrote %s (%s)", args.out_adapter, final.sha256)
     return adapters, final
+
+
+def training_engines(indexes: Sequence[str], cache: str | None) -> list[PolicyQA]:
+    """The engines of ``indexes`` as training asks them: no learned ranker, abstention model or pair scorer (each is
+    refitted here, and the shipped ones may read other features)."""
+    return [PolicyQA.open(settings=Settings.from_env().override(index_dir=index, cache_dir=cache,
+                                                                 abstention_model="none", learned_ranker="none",
+                                                                 pair_scorer="none"))
+            for index in indexes]
 
 
 def _pair_scorers(engines: Sequence[PolicyQA], per_index: Sequence[Sequence[Example]], fold: dict[str, int],
