@@ -147,17 +147,29 @@ class Retriever:
         return 0.0 if va is None or vb is None else float(np.dot(va, vb))
 
     def features(self, query: Query, hits: list[Hit]) -> np.ndarray:
-        """The learned ranker's features of ``hits`` for ``query`` (:func:`retrieval.features.feature_matrix`)."""
-        moved = self.rankers.adapted_vector(query.text)
-        return feature_matrix(query, hits, self.facts, self.terms, lambda h: self.cosine(query, h),
-                              None if moved is None else lambda h: self._dot(h, moved), self.pair_scores(query, hits))
+        """The learned ranker's features of ``hits`` for ``query`` (:func:`retrieval.features.feature_matrix`);
+        each hit's indexed vector is fetched once for its cosine, adapted cosine and pair score."""
+        vectors = [self.vector(h) for h in hits]
+        at = {h.chunk.id: v for h, v in zip(hits, vectors)}
+        plain, moved = self.rankers.query_vector(query.text), self.rankers.adapted_vector(query.text)
 
-    def pair_scores(self, query: Query, hits: list[Hit]) -> np.ndarray | None:
+        def dot(hit: Hit, vec: np.ndarray) -> float:
+            v = at[hit.chunk.id]
+            return 0.0 if v is None else float(np.dot(v, vec))
+
+        return feature_matrix(query, hits, self.facts, self.terms, lambda h: dot(h, plain),
+                              None if moved is None else lambda h: dot(h, moved),
+                              self.pair_scores(query, hits, vectors))
+
+    def pair_scores(self, query: Query, hits: list[Hit],
+                    vectors: list[np.ndarray | None] | None = None) -> np.ndarray | None:
         """The pair scorer's probability that each hit answers ``query`` (:mod:`retrieval.pairs`; 0 for a hit whose
-        vector the index cannot give back), None without a scorer."""
+        vector the index cannot give back), None without a scorer. ``vectors``: the hits' indexed vectors, when
+        the caller has fetched them already."""
         if self.pairs is None or not hits:
             return None
-        vectors = [self.vector(h) for h in hits]
+        if vectors is None:
+            vectors = [self.vector(h) for h in hits]
         keep = [i for i, v in enumerate(vectors) if v is not None]
         out = np.zeros(len(hits))
         if keep:

@@ -1,6 +1,7 @@
 """The retriever's evidence R@1 and R@5 on the written training questions (training/data/[large/]answerable_*.jsonl).
 
     python scripts/training_recall.py --index DIR [DIR ...] [--cache DIR] [--held-out [--train-on DIR ...] [--with-large] [--ranker-model KIND]]
+    python scripts/training_recall.py --index DIR [DIR ...] [--cache DIR] --fused-depths N [N ...]
 
 They are not evaluation questions: the ranker is fitted on them, nothing else is tuned on them. Asked of two
 indexes (the bundled corpus, and the same with more documents beside it), they say what a larger corpus costs
@@ -37,11 +38,27 @@ from training import adapter as adapting
 from training.kinds import fold_models
 from training.kinds import labelled as kind_labelled
 from training.questions import folds, written_paths, written_questions
-from training.train import (RANKER_KINDS, HeldOut, _pair_scorers, evidence_examples, held, held_out_kinds,
-                            holds_evidence)
+from training.train import (RANKER_KINDS, HeldOut, _pair_scorers, candidates, evidence_examples, held,
+                            held_out_kinds, holds_evidence)
 
 log = logging.getLogger("training_recall")
 FOLDS = 5
+
+
+def fused_depths(names: list[str], engines: list[PolicyQA], questions: list[dict], depths: list[int]) -> None:
+    """Log, for each index, how many of the ``questions`` every index holds have their evidence among the first N
+    fused candidates (the window the learned ranker reorders is ``RetrievalParams.learned_top_n`` of them)."""
+    locators = [EvidenceLocator.of_index(e.data.sources) for e in engines]
+    common = set.intersection(*({q["question"] for q in held(loc, questions)} for loc in locators))
+    mine = [q for q in questions if q["question"] in common]
+    for name, engine, locator in zip(names, engines, locators):
+        first = []
+        for q in mine:
+            _, hits = candidates(engine.retriever, q["question"], top_n=max(depths))
+            first.append(next((i for i, h in enumerate(hits, 1) if holds_evidence(locator, h, q["evidence"])), None))
+        log.info("%s: of the %d questions every index holds, evidence among the first %s fused candidates: %s", name,
+                 len(mine), " / ".join(map(str, depths)),
+                 " / ".join(str(sum(1 for r in first if r is not None and r <= d)) for d in depths))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -53,6 +70,9 @@ def main(argv: list[str] | None = None) -> int:
                    help="with --held-out, the kind of ranker fitted (as training.train's --ranker-model)")
     p.add_argument("--with-large", action="store_true",
                    help="with --held-out: fit the rankers on corpus-large's questions too (training.train --with-large)")
+    p.add_argument("--fused-depths", nargs="+", type=int, default=None, metavar="N",
+                   help="instead: how many of the questions every index holds have their evidence among the first N "
+                        "fused candidates of each (learned ranking off), for each N")
     p.add_argument("--train-on", nargs="+", default=None, metavar="DIR",
                    help="with --held-out: fit the rankers on these indexes' lists (default: the --index ones)")
     args = p.parse_args(argv)
@@ -67,6 +87,10 @@ def main(argv: list[str] | None = None) -> int:
 
     engines = [open_engine(i) for i in args.index]
     questions = written_questions(written_paths(large=True))
+    if args.fused_depths:
+        logging.getLogger().setLevel(logging.INFO)
+        fused_depths(args.index, engines, questions, args.fused_depths)
+        return 0
     fold = folds([q["question"] for q in questions], FOLDS)
     rankers = kind_models = None
     if args.held_out:

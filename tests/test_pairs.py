@@ -98,6 +98,26 @@ def test_the_ranker_reads_the_scorers_probabilities_of_each_hits_vector(slice_en
         r.pairs = before
 
 
+def test_the_features_fetch_each_hits_vector_once(slice_engine, monkeypatch):
+    """The cosine, the adapted cosine and the pair score read one fetch of each hit's indexed vector, and give
+    what each computed from its own fetch (the oracle: the vectors dotted with the query's here)."""
+    r = slice_engine.retriever
+    assert r.pairs is not None and r.rankers.adapted_vector("数据出境") is not None
+    query = r.parse("个人信息出境前要做哪些评估")
+    hits = list(r.search(query, k=8, params=replace(r.params, learned=False)))
+    backend = r.rankers.backend
+    fetched: list[int] = []
+    real = backend.vector
+    monkeypatch.setattr(backend, "vector", lambda row: fetched.append(row) or real(row))
+    x = r.features(query, hits)
+    assert sorted(fetched) == sorted(r.data.chunk_row[h.chunk.id] for h in hits)
+    vecs = np.stack([real(r.data.chunk_row[h.chunk.id]) for h in hits])
+    plain, moved = r.rankers.query_vector(query.text), r.rankers.adapted_vector(query.text)
+    assert x[:, FEATURES.index("dense_cos")].tolist() == pytest.approx((vecs @ plain).tolist(), abs=1e-6)
+    assert x[:, FEATURES.index("adapted_cos")].tolist() == pytest.approx((vecs @ moved).tolist(), abs=1e-6)
+    assert x[:, FEATURES.index("pair")].tolist() == pytest.approx(r.pairs.scores(plain, vecs).tolist(), abs=1e-6)
+
+
 def test_each_list_is_scored_by_the_scorer_fitted_without_its_question(slice_engine):
     from training.pairs import HeldOutScorers, fit_scorer, pair_list, set_pair_columns
     from training.questions import folds
