@@ -234,6 +234,8 @@ def test_held_out_r1_by_index_compares_the_same_questions_on_each_index():
         assert line.startswith(f"{name}: the 19 questions usable on every index R@1 fused "
                                f"{np.mean([bool(e.y[0]) for e in same]):.4f}, learned {np.mean([right(e) for e in same]):.4f}")
         assert f"; all {20 if name == 'A' else 19} usable, learned" in line
+        # over the 20 asked of both, the question whose evidence left B's window is a miss on B
+        assert line.endswith(f"; the 20 asked of every index, learned {np.mean([right(e) and e.y.any() for e in xs]):.4f}")
     assert lines[0] != lines[1]
     assert by_index(per_index[:1], ["A"], held_out) == []
 

@@ -259,16 +259,22 @@ def cross_validate(examples: Sequence[Example], held_out: HeldOut) -> tuple[floa
 
 def by_index(per_index: Sequence[Sequence[Example]], names: Sequence[str], held_out: HeldOut) -> list[str]:
     """Held-out R@1 on each index over the questions whose lists hold their evidence on every index (what a
-    larger corpus costs the same questions), then over all of each index's usable lists."""
+    larger corpus costs the same questions, once the evidence is in the window), then over all of each index's
+    usable lists, then over the questions every index was asked, a list without the evidence counted a miss (what
+    it costs them in all: the evidence can leave the window too)."""
     usable = [{e.question: e for e in xs if e.y.any()} for xs in per_index]
     common = sorted(set.intersection(*(set(u) for u in usable))) if len(usable) > 1 else []
+    asked = set.intersection(*({e.question for e in xs} for xs in per_index)) if per_index else set()
     out = []
     for name, u in zip(names, usable):
         if not common or not u:
             continue
         fused, learned = cross_validate([u[q] for q in common], held_out)
+        inside = [u[q] for q in sorted(asked) if q in u]
+        within = cross_validate(inside, held_out)[1] * len(inside) / len(asked)
         out.append(f"{name}: the {len(common)} questions usable on every index R@1 fused {fused:.4f}, learned "
-                   f"{learned:.4f}; all {len(u)} usable, learned {cross_validate(list(u.values()), held_out)[1]:.4f}")
+                   f"{learned:.4f}; all {len(u)} usable, learned {cross_validate(list(u.values()), held_out)[1]:.4f}; "
+                   f"the {len(asked)} asked of every index, learned {within:.4f}")
     return out
 
 
