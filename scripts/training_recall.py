@@ -80,6 +80,10 @@ def main(argv: list[str] | None = None) -> int:
         p.error("--with-large chooses what the held-out rankers are fitted on: give --held-out with it")
     if args.train_on and not args.held_out:
         p.error("--train-on chooses the held-out rankers' training lists: give --held-out with it")
+    if args.fused_depths and (args.held_out or args.train_on):
+        p.error("--fused-depths counts the fused candidates with learned ranking off: give it without --held-out")
+    if args.fused_depths and min(args.fused_depths) < 1:
+        p.error("--fused-depths takes depths of at least 1")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
     def open_engine(index: str) -> PolicyQA:
