@@ -12,7 +12,9 @@ A jurisdiction is named by its Chinese or English name (``retrieval/data/jurisdi
 gazetteer: a state names its country's code too, 美国 all of its states) or by an acronym the corpus
 itself ties to it: an all-capital word of a foreign document's title or keywords (GDPR, PDPA, CCPA)
 belongs to that document's jurisdictions, unless it is so common that it belongs to those of more than
-:data:`MAX_ACRONYM_PLACES` countries or unions. A foreign jurisdiction whose law the question names
+:data:`MAX_ACRONYM_PLACES` countries or unions, or the corpus's own documents use it as a word of their own: more
+of the Chinese documents that write it name none of its jurisdictions than name one (APP for a mobile app, GBA for
+the Greater Bay Area, LED for a lamp; GDPR beside 欧盟 names the EU). A foreign jurisdiction whose law the question names
 (its acronym, or the place followed closely by a word for law: :meth:`Jurisdictions.read`) is also a
 place the question names (:attr:`retrieval.query.Query.places`; a foreign law's region is its
 jurisdiction's code), and its documents are searched and lifted as a named document's are; one named
@@ -36,7 +38,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from functools import lru_cache
 from importlib import resources
@@ -118,7 +120,9 @@ class Jurisdictions:
     """The jurisdictions of an index's documents, the acronyms its foreign documents go by, and
     the restriction a question puts on retrieval (see the module)."""
 
-    def __init__(self, documents: Sequence[Document]) -> None:
+    def __init__(self, documents: Sequence[Document], text_of: Callable[[Document], str] | None = None) -> None:
+        """``text_of`` gives a document's text: with it, an acronym the Chinese documents use as a word of their own
+        names nothing (see the module; :attr:`home_words`)."""
         self.of: dict[str, str | None] = {d.id: (d.metadata or {}).get("jurisdiction") for d in documents}
         self.foreign = {i for i, j in self.of.items() if j and j != HOME}
         places: dict[str, set[str]] = defaultdict(set)
@@ -130,7 +134,10 @@ class Jurisdictions:
                     places[acronym].add(j)
         # an acronym of several jurisdictions of one country or union (GDPR: the EU's and its member
         # states' laws) names them all; one of several countries (DPO, PII) names none
-        self.acronyms = {a: frozenset(js) for a, js in places.items() if len({top(j) for j in js}) <= MAX_ACRONYM_PLACES}
+        acronyms = {a: frozenset(js) for a, js in places.items() if len({top(j) for j in js}) <= MAX_ACRONYM_PLACES}
+        self.home_words = _home_words(acronyms, [text_of(d) for d in documents if d.id not in self.foreign]
+                                      if text_of is not None and acronyms else [])
+        self.acronyms = {a: js for a, js in acronyms.items() if a not in self.home_words}
 
     def named(self, question: str) -> frozenset[str]:
         """The jurisdictions ``question`` names (by name or by an acronym of the corpus)."""
@@ -185,3 +192,48 @@ class Jurisdictions:
     def documents_of(self, codes: frozenset[str]) -> list[str]:
         """The ids of the documents of jurisdictions ``codes``."""
         return [i for i, j in self.of.items() if j in codes] if codes else []
+
+
+@lru_cache(maxsize=1)
+def _name_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The gazetteer's Chinese names and its English names (lower case, whole words) as one pattern each, longest
+    first."""
+    zh_names, en_names = gazetteer()
+    zh = "|".join(map(re.escape, sorted(zh_names, key=len, reverse=True)))
+    en = "|".join(map(re.escape, sorted(en_names, key=len, reverse=True)))
+    return re.compile(zh), re.compile(rf"(?<![a-z])(?:{en})(?![a-z])")
+
+
+def _places_named(text: str) -> set[str]:
+    """The jurisdictions a long ``text`` names by a name of the gazetteer (one pass of each pattern: a name inside a
+    longer one the pass matched is not read again).
+
+    >>> sorted({top(c) for c in _places_named("欧盟GDPR与新加坡的规定；see the law of Japan")})
+    ['EU', 'JP', 'SG']
+    """
+    zh_names, en_names = gazetteer()
+    zh, en = _name_patterns()
+    found = {c for m in zh.finditer(text) for c in zh_names[m.group()]}
+    return found | {c for m in en.finditer(text.lower()) for c in en_names[m.group()]}
+
+
+def _home_words(acronyms: dict[str, frozenset[str]], home_texts: Sequence[str]) -> frozenset[str]:
+    """The ``acronyms`` that more of the ``home_texts`` (the corpus's own documents: Chinese, or of no stated
+    jurisdiction) write without naming any of their jurisdictions (their countries or unions, by the gazetteer) than
+    with one.
+
+    >>> sorted(_home_words({"APP": frozenset({"AU"}), "GDPR": frozenset({"EU"})},
+    ...                    ["APP不得强制索取权限", "移动APP个人信息保护", "欧盟GDPR的罚款", "GDPR与澳大利亚APP的比较"]))
+    ['APP']
+    """
+    used: dict[str, int] = defaultdict(int)
+    tied: dict[str, int] = defaultdict(int)
+    for text in home_texts:
+        written = set(_ACRONYM.findall(text)) & acronyms.keys()
+        if not written:
+            continue
+        named = {top(c) for c in _places_named(text)}
+        for a in written:
+            used[a] += 1
+            tied[a] += bool(named & {top(j) for j in acronyms[a]})
+    return frozenset(a for a, n in used.items() if n - tied[a] > tied[a])

@@ -19,6 +19,7 @@ import numpy as np
 from index.embedders import Embedder
 from index.store import IndexData
 from index.tokenize import JiebaTokenizer
+from ingest.types import Document
 
 from .adapter import QueryAdapter
 from .authority import national_first, sources_first
@@ -81,6 +82,12 @@ class RetrievalParams:
             raise ValueError(f"fusion must be 'weighted' or 'rrf', got {self.fusion!r}")
 
 
+def _text_of(data: IndexData, doc: Document) -> str:
+    """``doc``'s text in its source file as the index holds it ("" when the index holds no such file)."""
+    source = data.sources.get(doc.source)
+    return source.text[doc.start:doc.end] if source is not None else ""
+
+
 class Retriever:
     """Hybrid retrieval over one loaded index.
 
@@ -114,7 +121,8 @@ class Retriever:
         self.synonyms = load_synonyms()
         vocab = self.rankers.backend.vocabulary
         self.versions = Versions(data.documents)  # versions of one rule: the current one is read
-        self.jurisdictions = Jurisdictions(data.documents)  # foreign law only for a question about it
+        # foreign law only for a question about it
+        self.jurisdictions = Jurisdictions(data.documents, lambda d: _text_of(data, d))
         self.parser = QueryParser(self.titles, tokenizer or JiebaTokenizer(), self.synonyms,
                                   Synonyms.shipped() if self.params.general_synonyms else None, vocab.__contains__,
                                   Expansions.shipped() if self.params.learned_expansion else None, self.versions,
