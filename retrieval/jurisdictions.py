@@ -12,9 +12,9 @@ A jurisdiction is named by its Chinese or English name (``retrieval/data/jurisdi
 gazetteer: a state names its country's code too, 美国 all of its states) or by an acronym the corpus
 itself ties to it: an all-capital word of a foreign document's title or keywords (GDPR, PDPA, CCPA)
 belongs to that document's jurisdictions, unless it is so common that it belongs to those of more than
-:data:`MAX_ACRONYM_PLACES` countries or unions, or the corpus's own documents use it as a word of their own: more
-of the Chinese documents that write it name none of its jurisdictions than name one (APP for a mobile app, GBA for
-the Greater Bay Area, LED for a lamp; GDPR beside 欧盟 names the EU). A foreign jurisdiction whose law the question names
+:data:`MAX_ACRONYM_PLACES` countries or unions, or the corpus's own documents (Chinese, or of no stated
+jurisdiction) use it as a word of their own: more of those that write it name none of its jurisdictions than name
+one (APP for a mobile app, GBA for the Greater Bay Area, LED for a lamp; GDPR beside 欧盟 names the EU). A foreign jurisdiction whose law the question names
 (its acronym, or the place followed closely by a word for law: :meth:`Jurisdictions.read`) is also a
 place the question names (:attr:`retrieval.query.Query.places`; a foreign law's region is its
 jurisdiction's code), and its documents are searched and lifted as a named document's are; one named
@@ -121,8 +121,8 @@ class Jurisdictions:
     the restriction a question puts on retrieval (see the module)."""
 
     def __init__(self, documents: Sequence[Document], text_of: Callable[[Document], str] | None = None) -> None:
-        """``text_of`` gives a document's text: with it, an acronym the Chinese documents use as a word of their own
-        names nothing (see the module; :attr:`home_words`)."""
+        """``text_of`` gives a document's text: with it, an acronym the corpus's own documents use as a word of
+        their own names nothing (see the module; :attr:`home_words`)."""
         self.of: dict[str, str | None] = {d.id: (d.metadata or {}).get("jurisdiction") for d in documents}
         self.foreign = {i for i, j in self.of.items() if j and j != HOME}
         places: dict[str, set[str]] = defaultdict(set)
