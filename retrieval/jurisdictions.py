@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from functools import lru_cache
 from importlib import resources
@@ -135,8 +135,8 @@ class Jurisdictions:
         # an acronym of several jurisdictions of one country or union (GDPR: the EU's and its member
         # states' laws) names them all; one of several countries (DPO, PII) names none
         acronyms = {a: frozenset(js) for a, js in places.items() if len({top(j) for j in js}) <= MAX_ACRONYM_PLACES}
-        self.home_words = _home_words(acronyms, [text_of(d) for d in documents if d.id not in self.foreign]
-                                      if text_of is not None and acronyms else [])
+        self.home_words = _home_words(acronyms, (text_of(d) for d in documents if d.id not in self.foreign)
+                                      if text_of is not None and acronyms else ())
         self.acronyms = {a: js for a, js in acronyms.items() if a not in self.home_words}
 
     def named(self, question: str) -> frozenset[str]:
@@ -217,10 +217,10 @@ def _places_named(text: str) -> set[str]:
     return found | {c for m in en.finditer(text.lower()) for c in en_names[m.group()]}
 
 
-def _home_words(acronyms: dict[str, frozenset[str]], home_texts: Sequence[str]) -> frozenset[str]:
+def _home_words(acronyms: dict[str, frozenset[str]], home_texts: Iterable[str]) -> frozenset[str]:
     """The ``acronyms`` that more of the ``home_texts`` (the corpus's own documents: Chinese, or of no stated
     jurisdiction) write without naming any of their jurisdictions (their countries or unions, by the gazetteer) than
-    with one.
+    with one. The texts are read once, one at a time.
 
     >>> sorted(_home_words({"APP": frozenset({"AU"}), "GDPR": frozenset({"EU"})},
     ...                    ["APP不得强制索取权限", "移动APP个人信息保护", "欧盟GDPR的罚款", "GDPR与澳大利亚APP的比较"]))
