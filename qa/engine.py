@@ -27,6 +27,7 @@ from index.update import OnConflict, Progress, UpdateReport, add_documents, remo
 from ingest.chunking import ChunkParams
 from ingest.types import Document
 from retrieval.adapter import QueryAdapter
+from retrieval.centre import QueryCentre
 from retrieval.features import FEATURES
 from retrieval.filters import Filters
 from retrieval.kinds import KindModel
@@ -100,11 +101,12 @@ def _models(settings: Settings) -> tuple[object, object, KindModel | None]:
 
 def model_versions(ranker: object, abstainer: object, kinds: KindModel | None = None,
                    adapter: QueryAdapter | None = None, answers: PairModel | None = None,
-                   pairs: PairScorer | None = None) -> dict[str, str]:
+                   pairs: PairScorer | None = None, centre: QueryCentre | None = None) -> dict[str, str]:
     """What an index manifest records of the learned models: each one's version and checksum."""
     return {name: (f"{m.version} sha256:{m.sha256}" if m is not None else "none")  # type: ignore[attr-defined]
             for name, m in (("ranker", ranker), ("abstention", abstainer), ("question_kinds", kinds),
-                            ("query_adapter", adapter), ("answers", answers), ("pairs", pairs))}
+                            ("query_adapter", adapter), ("answers", answers), ("pairs", pairs),
+                            ("query_centre", centre))}
 
 
 class PolicyQA:
@@ -123,7 +125,8 @@ class PolicyQA:
         open_backend(data, milvus_uri=settings.milvus_uri or None, milvus_token=settings.milvus_token())
         self.retriever = Retriever(data, self.embedder, JiebaTokenizer(), reranker=self.reranker,
                                    rerank_top_n=settings.rerank_top_n, ranker=ranker, kinds=kinds,
-                                   adapter=settings.query_adapter, pairs=settings.pair_scorer)
+                                   adapter=settings.query_adapter, pairs=settings.pair_scorer,
+                                   centre=settings.query_centre)
         self.answerer = ExtractiveAnswerer(
             self.retriever,
             AnswerParams(min_dense_score=settings.min_dense_score, min_term_coverage=settings.min_term_coverage,
@@ -132,7 +135,7 @@ class PolicyQA:
             answers=PairModel.resolve(settings.answer_model, self.embedder.name),
         )
         self.models = model_versions(ranker, abstainer, kinds, self.retriever.rankers.adapter, self.answerer.answers,
-                                     self.retriever.pairs)
+                                     self.retriever.pairs, self.retriever.rankers.centre)
         if abstainer is not None and set(ANSWER_FEATURES) & set(abstainer.names) and self.answerer.answers is None:
             log.warning("the abstention model %s reads the pair model's features, but no pair model is served "
                         "(answer_model %r): they read 0; set POLICYQA_ANSWER_MODEL to the one trained with it",
@@ -185,7 +188,8 @@ class PolicyQA:
                            models=model_versions(*_models(settings),
                                                  QueryAdapter.resolve(settings.query_adapter, embedder.name),
                                                  PairModel.resolve(settings.answer_model, embedder.name),
-                                                 PairScorer.resolve(settings.pair_scorer, embedder.name)))
+                                                 PairScorer.resolve(settings.pair_scorer, embedder.name),
+                                                 QueryCentre.resolve(settings.query_centre, embedder.name)))
         finally:
             cache.close()
         engine = cls.open(settings.index_dir, settings, embedder)

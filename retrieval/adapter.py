@@ -12,7 +12,7 @@ whose vectors it was fitted on (``embedder``); for another embedder it is not ap
 Shipped as JSON (``retrieval/data/query_adapter.json``), applied with NumPy.
 
 >>> a = QueryAdapter(np.array([[1.0], [0.0]]), np.array([[0.0, 1.0]]), "e", "t")
->>> a.apply(np.array([1.0, 0.0], dtype=np.float32)).round(3).tolist()
+>>> a.apply(np.array([1.0, 0.0])).astype(float).round(3).tolist()
 [0.707, 0.707]
 """
 

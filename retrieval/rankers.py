@@ -16,6 +16,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import TypeVar
 
 import numpy as np
 
@@ -25,20 +26,24 @@ from index.store import IndexData
 from ingest.types import Chunk
 
 from .adapter import QueryAdapter
+from .centre import QueryCentre
 from .filters import Filters
 from .intent import RULE_KINDS
 from .types import ArticleRef
+
+M = TypeVar("M", QueryAdapter | None, QueryCentre | None)
 
 
 class Rankers:
     """Lookup, BM25 and dense ranking over ``data``, with the row maps they and the lifts share."""
 
     def __init__(self, data: IndexData, embedder: Embedder, backend: SearchBackend | None = None,
-                 adapter: QueryAdapter | None = None) -> None:
+                 adapter: QueryAdapter | None = None, centre: QueryCentre | None = None) -> None:
         self.backend = backend or open_backend(data)
         self.data = data
         self.embedder = embedder
         self.adapter = adapter
+        self.centre = centre
         self.docs = {d.id: d for d in data.documents}
         rows: dict[str, list[int]] = {}
         clause_rows: dict[str, list[int]] = {}
@@ -100,11 +105,24 @@ class Rankers:
 
     @adapter.setter
     def adapter(self, adapter: QueryAdapter | None) -> None:
-        if adapter is not None and adapter.embedder != self.embedder.name:
-            raise ValueError(f"query adapter {adapter.version} was fitted on {adapter.embedder!r} vectors, the index "
-                             f"is searched with {self.embedder.name!r}: set query_adapter to none or refit it "
-                             "(`python -m training.adapter`)")
-        self._adapter = adapter
+        self._adapter = self._tied(adapter, "query adapter", "query_adapter", "training.adapter")
+
+    @property
+    def centre(self) -> QueryCentre | None:
+        """The mean question vector the dense search moves away from (:mod:`retrieval.centre`), None for none."""
+        return self._centre
+
+    @centre.setter
+    def centre(self, centre: QueryCentre | None) -> None:
+        self._centre = self._tied(centre, "query centre", "query_centre", "training.centre")
+
+    def _tied(self, model: M, what: str, setting: str, command: str) -> M:
+        """``model`` when it was made from this index's embedder's vectors (or is None); else the error with the fix."""
+        if model is not None and model.embedder != self.embedder.name:
+            raise ValueError(f"{what} {model.version} was made from {model.embedder!r} vectors, the index is "
+                             f"searched with {self.embedder.name!r}: set {setting} to none or make it again "
+                             f"(`python -m {command}`)")
+        return model
 
     def query_vector(self, text: str) -> np.ndarray:
         """The query's embedding, memoised for the last few queries (an answer needs it twice)."""
@@ -123,8 +141,14 @@ class Rankers:
         own vector, on the scale they were set on."""
         return None if self._adapter is None else self._adapter.apply(self.query_vector(text))
 
+    def search_vector(self, text: str) -> np.ndarray:
+        """The vector the dense search reads: the query's embedding moved away from the common direction of
+        questions (:mod:`retrieval.centre`), or the embedding itself without a centre."""
+        vec = self.query_vector(text)
+        return vec if self.centre is None else self.centre.apply(vec)
+
     def dense(self, text: str, k: int, where: Where | None = None) -> list[tuple[int, float]]:
-        return self.backend.dense(self.query_vector(text), k, where)
+        return self.backend.dense(self.search_vector(text), k, where)
 
     def dense_adapted(self, text: str, k: int, where: Where | None = None) -> list[tuple[int, float]]:
         """The dense search with the adapter's moved vector (nothing without an adapter)."""

@@ -22,6 +22,7 @@ from index.tokenize import JiebaTokenizer
 from ingest.types import Document
 
 from .adapter import QueryAdapter
+from .centre import QueryCentre
 from .authority import national_first, sources_first
 from .features import DocumentFacts, feature_matrix
 from .filters import Filters, Versions
@@ -100,20 +101,22 @@ class Retriever:
                  params: RetrievalParams | None = None, reranker: Reranker | None = None,
                  rerank_top_n: int = 20, ranker: Model | None | str = "shipped",
                  kinds: KindModel | None | str = "shipped", adapter: QueryAdapter | None | str = "shipped",
-                 pairs: PairScorer | None | str = "shipped") -> None:
+                 pairs: PairScorer | None | str = "shipped", centre: QueryCentre | None | str = "none") -> None:
         """``ranker`` is the learned ranker (:mod:`retrieval.learned`): ``"shipped"`` (the model in
         the package), a model, or None for none; ``kinds``, the question-kind model its ``kind_prob``
         feature reads (:mod:`retrieval.kinds`), the same; ``adapter``, the map moving query vectors
         (:mod:`retrieval.adapter`), the same or a settings string (the shipped one only for the embedder it
         was fitted on); ``pairs``, the pair scorer its ``pair`` feature reads (:mod:`retrieval.pairs`), the
-        same. ``reranker`` (optional, see :mod:`retrieval.rerank`)
+        same; ``centre``, the mean question vector the dense search moves away from (:mod:`retrieval.centre`), the
+        same, none by default. ``reranker`` (optional, see :mod:`retrieval.rerank`)
         reorders the best ``rerank_top_n`` hits after it."""
         if rerank_top_n < 1:
             raise ValueError("rerank_top_n must be at least 1")
         self.reranker = reranker
         self.rerank_top_n = rerank_top_n
         self.rankers = Rankers(data, embedder, adapter=QueryAdapter.resolve(adapter, embedder.name)
-                               if isinstance(adapter, str) else adapter)
+                               if isinstance(adapter, str) else adapter,
+                               centre=QueryCentre.resolve(centre, embedder.name) if isinstance(centre, str) else centre)
         self.data = data
         self.embedder = embedder
         self.params = params or RetrievalParams()

@@ -68,6 +68,10 @@ class Settings:
     # the learned map moving query vectors towards the clauses that answer them (retrieval/adapter.py): the same
     # three forms; the shipped one applies only to the embedder it was fitted on
     query_adapter: str = "shipped"
+    # the mean question vector, partly taken out of the vector the dense search reads (retrieval/centre.py): the same
+    # three forms; the shipped one applies only to the embedder it was taken with. Off: tried at the twentieth
+    # stop and not shipped (training/README.md)
+    query_centre: str = "none"
     # the learned model of whether a hit answers the question, read by the learned ranker (retrieval/pairs.py): the
     # same three forms; the shipped one applies only to the embedder it was fitted on
     pair_scorer: str = "shipped"

@@ -9,7 +9,7 @@ MODULES = ["ingest.text", "ingest.types", "ingest.encoding", "ingest.formats", "
            "ingest.documents", "ingest.titles", "index.tokenize", "index.faiss_index", "index.bm25_index",
            "retrieval.fusion", "retrieval.filters", "retrieval.rerank", "retrieval.normalise", "retrieval.figures",
            "retrieval.asks", "retrieval.query", "retrieval.terms", "retrieval.vocabulary", "retrieval.decompose", "retrieval.intent",
-           "retrieval.kinds",
+           "retrieval.kinds", "retrieval.adapter", "retrieval.centre", "retrieval.jurisdictions",
            "settings", "eval.metrics", "eval.run", "qa.conditions", "qa.wording", "qa.context", "qa.precedence", "qa.selection", "qa.abstention"]
 
 

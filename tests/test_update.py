@@ -73,9 +73,9 @@ def _cached_vector(engine, text):
 
 
 def assert_consistent(engine, query):
-    """Every dense hit is the chunk its row names: its score is the query against that chunk's own
+    """Every dense hit is the chunk its row names: its score is the query's search vector against that chunk's own
     embedding (a tombstone or a stale id answering for another chunk would break this)."""
-    qv = engine.retriever.rankers.query_vector(query)
+    qv = engine.retriever.rankers.search_vector(query)
     hits = engine.retriever.rankers.dense(query, 20)
     assert hits
     for row, score in hits:

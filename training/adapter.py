@@ -29,6 +29,7 @@ from eval.metrics import EvidenceLocator
 from index.store import IndexData
 from qa.engine import PolicyQA
 from retrieval.adapter import QueryAdapter
+from retrieval.centre import QueryCentre
 from settings import PROJECT_ROOT, Settings
 
 from .questions import folds, written_paths, written_questions
@@ -147,8 +148,9 @@ def fit(sets: Sequence[Asked], embedder: str, params: Params = Params(), version
     return QueryAdapter(down.detach().double().numpy(), up.detach().double().numpy(), embedder, version)
 
 
-def first_ranks(s: Asked, adapter: QueryAdapter | None) -> np.ndarray:
-    """Each question's rank of its first evidence chunk among all chunks, by dense similarity."""
+def first_ranks(s: Asked, adapter: QueryAdapter | QueryCentre | None) -> np.ndarray:
+    """Each question's rank of its first evidence chunk among all chunks, by dense similarity to its vector moved by
+    ``adapter`` (a query adapter or centre; the embedder's own vector without one)."""
     q = s.vectors if adapter is None else adapter.apply(s.vectors)
     sims = q @ s.chunks.T
     best = np.asarray([sims[i, p].max() for i, p in enumerate(s.positives)])
