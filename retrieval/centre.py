@@ -1,9 +1,8 @@
 """The direction every question shares, taken partly out of the query vector the dense search reads.
 
-The embedder's question vectors lie in a narrow cone: any two questions, on any subject, have a cosine near 0.85.
-A clause close to that common direction (a short, general sentence: a heading, a definition, a line of a standard
-written like a question) is then near every question, and the more documents an index holds, the more such
-clauses crowd the first places of the dense list. :class:`QueryCentre` holds the mean of the written training
+The embedder's question vectors lie in a narrow cone: two questions, on any subjects, have a cosine of about 0.85
+on average. A clause close to that common direction is near every question, whatever it asks, and the more
+documents an index holds, the more such clauses may crowd the first places of the dense list. :class:`QueryCentre` holds the mean of the written training
 questions' vectors (``python -m training.centre``) and a weight: the dense search reads
 ``normalise(v - weight · mean)``. Only the query side moves, so an index needs no re-embedding, and FAISS or Milvus
 answer the moved vector as any other. The learned ranker's cosine features and the answerer's gates keep the
