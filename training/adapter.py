@@ -164,9 +164,9 @@ def held_out(sets: Sequence[Asked], fold: Mapping[str, int], embedder: str, para
             for k in range(n)]
 
 
-def recall_table(sets: Sequence[Asked], names: Sequence[str], adapters: Sequence[QueryAdapter],
+def recall_table(sets: Sequence[Asked], names: Sequence[str], adapters: Sequence[QueryAdapter | QueryCentre],
                  fold: Mapping[str, int], ks: Sequence[int] = (1, 5, 20)) -> list[str]:
-    """Lines of dense recall@k per index, the embedder's vectors against the held-out adapters'."""
+    """Lines of dense recall@k per index, the embedder's vectors against the held-out adapters' (or centres')."""
     lines = []
     for s, name in zip(sets, names):
         base = first_ranks(s, None)

@@ -25,7 +25,7 @@ from qa.engine import PolicyQA
 from retrieval.centre import QueryCentre
 from settings import PROJECT_ROOT, Settings
 
-from .adapter import Asked, asked, first_ranks
+from .adapter import Asked, asked, recall_table
 from .questions import folds, written_paths, written_questions
 
 log = logging.getLogger(__name__)
@@ -46,22 +46,14 @@ def mean_vector(sets: Sequence[Asked], keep: set[str] | None = None) -> np.ndarr
     return np.mean(np.stack(list(seen.values())).astype(np.float64), axis=0)
 
 
-def held_out_lines(sets: Sequence[Asked], names: Sequence[str], weights: Sequence[float], n: int,
-                   ks: Sequence[int] = (1, 5, 20)) -> list[str]:
-    """Lines of dense recall@k per index and weight, each question moved by the mean of the other folds'."""
+def held_out_lines(sets: Sequence[Asked], names: Sequence[str], weights: Sequence[float], n: int) -> list[str]:
+    """Lines of dense recall@k per weight and index, the embedder's own vectors against each question moved by the
+    mean of the other folds' questions only (:func:`training.adapter.recall_table`)."""
     fold = folds(sorted({q for s in sets for q in s.questions}), n)
     means = [mean_vector(sets, {q for q, f in fold.items() if f != k}) for k in range(n)]
-    lines = []
-    for s, name in zip(sets, names):
-        for w in (0.0, *weights):
-            ranks = np.zeros(len(s.questions), dtype=np.int64)
-            for k in range(n):
-                mask = np.asarray([fold[q] == k for q in s.questions])
-                part = s.subset(lambda i, s=s, k=k: fold[s.questions[i]] == k)
-                ranks[mask] = first_ranks(part, QueryCentre(means[k], w, "", f"fold{k}"))
-            lines.append(f"{name} ({len(ranks)} questions), weight {w}: " +
-                         ", ".join(f"R@{k} {np.mean(ranks <= k):.3f}" for k in ks))
-    return lines
+    return [f"weight {w}, {line}" for w in weights
+            for line in recall_table(sets, names, [QueryCentre(m, w, "", f"fold{k}") for k, m in enumerate(means)],
+                                     fold)]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
