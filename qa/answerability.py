@@ -20,22 +20,23 @@ thirteenth stop).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from functools import cached_property
-from pathlib import Path
 
 import numpy as np
 
-from retrieval.packaged import json_sha256, packaged_json, resolve_tied
+from retrieval.packaged import TiedModel
 from retrieval.pairs import pair_features
-
-SHIPPED = "data/answers.json"
-KIND = "pair_model"
 
 
 @dataclass(frozen=True)
-class PairModel:
+class PairModel(TiedModel):
+    KIND = "pair_model"
+    NAME = "answer model"
+    PACKAGE = "qa"
+    SHIPPED = "data/answers.json"
+    TRAINER = "python -m training.train"
+    SETTING = "answer_model"
+
     coef: np.ndarray  # (4 · dim,) over pair_features
     intercept: float
     embedder: str  # the name of the embedder whose vectors it was fitted on
@@ -58,33 +59,13 @@ class PairModel:
         return 1.0 / (1.0 + np.exp(-z))
 
     def to_json(self) -> dict:
-        return {"kind": KIND, "version": self.version, "embedder": self.embedder,
+        return {"kind": self.KIND, "version": self.version, "embedder": self.embedder,
                 "coef": [round(float(v), 6) for v in self.coef], "intercept": round(float(self.intercept), 6)}
 
-    @cached_property
-    def sha256(self) -> str:
-        return json_sha256(self.to_json())
-
     @classmethod
-    def from_json(cls, data: dict, source: str = "answer model") -> PairModel:
-        if data.get("kind") != KIND:
-            raise ValueError(f"{source} is not an answer model (kind {data.get('kind')!r}); "
-                             "write one with `python -m training.train`")
+    def from_fields(cls, data: dict) -> PairModel:
         return cls(np.asarray(data["coef"], dtype=np.float64), float(data["intercept"]), str(data["embedder"]),
                    str(data["version"]))
-
-    @classmethod
-    def load(cls, path: str | Path) -> PairModel:
-        return cls.from_json(json.loads(Path(path).read_text("utf-8")), str(path))
-
-    @classmethod
-    def resolve(cls, spec: str, embedder: str) -> PairModel | None:
-        """The model settings name for the vectors of ``embedder`` (:func:`retrieval.packaged.resolve_tied`)."""
-        def shipped() -> PairModel | None:
-            data = packaged_json(SHIPPED, package="qa")
-            return None if data is None else cls.from_json(data, f"qa/{SHIPPED}")
-
-        return resolve_tied(spec, embedder, shipped, cls.load, "answer model", "answer_model")
 
 
 def present(clauses: list[np.ndarray | None]) -> tuple[list[int], np.ndarray | None]:

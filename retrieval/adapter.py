@@ -18,20 +18,21 @@ Shipped as JSON (``retrieval/data/query_adapter.json``), applied with NumPy.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from functools import cached_property
-from pathlib import Path
 
 import numpy as np
 
-from .packaged import json_sha256, packaged_json
-
-SHIPPED = "data/query_adapter.json"
+from .packaged import TiedModel
 
 
 @dataclass(frozen=True)
-class QueryAdapter:
+class QueryAdapter(TiedModel):
+    KIND = "query_adapter"
+    NAME = "query adapter"
+    SHIPPED = "data/query_adapter.json"
+    TRAINER = "python -m training.adapter"
+    SETTING = "query_adapter"
+
     down: np.ndarray  # (dim, rank)
     up: np.ndarray  # (rank, dim)
     embedder: str  # the name of the embedder whose query vectors it was fitted on
@@ -54,39 +55,10 @@ class QueryAdapter:
         return (moved / np.where(norm > 0, norm, 1.0)).astype(np.float32)
 
     def to_json(self) -> dict:
-        return {"kind": "query_adapter", "version": self.version, "embedder": self.embedder,
+        return {"kind": self.KIND, "version": self.version, "embedder": self.embedder,
                 "down": self.down.tolist(), "up": self.up.tolist()}
 
-    @cached_property
-    def sha256(self) -> str:
-        return json_sha256(self.to_json())
-
     @classmethod
-    def from_json(cls, data: dict, source: str = "query adapter") -> QueryAdapter:
-        if data.get("kind") != "query_adapter":
-            raise ValueError(f"{source} is not a query adapter (kind {data.get('kind')!r}); "
-                             "write one with `python -m training.adapter`")
+    def from_fields(cls, data: dict) -> QueryAdapter:
         return cls(np.asarray(data["down"], dtype=np.float64), np.asarray(data["up"], dtype=np.float64),
                    str(data["embedder"]), str(data["version"]))
-
-    @classmethod
-    def load(cls, path: str | Path) -> QueryAdapter:
-        return cls.from_json(json.loads(Path(path).read_text("utf-8")), str(path))
-
-    @classmethod
-    def shipped(cls) -> QueryAdapter | None:
-        """The adapter shipped in the package (None when none is)."""
-        data = packaged_json(SHIPPED)
-        return None if data is None else cls.from_json(data, f"retrieval/{SHIPPED}")
-
-    @classmethod
-    def resolve(cls, spec: str, embedder: str) -> QueryAdapter | None:
-        """An adapter as settings name it for the queries of ``embedder``: ``"shipped"`` (the package's, when
-        it was fitted on that embedder's vectors), ``"none"`` (or empty), or a JSON file's path (which the
-        ranker refuses when fitted on another embedder's: :attr:`retrieval.rankers.Rankers.adapter`)."""
-        if spec == "shipped":
-            shipped = cls.shipped()
-            return shipped if shipped is not None and shipped.embedder == embedder else None
-        if spec in ("", "none"):
-            return None
-        return cls.load(spec)

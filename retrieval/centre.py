@@ -18,20 +18,21 @@ Shipped as JSON (``retrieval/data/query_centre.json``), applied with NumPy.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from functools import cached_property
-from pathlib import Path
 
 import numpy as np
 
-from .packaged import json_sha256, packaged_json, resolve_tied
-
-SHIPPED = "data/query_centre.json"
+from .packaged import TiedModel
 
 
 @dataclass(frozen=True)
-class QueryCentre:
+class QueryCentre(TiedModel):
+    KIND = "query_centre"
+    NAME = "query centre"
+    SHIPPED = "data/query_centre.json"
+    TRAINER = "python -m training.centre"
+    SETTING = "query_centre"
+
     mean: np.ndarray  # (dim,): the mean of the training questions' query vectors
     weight: float  # how much of it the dense search's vector loses
     embedder: str  # the name of the embedder whose query vectors were averaged
@@ -50,30 +51,10 @@ class QueryCentre:
         return (moved / np.where(norm > 0, norm, 1.0)).astype(np.float32)
 
     def to_json(self) -> dict:
-        return {"kind": "query_centre", "version": self.version, "embedder": self.embedder,
+        return {"kind": self.KIND, "version": self.version, "embedder": self.embedder,
                 "weight": self.weight, "mean": self.mean.tolist()}
 
-    @cached_property
-    def sha256(self) -> str:
-        return json_sha256(self.to_json())
-
     @classmethod
-    def from_json(cls, data: dict, source: str = "query centre") -> QueryCentre:
-        if data.get("kind") != "query_centre":
-            raise ValueError(f"{source} is not a query centre (kind {data.get('kind')!r}); "
-                             "write one with `python -m training.centre`")
+    def from_fields(cls, data: dict) -> QueryCentre:
         return cls(np.asarray(data["mean"], dtype=np.float64), float(data["weight"]), str(data["embedder"]),
                    str(data["version"]))
-
-    @classmethod
-    def load(cls, path: str | Path) -> QueryCentre:
-        return cls.from_json(json.loads(Path(path).read_text("utf-8")), str(path))
-
-    @classmethod
-    def resolve(cls, spec: str, embedder: str) -> QueryCentre | None:
-        """The centre settings name for the queries of ``embedder`` (:func:`retrieval.packaged.resolve_tied`)."""
-        def shipped() -> QueryCentre | None:
-            data = packaged_json(SHIPPED)
-            return None if data is None else cls.from_json(data, f"retrieval/{SHIPPED}")
-
-        return resolve_tied(spec, embedder, shipped, cls.load, "query centre", "query_centre")

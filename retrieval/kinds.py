@@ -16,21 +16,21 @@ JSON (``retrieval/data/question_kinds.json``) and scored with NumPy.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
-from functools import cached_property
-from pathlib import Path
 
 import numpy as np
 
-from .packaged import json_sha256, packaged_json
-
-SHIPPED = "data/question_kinds.json"
+from .packaged import JsonModel
 
 
 @dataclass(frozen=True)
-class KindModel:
+class KindModel(JsonModel):
+    KIND = "question_kinds"
+    NAME = "question-kind model"
+    SHIPPED = "data/question_kinds.json"
+    TRAINER = "python -m training.kinds"
+
     vocabulary: dict[str, int]  # character n-gram → column
     idf: np.ndarray  # (columns,)
     coef: np.ndarray  # (kinds, columns)
@@ -72,29 +72,12 @@ class KindModel:
         return dict(zip(self.kinds, p.tolist()))
 
     def to_json(self) -> dict:
-        return {"kind": "question_kinds", "version": self.version, "max_n": self.max_n, "kinds": list(self.kinds),
+        return {"kind": self.KIND, "version": self.version, "max_n": self.max_n, "kinds": list(self.kinds),
                 "vocabulary": self.vocabulary, "idf": self.idf.tolist(), "coef": self.coef.tolist(),
                 "intercept": self.intercept.tolist()}
 
-    @cached_property
-    def sha256(self) -> str:
-        return json_sha256(self.to_json())
-
     @classmethod
-    def from_json(cls, data: dict, source: str = "question-kind model") -> KindModel:
-        if data.get("kind") != "question_kinds":
-            raise ValueError(f"{source} is not a question-kind model (kind {data.get('kind')!r}); "
-                             "write one with `python -m training.kinds`")
+    def from_fields(cls, data: dict) -> KindModel:
         return cls({str(k): int(v) for k, v in data["vocabulary"].items()}, np.asarray(data["idf"], dtype=np.float64),
                    np.asarray(data["coef"], dtype=np.float64), np.asarray(data["intercept"], dtype=np.float64),
                    tuple(data["kinds"]), int(data["max_n"]), str(data["version"]))
-
-    @classmethod
-    def load(cls, path: str | Path) -> KindModel:
-        return cls.from_json(json.loads(Path(path).read_text("utf-8")), str(path))
-
-    @classmethod
-    def shipped(cls) -> KindModel | None:
-        """The model shipped in the package (None when none is)."""
-        data = packaged_json(SHIPPED)
-        return None if data is None else cls.from_json(data, f"retrieval/{SHIPPED}")

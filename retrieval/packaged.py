@@ -1,12 +1,18 @@
-"""The JSON models shipped inside the packages (``retrieval``, ``qa``): read one, and name its content by a checksum."""
+"""The JSON models shipped inside the packages (``retrieval``, ``qa``): read one, and name its content by a checksum.
+
+:class:`JsonModel` is what every such model shares (its checksum, reading a file, the packaged copy, the check of
+the file's ``kind``); :class:`TiedModel` adds choosing one by a setting's value for an embedder's vectors.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
 from collections.abc import Callable
+from functools import cached_property
 from importlib import resources
-from typing import Protocol, TypeVar
+from pathlib import Path
+from typing import ClassVar, Protocol, Self, TypeVar
 
 
 def packaged_json(name: str, package: str = "retrieval") -> dict | None:
@@ -42,3 +48,63 @@ def resolve_tied(spec: str, embedder: str, shipped: Callable[[], T | None], load
         raise ValueError(f"{what} {spec} was fitted on {model.embedder!r} vectors; this index is searched with "
                          f"{embedder!r}: set {setting} to none or refit it with `python -m training.train`")
     return model
+
+
+class JsonModel:
+    """A model written as JSON by a trainer and shipped in a package. A subclass (a frozen dataclass) names the
+    file's ``KIND``, how errors call it (``NAME``), where the package keeps it (``PACKAGE``, ``SHIPPED``) and the
+    command that writes one (``TRAINER``), and gives :meth:`to_json` and :meth:`from_fields`."""
+
+    KIND: ClassVar[str]
+    NAME: ClassVar[str]
+    PACKAGE: ClassVar[str] = "retrieval"
+    SHIPPED: ClassVar[str]
+    TRAINER: ClassVar[str]
+
+    def to_json(self) -> dict:
+        raise NotImplementedError
+
+    @classmethod
+    def from_fields(cls, data: dict) -> Self:
+        """The model from a JSON object whose ``kind`` was checked (a missing field raises KeyError)."""
+        raise NotImplementedError
+
+    @cached_property
+    def sha256(self) -> str:
+        return json_sha256(self.to_json())
+
+    @classmethod
+    def from_json(cls, data: dict, source: str | None = None) -> Self:
+        """The model from a JSON object, refused with the fix when it is another kind of model or lacks a field
+        (``source`` names it in the error)."""
+        source = source or cls.NAME
+        if data.get("kind") != cls.KIND:
+            article = "an" if cls.NAME[0] in "aeiou" else "a"
+            raise ValueError(f"{source} is not {article} {cls.NAME} (kind {data.get('kind')!r}); "
+                             f"write one with `{cls.TRAINER}`")
+        try:
+            return cls.from_fields(data)
+        except KeyError as err:
+            raise ValueError(f"{source}: no field {err}; write it again with `{cls.TRAINER}`") from None
+
+    @classmethod
+    def load(cls, path: str | Path) -> Self:
+        return cls.from_json(json.loads(Path(path).read_text("utf-8")), str(path))
+
+    @classmethod
+    def shipped(cls) -> Self | None:
+        """The model shipped in the package (None when none is)."""
+        data = packaged_json(cls.SHIPPED, cls.PACKAGE)
+        return None if data is None else cls.from_json(data, f"{cls.PACKAGE}/{cls.SHIPPED}")
+
+
+class TiedModel(JsonModel):
+    """A :class:`JsonModel` fitted on one embedder's vectors (``embedder``), chosen by the setting ``SETTING``."""
+
+    SETTING: ClassVar[str]
+    embedder: str
+
+    @classmethod
+    def resolve(cls, spec: str, embedder: str) -> Self | None:
+        """The model the setting's value ``spec`` names for the vectors of ``embedder`` (:func:`resolve_tied`)."""
+        return resolve_tied(spec, embedder, cls.shipped, cls.load, cls.NAME, cls.SETTING)

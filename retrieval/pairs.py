@@ -20,17 +20,11 @@ Shipped as JSON (``retrieval/data/pairs.json``), scored with NumPy.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from functools import cached_property
-from pathlib import Path
 
 import numpy as np
 
-from .packaged import json_sha256, packaged_json, resolve_tied
-
-SHIPPED = "data/pairs.json"
-KIND = "pair_scorer"
+from .packaged import TiedModel
 
 
 def pair_features(query: np.ndarray, clauses: np.ndarray, with_vectors: bool = False) -> np.ndarray:
@@ -49,8 +43,14 @@ def pair_features(query: np.ndarray, clauses: np.ndarray, with_vectors: bool = F
 
 
 @dataclass(frozen=True)
-class PairScorer:
+class PairScorer(TiedModel):
     """``sigmoid(relu(x · hidden + hidden_bias) · out + out_bias)`` over ``x`` = :func:`pair_features`."""
+
+    KIND = "pair_scorer"
+    NAME = "pair scorer"
+    SHIPPED = "data/pairs.json"
+    TRAINER = "python -m training.train"
+    SETTING = "pair_scorer"
 
     hidden: np.ndarray  # (2 · dim, units)
     hidden_bias: np.ndarray  # (units,)
@@ -92,34 +92,11 @@ class PairScorer:
         def rounded(a: np.ndarray) -> list:
             return np.round(a, 6).tolist()
 
-        return {"kind": KIND, "version": self.version, "embedder": self.embedder, "hidden": rounded(self.hidden),
+        return {"kind": self.KIND, "version": self.version, "embedder": self.embedder, "hidden": rounded(self.hidden),
                 "hidden_bias": rounded(self.hidden_bias), "out": rounded(self.out),
                 "out_bias": round(float(self.out_bias), 6)}
 
-    @cached_property
-    def sha256(self) -> str:
-        return json_sha256(self.to_json())
-
     @classmethod
-    def from_json(cls, data: dict, source: str = "pair scorer") -> PairScorer:
-        if data.get("kind") != KIND:
-            raise ValueError(f"{source} is not a pair scorer (kind {data.get('kind')!r}); "
-                             "write one with `python -m training.train`")
-        try:
-            return cls(*(np.asarray(data[k], dtype=np.float64) for k in ("hidden", "hidden_bias", "out")),
-                       float(data["out_bias"]), str(data["embedder"]), str(data["version"]))
-        except KeyError as err:
-            raise ValueError(f"{source}: no field {err}; refit it with `python -m training.train`") from None
-
-    @classmethod
-    def load(cls, path: str | Path) -> PairScorer:
-        return cls.from_json(json.loads(Path(path).read_text("utf-8")), str(path))
-
-    @classmethod
-    def resolve(cls, spec: str, embedder: str) -> PairScorer | None:
-        """The scorer settings name for the vectors of ``embedder`` (:func:`retrieval.packaged.resolve_tied`)."""
-        def shipped() -> PairScorer | None:
-            data = packaged_json(SHIPPED)
-            return None if data is None else cls.from_json(data, f"retrieval/{SHIPPED}")
-
-        return resolve_tied(spec, embedder, shipped, cls.load, "pair scorer", "pair_scorer")
+    def from_fields(cls, data: dict) -> PairScorer:
+        return cls(*(np.asarray(data[k], dtype=np.float64) for k in ("hidden", "hidden_bias", "out")),
+                   float(data["out_bias"]), str(data["embedder"]), str(data["version"]))
