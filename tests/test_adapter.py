@@ -185,7 +185,7 @@ def test_the_adapted_dense_list_is_fused_only_when_weighted(slice_engine):
         assert [s for _, s in listed] == pytest.approx(
             sorted((float(np.dot(rankers.backend.vector(row), moved)) for row in range(len(slice_engine.data.chunks))),
                    reverse=True)[:10], abs=1e-5)
-        hits = list(r.search(query, k=40, params=on))
+        hits = list(r.search(query, k=on.candidates, params=on))  # the whole fused pool
         ranked = {h.chunk.clause_id: h.ranks["adapted"] for h in hits if "adapted" in h.ranks}
         assert ranked and min(ranked.values()) == 1
         rankers.adapter = None
