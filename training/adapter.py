@@ -21,6 +21,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -69,6 +70,11 @@ class Asked:
         idx = [i for i in range(len(self.questions)) if keep(i)]
         return Asked([self.questions[i] for i in idx], self.vectors[idx], [self.positives[i] for i in idx],
                      [self.docs[i] for i in idx], self.chunks)
+
+    @cached_property
+    def own_ranks(self) -> np.ndarray:
+        """:func:`first_ranks` by the embedder's own vectors, computed once (a table per centre weight reads it)."""
+        return first_ranks(self, None)
 
 
 def chunk_vectors(engine: PolicyQA) -> np.ndarray:
@@ -169,7 +175,7 @@ def recall_table(sets: Sequence[Asked], names: Sequence[str], adapters: Sequence
     """Lines of dense recall@k per index, the embedder's vectors against the held-out adapters' (or centres')."""
     lines = []
     for s, name in zip(sets, names):
-        base = first_ranks(s, None)
+        base = s.own_ranks
         moved = np.zeros_like(base)
         for k, adapter in enumerate(adapters):
             part = s.subset(lambda i, s=s, k=k: fold[s.questions[i]] == k)
