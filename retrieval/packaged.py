@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import ClassVar, Protocol, Self, TypeVar
+from typing import ClassVar, Self
 
 
 def packaged_json(name: str, package: str = "retrieval") -> dict | None:
@@ -24,30 +23,6 @@ def packaged_json(name: str, package: str = "retrieval") -> dict | None:
 def json_sha256(data: dict) -> str:
     """The first 16 hex digits of the SHA-256 of ``data`` as sorted JSON (what an index manifest records)."""
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
-
-
-class Tied(Protocol):
-    embedder: str  # the name of the embedder whose vectors the model was fitted on
-
-
-T = TypeVar("T", bound=Tied)
-
-
-def resolve_tied(spec: str, embedder: str, shipped: Callable[[], T | None], load: Callable[[str], T], what: str,
-                 setting: str) -> T | None:
-    """A model tied to the embedder whose vectors it was fitted on, as setting ``setting`` names it for the vectors of
-    ``embedder``: ``"shipped"`` (the package's, when fitted on that embedder's vectors), ``"none"`` (or empty), or a
-    JSON file's path, refused when fitted on another embedder's vectors (``what`` names the model in the error)."""
-    if spec in ("", "none"):
-        return None
-    if spec == "shipped":
-        model = shipped()
-        return model if model is not None and model.embedder == embedder else None
-    model = load(spec)
-    if model.embedder != embedder:
-        raise ValueError(f"{what} {spec} was fitted on {model.embedder!r} vectors; this index is searched with "
-                         f"{embedder!r}: set {setting} to none or refit it with `python -m training.train`")
-    return model
 
 
 class JsonModel:
@@ -106,5 +81,17 @@ class TiedModel(JsonModel):
 
     @classmethod
     def resolve(cls, spec: str, embedder: str) -> Self | None:
-        """The model the setting's value ``spec`` names for the vectors of ``embedder`` (:func:`resolve_tied`)."""
-        return resolve_tied(spec, embedder, cls.shipped, cls.load, cls.NAME, cls.SETTING)
+        """The model the setting's value ``spec`` names for the vectors of ``embedder``: ``"shipped"`` (the package's,
+        when fitted on that embedder's vectors), ``"none"`` (or empty), or a JSON file's path, refused when fitted on
+        another embedder's vectors."""
+        if spec in ("", "none"):
+            return None
+        if spec == "shipped":
+            model = cls.shipped()
+            return model if model is not None and model.embedder == embedder else None
+        model = cls.load(spec)
+        if model.embedder != embedder:
+            raise ValueError(f"{cls.NAME} {spec} was fitted on {model.embedder!r} vectors; this index is searched "
+                             f"with {embedder!r}: set {cls.SETTING} to none or refit it with "
+                             "`python -m training.train`")
+        return model
