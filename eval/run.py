@@ -155,7 +155,8 @@ def _row(q: dict[str, Any], answer: Answer, retrieved: list[Retrieved], flags: l
     extra = {k: q[k] for k in ("split", "source", "group", "kind") if k in q}
     return {
         "id": q["id"], "type": q["type"], **extra, "question": q["question"],
-        "answer": answer.answer, "abstained": answer.abstained, "latency_ms": round(res.latency_ms, 1),
+        "answer": answer.answer, "abstained": answer.abstained, "abstain_score": answer.abstain_score,
+        "latency_ms": round(res.latency_ms, 1),
         "citations": [{"clause": c.clause, "doc_title": c.doc_title, "source": c.source, "start": c.start,
                        "end": c.end, "quote": c.quote, "ok": ok} for c, ok in zip(answer.citations, cit_flags)],
         "retrieved": [{"rank": i, "label": r.label, "doc_title": r.doc_title, "source": r.source, "start": r.start,

@@ -9,7 +9,7 @@ before it leaves: its quote must equal the source text at its span.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 from ingest.text import clean
@@ -166,22 +166,29 @@ class ExtractiveAnswerer:
         return doc is not None and (doc.metadata.get("language") or query.language) != query.language
 
     def strong(self, ev: Evidence) -> bool:
+        """Whether the evidence is strong enough to answer (:meth:`verdict`)."""
+        return self.verdict(ev)[0]
+
+    def verdict(self, ev: Evidence) -> tuple[bool, float | None]:
         """Whether the evidence is strong enough to answer: by the learned abstention model when one
         is shipped (:data:`qa.abstention.ABSTAIN_FEATURES`), else by the fixed gates of
-        :class:`AnswerParams`. A named article that was found is always answered."""
+        :class:`AnswerParams`. A named article that was found is always answered. With it, the model's
+        probability that the evidence is too weak when the model decided (it abstains at its threshold
+        or above), else None."""
         if ev.looked_up:
-            return True
+            return True, None
         if not ev.has_content:
-            return False  # "分别", "和相比" ask about nothing
+            return False, None  # "分别", "和相比" ask about nothing
         if ev.cross_lingual:
             # the model and the lexical gates read the question's words in the text, which another
             # language does not hold: the embedding alone decides, at the fixed gate's cosine
-            return ev.dense >= self.params.min_dense_score
+            return ev.dense >= self.params.min_dense_score, None
         if self.abstainer is not None:
-            return float(self.abstainer.scores(ev.vector(self.abstainer.names))[0]) < self.abstainer.threshold
+            weak = float(self.abstainer.scores(ev.vector(self.abstainer.names))[0])
+            return weak < self.abstainer.threshold, weak
         p = self.params
         return ((ev.dense >= p.min_dense_score or ev.term_coverage >= p.min_term_coverage)
-                and (ev.dense >= p.off_topic_dense or ev.weighted_coverage >= p.off_topic_coverage))
+                and (ev.dense >= p.off_topic_dense or ev.weighted_coverage >= p.off_topic_coverage)), None
 
     # -- the answer ------------------------------------------------------------------------
     def answer(self, question: Query | str, k: int = 5, filters: Filters | None = None) -> Answer:
@@ -200,13 +207,21 @@ class ExtractiveAnswerer:
             return Answer(question=asked_text, answer=f"{NO_BASIS}{missing}", abstained=True,
                           related=[self._related(h) for h in hits[:k]], query=query)
         a = self.assess(query, hits)
-        looked_up, weights, figure, named, asked = a.looked_up, a.weights, query.figure, a.named, a.asked
         related = [self._related(h) for h in hits[:k]]
         if a.absent:
             return Answer(question=asked_text, answer=wording.absent_document(a.absent), abstained=True,
                           related=related, query=query)
-        if not self.strong(a.evidence):
-            return Answer(question=asked_text, answer=NO_BASIS, abstained=True, related=related, query=query)
+        answerable, weak = self.verdict(a.evidence)
+        if not answerable:
+            return Answer(question=asked_text, answer=NO_BASIS, abstained=True, related=related, query=query,
+                          abstain_score=weak)
+        return replace(self._cited(query, hits, a, related, k, filters), abstain_score=weak)
+
+    def _cited(self, query: Query, hits: list[Hit], a: Assessment, related: list[Related], k: int,
+               filters: Filters | None) -> Answer:
+        """The answer quoting and citing the clauses that decide it, from evidence strong enough to answer."""
+        asked_text = query.question
+        looked_up, weights, figure, named, asked = a.looked_up, a.weights, query.figure, a.named, a.asked
         if self.params.prevailing_first:
             # retrieval ranks by relevance; what applies is the rule in force (retrieval.authority)
             hits = prevailing_first(hits, self.retriever.facts, query, self.retriever.similarity,

@@ -159,7 +159,7 @@ class GenerativeAnswerer:
             log.info("dropped a generated sentence %r: %s", s.sentence, "; ".join(s.reasons))
         if not checked.kept:
             return self._fallback(base, "模型的回答无法用所引条款核实，以下为抽取式回答。")
-        return self._compose(query, checked, given, hits, k)
+        return replace(self._compose(query, checked, given, hits, k), abstain_score=base.abstain_score)
 
     def _compose(self, query: Query, checked: VerifiedText, given: list[Citation], hits: list[Hit],
                  k: int) -> Answer:

@@ -70,6 +70,10 @@ class Answer:
     context: list[ContextClause] = field(default_factory=list)  # clauses the cited ones refer to
     latency_ms: float = 0.0
     mode: str = "extractive"  # "generative" when a chat model wrote the (verified) text
+    # the learned abstention model's probability that the evidence is too weak to answer (it abstains at its
+    # threshold or above); None when that model did not decide (none shipped, a named article found, another
+    # language's text, or an abstention for another reason)
+    abstain_score: float | None = None
     # the parsed question (retrieval.query.Query) the answer was made for; not part of the JSON
     query: Query | None = field(default=None, repr=False, compare=False)
 

@@ -89,9 +89,12 @@ class TiedModel(JsonModel):
         if spec == "shipped":
             model = cls.shipped()
             return model if model is not None and model.embedder == embedder else None
-        model = cls.load(spec)
-        if model.embedder != embedder:
-            raise ValueError(f"{cls.NAME} {spec} was fitted on {model.embedder!r} vectors; this index is searched "
-                             f"with {embedder!r}: set {cls.SETTING} to none or refit it with "
-                             "`python -m training.train`")
-        return model
+        return cls.load(spec).tied_to(embedder, spec)
+
+    def tied_to(self, embedder: str, named: str) -> Self:
+        """This model, when fitted on the vectors of ``embedder``; else the error naming it (``named``: its file or
+        version) and the fix."""
+        if self.embedder != embedder:
+            raise ValueError(f"{self.NAME} {named} was fitted on {self.embedder!r} vectors; this index is searched "
+                             f"with {embedder!r}: set {self.SETTING} to none or refit it with `{self.TRAINER}`")
+        return self

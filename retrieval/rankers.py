@@ -105,7 +105,7 @@ class Rankers:
 
     @adapter.setter
     def adapter(self, adapter: QueryAdapter | None) -> None:
-        self._adapter = self._tied(adapter, "query adapter", "query_adapter", "training.adapter")
+        self._adapter = self._tied(adapter)
 
     @property
     def centre(self) -> QueryCentre | None:
@@ -114,15 +114,11 @@ class Rankers:
 
     @centre.setter
     def centre(self, centre: QueryCentre | None) -> None:
-        self._centre = self._tied(centre, "query centre", "query_centre", "training.centre")
+        self._centre = self._tied(centre)
 
-    def _tied(self, model: M, what: str, setting: str, command: str) -> M:
-        """``model`` when it was made from this index's embedder's vectors (or is None); else the error with the fix."""
-        if model is not None and model.embedder != self.embedder.name:
-            raise ValueError(f"{what} {model.version} was made from {model.embedder!r} vectors, the index is "
-                             f"searched with {self.embedder.name!r}: set {setting} to none or make it again "
-                             f"(`python -m {command}`)")
-        return model
+    def _tied(self, model: M) -> M:
+        """``model`` when it was fitted on this index's embedder's vectors (or is None); else the error with the fix."""
+        return None if model is None else model.tied_to(self.embedder.name, model.version)
 
     def query_vector(self, text: str) -> np.ndarray:
         """The query's embedding, memoised for the last few queries (an answer needs it twice)."""

@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from qa.extractive import VerificationError, verify_citation
+from qa.wording import NO_BASIS
 
 from .conftest import DATA, ROOT
 
@@ -52,6 +53,26 @@ def test_off_topic_question_abstains_with_related_clauses(slice_engine):
     assert a.related
 
 
+def test_the_abstention_models_score_travels_with_the_answer(slice_engine):
+    """Each answer carries the shipped abstention model's probability when the model decided, on the side of its
+    threshold that the answer's abstention says; a named article found is answered without asking the model."""
+    model = slice_engine.answerer.abstainer
+    assert model is not None
+    scores = []
+    for question in ("数据出境安全评估的申报情形有哪些？", "处理敏感个人信息需要什么同意？",
+                     "员工年终奖应该按什么比例缴纳个人所得税？", "离婚时夫妻共同财产怎么分割？"):
+        a = slice_engine.ask(question)
+        assert a.abstain_score is not None and 0.0 <= a.abstain_score <= 1.0
+        assert a.to_dict()["abstain_score"] == a.abstain_score
+        if a.abstain_score >= model.threshold:
+            assert a.abstained and not a.citations
+        else:
+            assert not a.abstained or a.answer != NO_BASIS  # abstained for another reason, which it says
+        scores.append(a.abstain_score)
+    assert max(scores[:2]) < model.threshold <= min(scores[2:])  # the on-topic questions answered, the others not
+    assert slice_engine.ask("个人信息保护法第二十八条是怎么规定的？").abstain_score is None
+
+
 def test_a_tampered_quote_fails_verification(slice_engine):
     a = slice_engine.ask("数据出境安全评估的申报情形有哪些？")
     c = a.citations[0]
@@ -63,7 +84,7 @@ def test_a_tampered_quote_fails_verification(slice_engine):
 def test_answer_json_has_the_documented_fields(slice_engine):
     d = slice_engine.ask("处理敏感个人信息需要什么同意？").to_dict()
     assert set(d) == {"question", "answer", "abstained", "citations", "related", "warnings", "context", "latency_ms",
-                      "mode"}
+                      "mode", "abstain_score"}
     assert set(d["citations"][0]) == {"marker", "doc_title", "clause", "quote", "source", "page", "start", "end",
                                       "score"}
 

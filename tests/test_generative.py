@@ -202,6 +202,9 @@ def test_a_good_answer_is_kept_with_its_citations_verified(gen_engine, llm):
     assert not any("未能" in w for w in a.warnings)
     d = a.to_dict()
     assert d["mode"] == "generative" and {"marker", "clause", "quote", "start", "end"} <= set(d["citations"][0])
+    # the evidence the model wrote from was judged as the extractive answer's: the same abstention score
+    extractive = gen_engine.answerer.answer(QUESTION)
+    assert extractive.abstain_score is not None and a.abstain_score == extractive.abstain_score
 
 
 def test_the_prompt_lists_the_retrieved_clauses_with_labels_and_exact_text(gen_engine, llm):
