@@ -4,8 +4,8 @@ blanks, and without a leading 中华人民共和国 / 关于印发 / 关于, whi
 
 >>> title_key("中华人民共和国个人信息保护法"), title_key("《科技伦理审查办法（试行）》")
 ('个人信息保护法', '科技伦理审查办法')
->>> title_key("关于印发 数据要素×三年行动计划 的通知")
-'数据要素×三年行动计划的通知'
+>>> title_key("关于印发 《数字中国建设整体布局规划》 的通知")
+'数字中国建设整体布局规划的通知'
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ something else in a neighbouring clause. Two checks catch them:
 >>> absent_document("《快递市场管理条例》对泄露运单信息的快递公司罚多少钱？",
 ...                 ["中华人民共和国网络安全法", "数据出境安全评估办法"])
 '快递市场管理条例'
->>> absent_document("数据出境安全评估办法规定评估结果的有效期是多久？", ["数据出境安全评估办法"]) is None
+>>> absent_document("数据出境安全评估办法：评估结果的有效期是多久？", ["数据出境安全评估办法"]) is None
 True
 """
 
