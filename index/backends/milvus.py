@@ -6,9 +6,11 @@ One collection per build, named ``<alias>_<version>``, holds a row per chunk:
 * ``dense``: its embedding, searched by inner product (``FLAT``: exact, as FAISS ``flat``; an
   ``IVF_FLAT`` or ``HNSW`` index on a cluster is one ``index_type`` away);
 * ``text`` → ``sparse``: Milvus's built-in BM25 function over the chunk's text, read by Milvus's
-  jieba analyzer set up as the index's own tokenizer segments (search mode, its domain dictionary
-  and stop words: :meth:`index.tokenize.JiebaTokenizer.analyzer_params`), with k1 and b as
-  :mod:`index.bm25_index` sets them for bm25s;
+  jieba analyzer set up as the index's own tokenizer segments (search mode, jieba's and the domain
+  dictionary, stop words: :meth:`index.tokenize.JiebaTokenizer.analyzer_params`; unlike the tokenizer it
+  keeps punctuation as tokens), with k1 and b as :mod:`index.bm25_index` sets them for bm25s (a server
+  reads them; Milvus Lite 3.2 reads index parameters only under a ``params`` key, which pymilvus does not
+  send, and scores with its own k1 1.5 and b 0.75);
 * a scalar field per filter (:data:`index.backends.SCALAR_FIELDS`), so filters run inside Milvus as
   expressions.
 
