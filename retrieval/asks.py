@@ -138,7 +138,7 @@ def asked_action(question: str) -> str:
 
     >>> asked_action("小区物业装了门禁，必须先征得业主书面同意吗？"), asked_action("网店能否把买家电话交给快递？")
     ('先征得业主书面同意', '把买家电话交给快递')
-    >>> asked_action("这样可以吗？")
+    >>> asked_action("那么做可以吗？")
     ''
     """
     head = _ASKED_END.sub("", question.strip())

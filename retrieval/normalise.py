@@ -75,8 +75,8 @@ def normalise_query(query: str) -> str:
 
     >>> normalise_query("个保法第13条"), normalise_query("網安法第37條")
     ('个人信息保护法第十三条', '网络安全法第三十七条')
-    >>> normalise_query("数据二十条怎么说")
-    '数据二十条 关于构建数据基础制度更好发挥数据要素作用的意见怎么说'
+    >>> normalise_query("查数据二十条全文")
+    '查数据二十条 关于构建数据基础制度更好发挥数据要素作用的意见全文'
     """
     q = to_simplified(unicodedata.normalize("NFKC", query).strip())
     lowered = q.lower()
