@@ -14,6 +14,7 @@ import logging
 import re
 import threading
 import unicodedata
+from functools import cache
 from importlib import resources
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,18 @@ STOPWORDS = frozenset(
     "应当 可以 按照 依照 根据 有关 相关 进行 开展 一 个 这 那 我 我们 你 您 他 她 它 吗 呢 吧 啊 "
     "什么 怎么 如何 哪些 哪个 是否 有没有 需要 需 请问 规定 问题".split()
 )
+
+
+@cache
+def symbol_tokens() -> tuple[str, ...]:
+    """The one-character tokens :meth:`JiebaTokenizer.__call__` never keeps and Milvus's jieba would: punctuation
+    and symbols of the Basic Multilingual Plane (Unicode categories P and S) that are not word characters.
+
+    >>> {"，", "《", "%", "·"} <= set(symbol_tokens()), "a" in symbol_tokens()
+    (True, False)
+    """
+    chars = (chr(c) for c in range(0x10000))
+    return tuple(ch for ch in chars if unicodedata.category(ch)[0] in "PS" and not _KEEP.search(ch))
 
 
 class JiebaTokenizer:
@@ -50,15 +63,16 @@ class JiebaTokenizer:
 
     def analyzer_params(self) -> dict[str, object]:
         """The same segmentation as a Milvus jieba analyzer: search mode, jieba's own dictionary (``"_default_"``:
-        on a Milvus server a custom word list alone replaces it) with this one beside it, these stop words
-        (Milvus folds case itself; :meth:`fold` is applied to the text it is given). Unlike :meth:`__call__`,
-        Milvus's jieba keeps punctuation as tokens, so its chunk lengths, and BM25 scores, differ.
+        on a Milvus server a custom word list alone replaces it) with this one beside it, and as stop words these
+        and the punctuation and symbols :meth:`__call__` drops (:func:`symbol_tokens`), so chunk lengths, and BM25
+        scores, are the same (Milvus folds case itself; :meth:`fold` is applied to the text it is given).
 
         >>> JiebaTokenizer().analyzer_params()["tokenizer"]["dict"][0]
         '_default_'
         """
+        stop = sorted(self.stopwords | set(symbol_tokens()))
         return {"tokenizer": {"type": "jieba", "mode": "search", "dict": ["_default_", *self.dictionary()]},
-                "filter": [{"type": "stop", "stop_words": sorted(self.stopwords)}]}
+                "filter": [{"type": "stop", "stop_words": stop}]}
 
     @staticmethod
     def fold(text: str) -> str:

@@ -9,7 +9,8 @@ faiss`` and ``--backend milvus``): for the first ``--n`` questions of ``eval/que
 wording only: no answer or result is read) the dense top-10 of each backend for the same query vector;
 agreement is the share of the faiss top-10 that Milvus also returns (1.0 is the target for exact search),
 with the share of identical rankings. Also BM25 top-10 overlap (Milvus analyses text with its own jieba
-analyzer, set up like the index's tokenizer, so some difference is expected), and the hybrid top-10 overlap.
+analyzer, set up to segment and score as the index's tokenizer and bm25s do; Milvus Lite keeps BM25 statistics per
+segment), and the hybrid top-10 overlap.
 
 ``scale`` — per size, in a fresh process: a Milvus Lite collection of synthetic chunks (the vectors
 and token distribution of ``scripts/bench_scale.py``: 384-d vectors around topic centres, text drawn

@@ -38,6 +38,23 @@ def test_exact_dense_search_agrees_between_faiss_and_milvus(slice_engine, milvus
         assert np.allclose(milvus_b.vector(b[0][0]), faiss_b.vector(b[0][0]), atol=1e-6)
 
 
+def test_bm25_ranks_and_scores_agree_between_faiss_and_milvus(slice_engine, milvus_slice_engine):
+    """bm25s and Milvus's BM25 function give the same rows and scores: the same tokens (punctuation dropped),
+    k1 and b, each query token counted as often as it occurs, the Lucene form of the score."""
+    faiss_b, milvus_b = open_backend(slice_engine.data), open_backend(milvus_slice_engine.data)
+    tokenizer = slice_engine.retriever.tokenizer
+    queries = [tokenizer(q) for q in QUESTIONS]
+    queries.append(tokenizer("个人信息出境：个人信息，数据出境！安全评估") + tokenizer("个人信息"))  # repeats
+    for tokens in queries:
+        a, b = faiss_b.sparse(tokens, 10), milvus_b.sparse(tokens, 10)
+        assert len(a) == len(b) == 10
+        assert np.allclose([s for _, s in a], [s for _, s in b], rtol=2e-3), (tokens, a, b)
+        # the same rows, up to the order of rows whose scores tie (the slice holds one document twice)
+        for i, (row, score) in enumerate(a[:-1]):
+            if sum(abs(x - score) <= 1e-3 * score for _, x in a) == 1:
+                assert b[i][0] == row, (tokens, a, b)
+
+
 def _filters(docs):
     dated = sorted(d for d in (document_date(x) for x in docs) if d)
     issuer = next(i for d in docs for i in (d.metadata.get("issuers") or []))
@@ -130,6 +147,19 @@ def test_a_milvus_index_names_what_is_wrong_when_its_collection_is_gone(milvus_s
         MilvusBackend(data).dense(np.zeros(384, dtype=np.float32), 3)
     with pytest.raises(ValueError, match="index backend must be one of faiss, milvus"):
         BackendSpec("elastic")
+
+
+def test_a_milvus_index_built_before_bm25_matched_bm25s_says_to_rebuild_it(milvus_slice_engine, caplog):
+    from index.store import load_index
+
+    data = load_index(milvus_slice_engine.settings.index_dir)
+    with caplog.at_level("WARNING", logger="index.backends.milvus"):
+        MilvusBackend(data)
+    assert not caplog.records  # a build and its updates record how its BM25 scores
+    data.manifest = {**data.manifest, "backend": {k: v for k, v in data.manifest["backend"].items() if k != "bm25"}}
+    with caplog.at_level("WARNING", logger="index.backends.milvus"):
+        MilvusBackend(data)
+    assert "rebuild it (policyqa build --backend milvus)" in caplog.text
 
 
 def test_after_updates_the_collection_holds_exactly_the_versions_rows_with_their_documents_fields(

@@ -7,10 +7,12 @@ One collection per build, named ``<alias>_<version>``, holds a row per chunk:
   ``IVF_FLAT`` or ``HNSW`` index on a cluster is one ``index_type`` away);
 * ``text`` → ``sparse``: Milvus's built-in BM25 function over the chunk's text, read by Milvus's
   jieba analyzer set up as the index's own tokenizer segments (search mode, jieba's and the domain
-  dictionary, stop words: :meth:`index.tokenize.JiebaTokenizer.analyzer_params`; unlike the tokenizer it
-  keeps punctuation as tokens), with k1 and b as :mod:`index.bm25_index` sets them for bm25s (a server
-  reads them; Milvus Lite 3.2 reads index parameters only under a ``params`` key, which pymilvus does not
-  send, and scores with its own k1 1.5 and b 0.75);
+  dictionary, its stop words, and punctuation dropped as it drops it:
+  :meth:`index.tokenize.JiebaTokenizer.analyzer_params`), with k1 and b as :mod:`index.bm25_index` sets
+  them for bm25s (given twice: a server reads them as keys, Milvus Lite 3.2 only under ``params``). A query's
+  tokens are written so that the analyzer finds each as often as bm25s counts it (:func:`query_text`), and
+  scores are divided by k1 + 1, so BM25 ranks and scores as the ``faiss`` backend's bm25s does
+  (``tests/test_backends.py`` compares them);
 * a scalar field per filter (:data:`index.backends.SCALAR_FIELDS`), so filters run inside Milvus as
   expressions.
 
@@ -33,31 +35,46 @@ negated distance; :meth:`MilvusBackend.sparse` gives the usual positive score ei
 
 from __future__ import annotations
 
-from collections.abc import Container, Sequence
+import logging
+from collections import Counter
+from collections.abc import Callable, Container, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..bm25_index import TokenTable
+from ..bm25_index import K1, TokenTable
 from . import Where
 from ..faiss_index import one_thread
-from .milvus_collections import connect, is_server, resolve_uri
+from ..tokenize import JiebaTokenizer
+from .milvus_collections import BM25_FORM, connect, is_server, resolve_uri
 
 if TYPE_CHECKING:
     from ..store import IndexData
 
+log = logging.getLogger(__name__)
+
 MAX_TOP_K = 16_384  # Milvus's limit on a search's limit
 
 
-def query_text(tokens: Sequence[str]) -> str:
-    """The query tokens as the text Milvus's analyzer reads: each token once, and none that is part of
-    another (search-mode segmentation finds the parts of a word again; given both, it would count them twice).
+def query_text(tokens: Sequence[str], segment: Callable[[str], list[str]]) -> str:
+    """Text whose segmentation by ``segment`` (the index's tokenizer, as Milvus's analyzer segments) gives back
+    ``tokens``, each as often as it occurs there, as bm25s counts them: longest words first, each written as often
+    as it is still owed after the parts that the words before it bring with them (search mode finds them again).
 
-    >>> query_text(["个人", "信息", "个人信息", "出境", "个人"])
-    '个人信息 出境'
+    >>> from index.tokenize import JiebaTokenizer
+    >>> query_text(["个人", "信息", "个人信息", "出境", "个人"], JiebaTokenizer())
+    '个人信息 个人 出境'
     """
-    words = list(dict.fromkeys(t.strip() for t in tokens if t.strip()))
-    return " ".join(w for w in words if not any(w != o and w in o for o in words))
+    owed = Counter(t.strip() for t in tokens if t.strip())
+    words: list[str] = []
+    for word in sorted(owed, key=len, reverse=True):  # sorted() is stable: ties keep the query's order
+        while owed[word] > 0:
+            words.append(word)
+            parts = Counter(segment(word))
+            owed.subtract(parts)
+            if word not in parts:  # segmented otherwise when alone: written once, as given
+                owed[word] = 0
+    return " ".join(words)
 
 
 def _pk(hit: dict[str, Any]) -> int:
@@ -82,6 +99,10 @@ class MilvusBackend:
                              f"build it with: policyqa build --backend milvus")
         if data.path is None:
             raise ValueError("a Milvus index must be opened from its directory (index.store.load_index)")
+        if spec.get("bm25") != BM25_FORM:
+            log.warning("index %s: its Milvus collection was built before Milvus's BM25 was set up to score as the "
+                        "faiss backend's bm25s does, so its BM25 ranks differ; rebuild it (policyqa build --backend "
+                        "milvus) for the same ranking", data.path)
         self.data = data
         self.collection = str(spec["collection"])
         self.uri = resolve_uri(data.path.parent, uri if uri else str(spec.get("uri") or ""))
@@ -93,6 +114,7 @@ class MilvusBackend:
         self._vectors: dict[int, np.ndarray] = {}
         self._vocab: set[str] | None = None
         self._client: Any = None
+        self._segment: JiebaTokenizer | None = None
 
     @property
     def client(self) -> Any:
@@ -113,6 +135,13 @@ class MilvusBackend:
             path = self.data.path / "tokens.npz" if self.data.path else None
             self._vocab = set(TokenTable.load_vocab(path)) if path and path.is_file() else set()
         return self._vocab
+
+    @property
+    def segment(self) -> JiebaTokenizer:
+        """The index's tokenizer, which writes a query's tokens as text for Milvus's analyzer (:func:`query_text`)."""
+        if self._segment is None:
+            self._segment = JiebaTokenizer()
+        return self._segment
 
     def rows_of_vids(self, vids: Sequence[int]) -> list[int | None]:
         """The row of each vector id in this version (None for one it does not hold)."""
@@ -162,13 +191,14 @@ class MilvusBackend:
 
     def sparse(self, tokens: Sequence[str], k: int, where: Where | None = None) -> list[tuple[int, float]]:
         limit = self._limit(k, where)
-        text = query_text(tokens)
-        if k <= 0 or limit == 0 or not text:
+        text = query_text(tokens, self.segment) if k > 0 and limit > 0 else ""
+        if not text:
             return []
         res = self.client.search(self.collection, data=[text], anns_field="sparse", limit=limit,
                                  filter=self.expression(where), output_fields=[],
                                  search_params={"metric_type": "BM25"})
-        return [(r, s) for r, s in self._hits(res, k, lambda d: abs(float(d))) if s > 0]
+        # Milvus's BM25 has the (k1 + 1) factor that Lucene's, and bm25s's, leave out
+        return [(r, s) for r, s in self._hits(res, k, lambda d: abs(float(d)) / (K1 + 1)) if s > 0]
 
     def hybrid(self, vector: np.ndarray, tokens: Sequence[str], k: int, where: Where | None = None,
                rrf_k: int = 60) -> list[tuple[int, float]]:
@@ -179,7 +209,7 @@ class MilvusBackend:
         if k <= 0 or limit == 0:
             return []
         expr = self.expression(where)
-        text = query_text(tokens)
+        text = query_text(tokens, self.segment)
         reqs = [AnnSearchRequest(data=[np.asarray(vector, dtype=np.float32).tolist()], anns_field="dense",
                                  param={"metric_type": "IP"}, limit=limit, expr=expr or None)]
         if text:

@@ -76,6 +76,11 @@ def alias_for(index_dir: Path) -> str:
     return f"policyqa_{name}_{hashlib.sha1(resolved.encode('utf-8')).hexdigest()[:8]}"
 
 
+# what a manifest's ``bm25`` says of a collection whose BM25 scores as bm25s's (punctuation dropped, our k1 and b
+# read by Milvus Lite too); collections built before it have none
+BM25_FORM = "as-bm25s"
+
+
 def collection_name(alias: str, version: str) -> str:
     return f"{alias}_{re.sub(r'[^A-Za-z0-9_]', '_', version)}"
 
@@ -99,8 +104,9 @@ def create_collection(client: Any, name: str, dim: int, analyzer: dict[str, Any]
                                  output_field_names=["sparse"]))
     params = client.prepare_index_params()
     params.add_index("dense", index_type="FLAT", metric_type="IP")
-    params.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25",
-                     params={"bm25_k1": K1, "bm25_b": B})
+    # a server reads k1 and b as keys of their own; Milvus Lite 3.2 only under "params" (pymilvus sends both)
+    bm25 = {"bm25_k1": K1, "bm25_b": B}
+    params.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25", params={**bm25, "params": bm25})
     if client.has_collection(name):
         client.drop_collection(name)
     client.create_collection(name, schema=schema, index_params=params)
@@ -209,7 +215,7 @@ def write_build(index_dir: Path, uri: str, token: str, chunks: Sequence[Chunk], 
         client.drop_collection(name)
         raise
     log.info("milvus collection %s: %d rows", name, n)
-    return {"name": "milvus", "uri": uri, "collection": name, "alias": alias}
+    return {"name": "milvus", "uri": uri, "collection": name, "alias": alias, "bm25": BM25_FORM}
 
 
 def settle(index_dir: Path, info: dict[str, Any], token: str, live: bool) -> None:
