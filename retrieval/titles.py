@@ -1,7 +1,7 @@
 """The corpus' document titles, and the documents and the article a question names by them.
 
-A question names a document by its title or by most of it ("数据要素三年行动计划" for
-《“数据要素×”三年行动计划（2024—2026年）》), and an article by a title and 第N条
+A question names a document by its title or by most of it ("数据跨境流动规定" for
+《促进和规范数据跨境流动规定》), and an article by a title and 第N条
 ("个人信息保护法第二十八条", "第三十条第二款").
 """
 

@@ -21,7 +21,7 @@ says, jurisdiction ``CN`` for a Chinese text.
 ...                            "Topics": "consent, cross_border_transfer"})
 >>> m["jurisdiction"], m["jurisdiction_name"], m["doc_type"], m["issuers"], m["topics"]
 ('SG', 'Singapore', '境外法规', ['PDPC Singapore', 'Singapore Statutes Online'], ['consent', 'cross_border_transfer'])
->>> m = front_matter_metadata({"法规名称": "数据出境安全评估申报指南（第三版）", "效力层级": "国家政策/规范", "地区": ""})
+>>> m = front_matter_metadata({"法规名称": "个人信息出境标准合同备案指南（第二版）", "效力层级": "国家政策/规范", "地区": ""})
 >>> m["jurisdiction"], "doc_type" in m, m["region"]
 ('CN', False, 'national')
 >>> front_matter_metadata({"法规名称": "某市数据条例（征求意见稿）", "效力层级": "征求意见稿/草案", "是否征求意见稿": "true"})["status"]
