@@ -1,7 +1,8 @@
 """The one tokenizer BM25 uses for chunks and queries: jieba with a domain dictionary.
 
-It is a callable object (injectable into any BM25 backend, as bm25s allows) that owns
-its own ``jieba.Tokenizer``; nothing global is touched at import.
+It is a callable object (injectable into any BM25 backend, as bm25s allows) with its own
+``jieba.Tokenizer``, loaded on first use and shared by the process's tokenizers of the same words (a jieba
+dictionary takes about 50 MB; it is only read once loaded); nothing global is touched at import.
 
 >>> tok = JiebaTokenizer()
 >>> "个人信息处理者" in tok("个人信息处理者应当取得单独同意")
@@ -26,6 +27,24 @@ STOPWORDS = frozenset(
     "应当 可以 按照 依照 根据 有关 相关 进行 开展 一 个 这 那 我 我们 你 您 他 她 它 吗 呢 吧 啊 "
     "什么 怎么 如何 哪些 哪个 是否 有没有 需要 需 请问 规定 问题".split()
 )
+
+
+@cache
+def _loaded(extra_words: tuple[str, ...]):
+    """jieba's dictionary with the domain words and ``extra_words`` added, loaded once per process and word list."""
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    tk = jieba.Tokenizer()
+    dict_text = resources.files("index").joinpath("data/domain_dict.txt").read_text("utf-8")
+    for line in dict_text.splitlines():
+        parts = line.split()
+        if parts:
+            tk.add_word(parts[0], int(parts[1]) if len(parts) > 1 else None)
+    for w in extra_words:
+        tk.add_word(w)
+    tk.initialize()
+    return tk
 
 
 @cache
@@ -82,19 +101,7 @@ class JiebaTokenizer:
     def _load(self):
         with self._lock:
             if self._jieba is None:
-                import jieba
-
-                jieba.setLogLevel(logging.WARNING)
-                tk = jieba.Tokenizer()
-                dict_text = resources.files("index").joinpath("data/domain_dict.txt").read_text("utf-8")
-                for line in dict_text.splitlines():
-                    parts = line.split()
-                    if parts:
-                        tk.add_word(parts[0], int(parts[1]) if len(parts) > 1 else None)
-                for w in self.extra_words:
-                    tk.add_word(w)
-                tk.initialize()
-                self._jieba = tk
+                self._jieba = _loaded(self.extra_words)
         return self._jieba
 
     def words(self, text: str) -> list[tuple[str, int, int]]:

@@ -30,3 +30,11 @@ def test_thesaurus_maps_everyday_words_to_legal_ones():
     expanded = expand_query("我们要把客户数据传到国外总部", syn)
     assert "向境外提供" in expanded and expanded.startswith("我们要把客户数据传到国外总部")
     assert expand_query("数据处理者应当履行义务", syn) == "数据处理者应当履行义务"
+
+
+def test_tokenizers_of_the_same_words_share_one_jieba_dictionary_and_others_keep_theirs():
+    a, b, c = JiebaTokenizer(), JiebaTokenizer(), JiebaTokenizer(extra_words=("跨境数据走廊",))
+    assert a("数据出境") == b("数据出境")
+    assert a._jieba is b._jieba and c._jieba is None
+    assert "跨境数据走廊" in c("跨境数据走廊建设") and "跨境数据走廊" not in a("跨境数据走廊建设")
+    assert c._jieba is not a._jieba
