@@ -29,6 +29,13 @@ STOPWORDS = frozenset(
 )
 
 
+def _domain_words() -> list[tuple[str, int | None]]:
+    """The bundled domain dictionary (``index/data/domain_dict.txt``): each word with its frequency, if it gives one."""
+    text = resources.files("index").joinpath("data/domain_dict.txt").read_text("utf-8")
+    return [(parts[0], int(parts[1]) if len(parts) > 1 else None) for parts in map(str.split, text.splitlines())
+            if parts]
+
+
 @cache
 def _loaded(extra_words: tuple[str, ...]):
     """jieba's dictionary with the domain words and ``extra_words`` added, loaded once per process and word list."""
@@ -36,11 +43,8 @@ def _loaded(extra_words: tuple[str, ...]):
 
     jieba.setLogLevel(logging.WARNING)
     tk = jieba.Tokenizer()
-    dict_text = resources.files("index").joinpath("data/domain_dict.txt").read_text("utf-8")
-    for line in dict_text.splitlines():
-        parts = line.split()
-        if parts:
-            tk.add_word(parts[0], int(parts[1]) if len(parts) > 1 else None)
+    for word, freq in _domain_words():
+        tk.add_word(word, freq)
     for w in extra_words:
         tk.add_word(w)
     tk.initialize()
@@ -77,8 +81,7 @@ class JiebaTokenizer:
 
     def dictionary(self) -> list[str]:
         """The words this tokenizer adds to jieba's own dictionary (the domain's, then ``extra_words``)."""
-        text = resources.files("index").joinpath("data/domain_dict.txt").read_text("utf-8")
-        return [line.split()[0] for line in text.splitlines() if line.split()] + list(self.extra_words)
+        return [word for word, _ in _domain_words()] + list(self.extra_words)
 
     def analyzer_params(self) -> dict[str, object]:
         """The same segmentation as a Milvus jieba analyzer: search mode, jieba's own dictionary (``"_default_"``:

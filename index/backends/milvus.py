@@ -114,7 +114,9 @@ class MilvusBackend:
         self._vectors: dict[int, np.ndarray] = {}
         self._vocab: set[str] | None = None
         self._client: Any = None
-        self._segment: JiebaTokenizer | None = None
+        # the index's tokenizer, which writes a query's tokens as text for Milvus's analyzer (query_text); its jieba
+        # dictionary loads on first use, shared with the process's other tokenizers
+        self.segment = JiebaTokenizer()
 
     @property
     def client(self) -> Any:
@@ -135,13 +137,6 @@ class MilvusBackend:
             path = self.data.path / "tokens.npz" if self.data.path else None
             self._vocab = set(TokenTable.load_vocab(path)) if path and path.is_file() else set()
         return self._vocab
-
-    @property
-    def segment(self) -> JiebaTokenizer:
-        """The index's tokenizer, which writes a query's tokens as text for Milvus's analyzer (:func:`query_text`)."""
-        if self._segment is None:
-            self._segment = JiebaTokenizer()
-        return self._segment
 
     def rows_of_vids(self, vids: Sequence[int]) -> list[int | None]:
         """The row of each vector id in this version (None for one it does not hold)."""
@@ -191,7 +186,9 @@ class MilvusBackend:
 
     def sparse(self, tokens: Sequence[str], k: int, where: Where | None = None) -> list[tuple[int, float]]:
         limit = self._limit(k, where)
-        text = query_text(tokens, self.segment) if k > 0 and limit > 0 else ""
+        if k <= 0 or limit == 0:
+            return []
+        text = query_text(tokens, self.segment)
         if not text:
             return []
         res = self.client.search(self.collection, data=[text], anns_field="sparse", limit=limit,
