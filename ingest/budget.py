@@ -132,7 +132,8 @@ class BudgetedParser:
             self.close()
             root = str(Path(__file__).resolve().parents[1])
             env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
-            proc = subprocess.Popen([sys.executable, "-m", "ingest.budget", str(self.budget.memory_bytes)],
+            # -P: the worker imports this process's code (``root``), not a checkout that is the working directory
+            proc = subprocess.Popen([sys.executable, "-P", "-m", "ingest.budget", str(self.budget.memory_bytes)],
                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
             self._proc = proc
             assert proc.stdout is not None

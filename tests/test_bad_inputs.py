@@ -7,6 +7,8 @@ text) or skipped with a reason that names it and a fix; a case marked ``either``
 
 from __future__ import annotations
 
+import logging
+
 import os
 from collections import Counter
 from pathlib import Path
@@ -133,3 +135,19 @@ def _read_in_a_thread(path: Path, q) -> None:
     t.start()
     t.join()
     q.put(out)
+
+
+def test_the_reader_runs_this_code_when_the_working_directory_holds_another_checkout(tmp_path: Path, monkeypatch,
+                                                                                      caplog):
+    # `python -m` would put the working directory first on the worker's path: an older checkout's `ingest` there
+    # would parse the files of a build run from it with code other than the build's
+    other = tmp_path / "other-checkout" / "ingest"
+    other.mkdir(parents=True)
+    (other / "__init__.py").write_text("raise ImportError('the working directory`s ingest was imported')\n")
+    good = tmp_path / "good.txt"
+    good.write_text("示例办法\n\n第一条 为了规范示例活动，制定本办法。\n", encoding="utf-8")
+    monkeypatch.chdir(other.parent)
+    with caplog.at_level(logging.WARNING, logger="ingest.budget"):
+        parsed, problems = read_and_parse([(good, "good.txt")], BUDGET)
+    assert not problems and [s.path for s, _ in parsed] == ["good.txt"]
+    assert not caplog.records  # read by the worker (which fell back to this process when its imports failed)
