@@ -73,8 +73,8 @@ def parse_conditions(text: str) -> list[Condition]:
     A condition's words end where its clause goes on to what follows from it (：) and are one
     line, so that an answer can quote them in a sentence.
 
-    >>> [c.text for c in parse_conditions("发生十万人以上个人信息泄露事件时，还应当履行以下义务：\n（一）报告")]
-    ['发生十万人以上个人信息泄露事件时，还应当履行以下义务']
+    >>> [c.text for c in parse_conditions("发生五万人以上个人信息泄露事件时，还应当履行以下义务：\n（一）报告")]
+    ['发生五万人以上个人信息泄露事件时，还应当履行以下义务']
     """
     out: list[Condition] = []
     for segment in re.split(r"或者|；|;|。|：", text):

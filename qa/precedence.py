@@ -61,7 +61,7 @@ _RANK_RULES: tuple[tuple[frozenset[str], frozenset[str], str, str], ...] = (
     (frozenset({"地方政府规章"}), frozenset({"规范性文件"}), "same_region",
      "规范性文件不得与规章相抵触"),
     (frozenset({"规范性文件"}), frozenset({"规范性文件"}), "national_over_local",
-     "地方的规定不得与国家层面的规定相抵触"),
+     "地方的规定不得与国家的规定相抵触"),
 )
 
 

@@ -74,7 +74,7 @@ _TARGET_YEAR = re.compile(r"(?:到|至|截至|截止|在)\s*(\d{4})\s*年|(\d{4}
 def target_years(question: str) -> set[str]:
     """The years a question asks a figure for ("到2025年…多少", "2023年底…"), as digits.
 
-    >>> sorted(target_years("到2026年某省算力总量计划达到多少？")), target_years("2024年的规定怎么说？")
+    >>> sorted(target_years("到2026年某省算力总量计划达到多少？")), target_years("2024年的规定讲了什么？")
     (['2026'], set())
     """
     return {a or b for a, b in _TARGET_YEAR.findall(question)}

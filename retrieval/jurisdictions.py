@@ -18,7 +18,7 @@ one (APP for a mobile app, GBA for the Greater Bay Area, LED for a lamp; GDPR be
 (its acronym, or the place followed closely by a word for law: :meth:`Jurisdictions.read`) is also a
 place the question names (:attr:`retrieval.query.Query.places`; a foreign law's region is its
 jurisdiction's code), and its documents are searched and lifted as a named document's are; one named
-as a destination or a setting (传到新加坡总部) only lets its law be found.
+as a destination or a setting (同步到新加坡办公室) only lets its law be found.
 
 >>> from ingest.types import Document
 >>> def doc(i, title, j, keywords=()):
@@ -145,13 +145,13 @@ class Jurisdictions:
 
     def read(self, question: str) -> tuple[frozenset[str], frozenset[str]]:
         """(the jurisdictions ``question`` names, those whose law it asks about). A place named as a
-        destination or a setting (传到新加坡总部, 去美国上市) lets its law be found; its law is asked
+        destination or a setting (同步到新加坡办公室, 去美国上市) lets its law be found; its law is asked
         about when the question names the law: an acronym the corpus ties to it (GDPR, PDPA), or the
         place followed closely by a word for law (新加坡的个人数据保护法, 欧盟规定, 加州法律).
 
         >>> from ingest.types import Document
         >>> j = Jurisdictions([Document("a", "PDPA", "s", 0, 1, 1, 1, "other", {"jurisdiction": "SG"})])
-        >>> [sorted(x) for x in j.read("要把客服数据传到新加坡总部，需要申报吗")]
+        >>> [sorted(x) for x in j.read("要把客服数据同步到新加坡办公室，需要申报吗")]
         [['SG'], []]
         >>> [sorted(x) for x in j.read("新加坡的个人数据保护法对通知时限怎么规定")], sorted(j.read("PDPA的罚则")[1])
         ([['SG'], ['SG']], ['SG'])
