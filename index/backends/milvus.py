@@ -199,19 +199,21 @@ class MilvusBackend:
 
     def hybrid(self, vector: np.ndarray, tokens: Sequence[str], k: int, where: Where | None = None,
                rrf_k: int = 60) -> list[tuple[int, float]]:
-        """Dense and BM25 in one Milvus ``hybrid_search``, fused there by its RRF ranker."""
+        """Dense and BM25 in one Milvus ``hybrid_search``, fused there by its RRF ranker over the best ``k`` of each,
+        as the FAISS backend fuses (a deeper list lets rows past the ``k``-th of one ranking into the fused ``k``)."""
         from pymilvus import AnnSearchRequest, RRFRanker
 
         limit = self._limit(k, where)
         if k <= 0 or limit == 0:
             return []
+        depth = min(MAX_TOP_K, k)
         expr = self.expression(where)
         text = query_text(tokens, self.segment)
         reqs = [AnnSearchRequest(data=[np.asarray(vector, dtype=np.float32).tolist()], anns_field="dense",
-                                 param={"metric_type": "IP"}, limit=limit, expr=expr or None)]
+                                 param={"metric_type": "IP"}, limit=depth, expr=expr or None)]
         if text:
             reqs.append(AnnSearchRequest(data=[text], anns_field="sparse", param={"metric_type": "BM25"},
-                                         limit=limit, expr=expr or None))
+                                         limit=depth, expr=expr or None))
         res = self.client.hybrid_search(self.collection, reqs, ranker=RRFRanker(rrf_k), limit=limit,
                                         output_fields=[])
         return self._hits(res, k)
