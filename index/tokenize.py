@@ -36,9 +36,17 @@ def _domain_words() -> list[tuple[str, int | None]]:
             if parts]
 
 
-@cache
+_LOADING = threading.Lock()  # two tokenizers of the same words used first at once still load one dictionary
+
+
 def _loaded(extra_words: tuple[str, ...]):
     """jieba's dictionary with the domain words and ``extra_words`` added, loaded once per process and word list."""
+    with _LOADING:
+        return _load_dictionary(extra_words)
+
+
+@cache
+def _load_dictionary(extra_words: tuple[str, ...]):
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
@@ -73,7 +81,6 @@ class JiebaTokenizer:
         self.extra_words = tuple(extra_words)
         self.stopwords = stopwords
         self._jieba = None
-        self._lock = threading.Lock()
 
     @property
     def name(self) -> str:
@@ -102,9 +109,7 @@ class JiebaTokenizer:
         return unicodedata.normalize("NFKC", text).lower()
 
     def _load(self):
-        with self._lock:
-            if self._jieba is None:
-                self._jieba = _loaded(self.extra_words)
+        self._jieba = _loaded(self.extra_words)
         return self._jieba
 
     def words(self, text: str) -> list[tuple[str, int, int]]:

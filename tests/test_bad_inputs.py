@@ -8,7 +8,6 @@ text) or skipped with a reason that names it and a fix; a case marked ``either``
 from __future__ import annotations
 
 import logging
-
 import os
 from collections import Counter
 from pathlib import Path
