@@ -87,17 +87,29 @@ class EvidenceLocator:
     >>> loc = EvidenceLocator({"a.txt": "甲乙丙丁\\n戊己庚辛"})
     >>> loc.matches(Retrieved("a.txt", 0, 6, "甲乙丙丁\\n戊"), ["丙丁戊己"])
     True
+
+    ``superseded`` gives, per source, the ``(start, end)`` spans (original offsets) of the documents the
+    index marks superseded (a later version of them, or a text repealing them, is indexed too); a
+    question whose evidence lies only there has a stale gold (:meth:`stale`).
     """
 
-    def __init__(self, sources: Mapping[str, str]) -> None:
+    def __init__(self, sources: Mapping[str, str],
+                 superseded: Mapping[str, Sequence[tuple[int, int]]] | None = None) -> None:
         self._texts = dict(sources)
+        self._superseded = {path: list(spans) for path, spans in (superseded or {}).items()}
         self._squashed: dict[str, _SquashedSource] = {}
         self._occ: dict[str, list[tuple[str, int, int]]] = {}
 
     @classmethod
-    def of_index(cls, sources: Mapping[str, Any]) -> EvidenceLocator:
-        """A locator over an index's source texts (``IndexData.sources``: path → a record with ``.text``)."""
-        return cls({path: source.text for path, source in sources.items()})
+    def of_index(cls, sources: Mapping[str, Any], documents: Iterable[Any] = ()) -> EvidenceLocator:
+        """A locator over an index's source texts (``IndexData.sources``: path → a record with ``.text``)
+        and its documents (``IndexData.documents``), of which those with status ``superseded`` make
+        :meth:`stale` true for evidence found only in them."""
+        superseded: dict[str, list[tuple[int, int]]] = {}
+        for doc in documents:
+            if doc.metadata.get("status") == "superseded":
+                superseded.setdefault(doc.source, []).append((doc.start, doc.end))
+        return cls({path: source.text for path, source in sources.items()}, superseded)
 
     def _source(self, path: str) -> _SquashedSource | None:
         if path not in self._texts:
@@ -148,6 +160,25 @@ class EvidenceLocator:
         ``evidence`` strings: :meth:`matches`' test on the sources, for many spans at once (the chunk-text
         test, which needs each text, is left out)."""
         return [i for i, (path, start, end) in enumerate(spans) if self.overlapped(path, start, end, evidence)]
+
+    def stale(self, evidence: Sequence[str]) -> bool:
+        """Whether the ``evidence`` strings occur somewhere, and only inside superseded documents: the
+        question was written against a text the index holds a later version of (or a repeal), so a
+        current answer may rightly cite other words.
+
+        >>> loc = EvidenceLocator({"a.txt": "旧法第一条罚款一万元。新法第一条罚款十万元。"}, {"a.txt": [(0, 11)]})
+        >>> loc.stale(["罚款一万元"]), loc.stale(["罚款十万元"]), loc.stale(["第一条罚款"]), loc.stale(["无此句"])
+        (True, False, False, False)
+        """
+        found = [occ for ev in evidence for occ in self.occurrences(ev)]
+        if not found:
+            return False
+        for path, a, b in found:
+            src = self._source(path)
+            assert src is not None
+            if not any(src.to_squashed(s) <= a and b <= src.to_squashed(e) for s, e in self._superseded.get(path, ())):
+                return False
+        return True
 
     def unlocated(self, evidence: Iterable[str]) -> list[str]:
         """The evidence strings found in no source (their questions can still match chunk text)."""
@@ -224,6 +255,7 @@ class QuestionResult:
     group: str | None = None  # questions that reword one question share a group (eval/paraphrases.jsonl)
     # what the answer decided: its decisive citation (or that it abstained) and the key facts it lacks
     outcome: tuple[str, frozenset[str]] | None = None
+    stale: bool = False  # the gold evidence lies only in documents the index marks superseded
 
     @property
     def answerable(self) -> bool:
@@ -292,6 +324,8 @@ def summarise(results: Sequence[QuestionResult]) -> dict[str, Any]:
     share, n_groups = consistency(results)
     if n_groups:
         out["consistency"], out["n_groups"] = share, n_groups
+    out["n_stale_gold"] = sum(r.stale for r in results if r.answerable)
+    out["current_gold"] = figures([r for r in results if not r.stale])
     return out
 
 

@@ -189,7 +189,8 @@ def _failures(rows: Sequence[dict[str, Any]], skip: Sequence[str] = ()) -> list[
         out.append(f"**{title}**: {len(bad)} ({counts})\n")
         for r in bad[:LISTED_FAILURES]:
             q = r["question"].replace("\n", " ").replace("|", "/")
-            out.append(f"- `{r['id']}` ({r['type']}) {q[:70]}")
+            stale = ", stale gold" if r.get("stale_gold") else ""
+            out.append(f"- `{r['id']}` ({r['type']}{stale}) {q[:70]}")
         if len(bad) > LISTED_FAILURES:
             out.append(f"- … {len(bad) - LISTED_FAILURES} more in results.jsonl")
         out.append("")
@@ -219,6 +220,14 @@ def write_report(out_dir: Path, metrics: dict[str, Any], rows: Sequence[dict[str
                   for k in FIGURES]
     else:
         lines += ["| metric | ours |", "|---|---:|"] + [f"| {k} | {_fmt(metrics[k])} |" for k in FIGURES]
+    stale = metrics.get("n_stale_gold", 0)
+    if stale:
+        cur = metrics["current_gold"]
+        lines += ["", f"{stale} answerable questions have a stale gold: their evidence lies only in documents this "
+                  "index marks superseded (it holds a later version of them, or a text repealing them), so a "
+                  "current answer may rightly cite other words. On the other "
+                  f"{cur['n_answerable']}: evidence recall@1 {_fmt(cur['evidence_recall@1'])}, "
+                  f"key facts {_fmt(cur['key_fact_accuracy'])}."]
     lines += ["", "## By question type", "",
               "Cells show ours" + (" (naive baseline)." if base else "."), ""]
     cols = [k for k in FIGURES if k != "n_answerable"]

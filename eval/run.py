@@ -123,6 +123,7 @@ def evaluate(system: System, questions: Sequence[dict[str, Any]], locator: Evide
         retrieved = system.search(q["question"], k=K)
         flags = [locator.matches(r, evidence) for r in retrieved] if answerable else [False] * len(retrieved)
         rank = first_hit_rank(flags) if answerable else None
+        stale = answerable and locator.stale(evidence)
         missing = missing_key_facts(answer.answer, q["key_facts"]) if answerable else []
         cit_flags = [citation_ok(c.quote, evidence) for c in answer.citations]
         decisive = "无法回答" if answer.abstained or not answer.citations else \
@@ -130,7 +131,8 @@ def evaluate(system: System, questions: Sequence[dict[str, Any]], locator: Evide
         res = QuestionResult(id=q["id"], type=q["type"], first_rank=rank,
                              key_facts_ok=(not missing) if answerable else None,
                              citations_ok=cit_flags if answerable else [], abstained=answer.abstained,
-                             latency_ms=latency, group=q.get("group"), outcome=(decisive, frozenset(missing)))
+                             latency_ms=latency, group=q.get("group"), outcome=(decisive, frozenset(missing)),
+                             stale=stale)
         results.append(res)
         rows.append(_row(q, answer, retrieved, flags, res, missing, cit_flags))
         if i % 25 == 0 or i == len(questions):
@@ -162,6 +164,7 @@ def _row(q: dict[str, Any], answer: Answer, retrieved: list[Retrieved], flags: l
         "retrieved": [{"rank": i, "label": r.label, "doc_title": r.doc_title, "source": r.source, "start": r.start,
                        "end": r.end, "evidence": f} for i, (r, f) in enumerate(zip(retrieved, flags), start=1)],
         "first_evidence_rank": rank,
+        "stale_gold": res.stale,
         "missing_key_facts": missing,
         "pass": passed,
         "gold": {"doc_titles": q.get("doc_titles", []), "clauses": q.get("clauses", []),
@@ -257,7 +260,7 @@ def main(args: argparse.Namespace, settings: Settings, engine=None) -> int:
     out_dir = Path(args.out)
     out_dir.mkdir(parents=True, exist_ok=True)
     engine = engine or PolicyQA.open(settings=settings)
-    locator = EvidenceLocator.of_index(engine.data.sources)
+    locator = EvidenceLocator.of_index(engine.data.sources, engine.data.documents)
     evidence = {ev for q in questions if q["type"] != UNANSWERABLE for ev in q["evidence"]}
     unlocated = locator.unlocated(sorted(evidence))
     if unlocated:

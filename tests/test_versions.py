@@ -415,3 +415,41 @@ def test_the_library_shows_a_rule_beside_the_rule_that_prevails(slice_engine: An
     law = next(d for d in slice_engine.data.documents if d.title == "中华人民共和国个人信息保护法")
     assert "pq-prevailing" not in render_document(law, view)
     assert "<details class='pq-versions pq-prevailing'>" in render_document(older, view)
+
+
+# -- evaluation: a question written against the older text -------------------------------------------
+def test_an_evaluation_marks_the_gold_of_a_superseded_text_stale(pair_engine: Any, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Evidence found only in the 2016 text (an article the amendment rewrote) makes its question's gold
+    stale; evidence the 2025 text kept does not, nor does a question with no evidence."""
+    import argparse
+    import json
+
+    from eval.metrics import squash
+    from eval.run import main
+
+    docs = {("2016" if "2016" in d.source else "2025"): d for d in pair_engine.documents}
+    current = squash("".join(c.text for c in docs["2025"].clauses))
+    old = [squash(c.text) for c in docs["2016"].clauses if c.level == "条"]
+    rewritten = next(t for t in old if t[6:40] not in current)  # an article the amendment changed
+    kept = next(t for t in old if len(t) > 60 and t[6:60] in current)  # an article it kept, word for word
+    rows = [{"id": "old", "type": "clause", "question": "网络安全法的罚则", "evidence": [rewritten[6:40]],
+             "key_facts": []},
+            {"id": "kept", "type": "clause", "question": "网络运营者的义务", "evidence": [kept[6:60]], "key_facts": []},
+            {"id": "none", "type": "unanswerable", "question": "个人所得税怎么算", "evidence": [], "key_facts": []}]
+    qfile = tmp_path / "pair.jsonl"
+    qfile.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    monkeypatch.delenv("POLICYQA_EVAL_HISTORY", raising=False)
+    monkeypatch.delenv("POLICYQA_EVAL_THRESHOLDS", raising=False)
+    out = tmp_path / "out"
+    args = argparse.Namespace(questions=str(qfile), out=str(out), baseline=None, index=None, embedder=None,
+                              cache=None, split="all")
+    assert main(args, pair_engine.settings, engine=pair_engine) == 0
+    results = {r["id"]: r for r in map(json.loads, (out / "results.jsonl").read_text("utf-8").splitlines())}
+    assert {k: r["stale_gold"] for k, r in results.items()} == {"old": True, "kept": False, "none": False}
+    metrics = json.loads((out / "metrics.json").read_text("utf-8"))
+    assert metrics["n_stale_gold"] == 1 and metrics["current_gold"]["n_answerable"] == 1
+    # the historical text drops out of retrieval, so only the kept article's evidence can be found
+    assert results["old"]["first_evidence_rank"] is None
+    assert metrics["current_gold"]["evidence_recall@10"] == (results["kept"]["first_evidence_rank"] is not None)
+    assert "1 answerable questions have a stale gold" in (out / "report.md").read_text("utf-8")
