@@ -7,6 +7,7 @@ import argparse
 import csv
 import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -264,3 +265,34 @@ def test_consistency_over_rewordings_of_one_question(tiny_engine, tmp_path, monk
     assert main(_args(qfile, tmp_path / "b"), tiny_engine.settings, engine=tiny_engine) == 0
     metrics = json.loads((tmp_path / "b" / "metrics.json").read_text("utf-8"))
     assert metrics["consistency"] == 0.0  # an unrelated question in the group cannot get the same answer
+
+
+def test_quality_at_scale_leaves_out_questions_whose_gold_is_stale_in_either_run(tmp_path, capsys) -> None:
+    """scripts/scale_quality.py: the drop over all answerable questions, and over those current in both runs."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("scale_quality", Path(__file__).parents[1] / "scripts" / "scale_quality.py")
+    assert spec and spec.loader
+    sq = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(sq)
+
+    def run(name: str, hits: dict[str, bool], stale: set[str]) -> Path:
+        folder = tmp_path / name
+        folder.mkdir()
+        rows = [{"id": q, "type": "clause", "stale_gold": q in stale,
+                 "pass": {"evidence_recall@1": ok, "key_fact_accuracy": ok}} for q, ok in hits.items()]
+        rows.append({"id": "u", "type": "unanswerable", "stale_gold": False,
+                     "pass": {"evidence_recall@1": None, "key_fact_accuracy": None}})
+        (folder / "results.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), "utf-8")
+        return folder
+
+    bundled = run("bundled", {"a": True, "b": True, "c": True, "d": False}, set())
+    large = run("large", {"a": True, "b": False, "c": False, "d": False}, {"c"})
+    assert sq.main([str(bundled), str(large)]) == 0
+    out = capsys.readouterr().out
+    assert "| all answerable | 4 | 0.750 → 0.250 (0.500) |" in out
+    assert "| gold current in both | 3 | 0.667 → 0.333 (0.333) |" in out
+    assert "1 questions have a stale gold" in out
+    (bundled / "results.jsonl").write_text('{"id": "a", "type": "clause", "pass": {}}\n', "utf-8")
+    with pytest.raises(SystemExit):
+        sq.main([str(bundled), str(bundled)])  # a run made before stale_gold existed
