@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 
 
 from ingest.text import clean
+from ingest.titles import book
 from ingest.types import Clause, Document
 from retrieval.authority import prevailing_first
 from retrieval.filters import Filters
@@ -29,12 +30,14 @@ from .answerability import PairModel, answer_features
 from .choice import Chooser
 from .conclusion import decide
 from .conditions import Condition
+from .docfacts import fact_spans
 from .quoting import Quoter
 from .selection import SelectionParams, has_content
 from .types import Answer, Citation, Related
 from .verify import VerificationError, cite_clause, verify_citation  # the first and last re-exported (moved to qa.verify)
 
 NO_BASIS = wording.NO_BASIS
+MAX_FACT_DOCUMENTS = 3  # a question asking the dates of several documents it names: the facts of at most these
 
 
 @dataclass(frozen=True)
@@ -238,9 +241,13 @@ class ExtractiveAnswerer:
             chosen = self.chooser.parts(query, chosen, named, filters)
         elif not looked_up:
             chosen = self.chooser.gather(query, chosen, weights)
+        # a question about the document itself (its number, issuers, dates): the sentences stating them
+        facts = self._document_facts(query, chosen, pool)
+        if facts:
+            chosen = facts + chosen if not (query.asks_rule or query.form == "yes_no") else chosen + facts
         # the decisive article's one deciding item, quoted with its list's lead-in
         lead_in = False
-        if not (looked_up or query.several or query.count or query.form == "list"):
+        if not (facts or looked_up or query.several or query.count or query.form == "list"):
             h, span = chosen[0]
             item = self.quoter.deciding_item(h, span, weights, self.params.item_share, self.params.item_dominance)
             if item is not None:
@@ -250,10 +257,12 @@ class ExtractiveAnswerer:
         lines: list[str] = []
         for marker, (h, (s, e)) in enumerate(chosen, start=1):
             src = self.sources[h.chunk.source]
-            label, clause_id = self.quoter.label_for(h.chunk.doc_id, s, e, h.chunk.clause_label)
+            inside = h.chunk.start <= s and e <= h.chunk.end  # else a document's header or signature line
+            label, clause_id = self.quoter.label_for(h.chunk.doc_id, s, e,
+                                                     h.chunk.clause_label if inside else book(h.chunk.doc_title))
             cit = Citation(marker=marker, doc_title=h.chunk.doc_title, clause=label, quote=src.text[s:e],
                            source=h.chunk.source, page=src.page_at(s), start=s, end=e, score=round(h.score, 4),
-                           clause_id=clause_id or h.chunk.clause_id, doc_id=h.chunk.doc_id)
+                           clause_id=clause_id or (h.chunk.clause_id if inside else ""), doc_id=h.chunk.doc_id)
             verify_citation(cit, self.sources)
             citations.append(cit)
             lines.append(wording.lead_in_line(cit.quote, marker) if lead_in and marker == 2
@@ -263,6 +272,28 @@ class ExtractiveAnswerer:
         cited = {c.clause_id for c in citations}
         return Answer(question=asked_text, answer="\n".join(lines), abstained=False, citations=citations,
                       related=[r for r in related if r.clause_id not in cited], warnings=warnings, query=query)
+
+    def _document_facts(self, query: Query, chosen: list[tuple[Hit, tuple[int, int]]],
+                        pool: list[Hit]) -> list[tuple[Hit, tuple[int, int]]]:
+        """The spans of the asked-about documents that state the facts the question asks of them
+        (:attr:`Query.doc_facts`, :func:`qa.docfacts.fact_spans`) and no chosen span holds yet, each with a hit
+        of its document: the documents the question names that retrieval found (at most
+        :data:`MAX_FACT_DOCUMENTS`), else the first chosen one's."""
+        if not query.doc_facts or not chosen:
+            return []
+        hits = [h for h, _ in chosen] + list(pool)
+        found = [next(h for h in hits if h.chunk.doc_id == d) for d in dict.fromkeys(query.named)
+                 if any(h.chunk.doc_id == d for h in hits)]
+        held = [(h.chunk.doc_id, s, e) for h, (s, e) in chosen]
+        out: list[tuple[Hit, tuple[int, int]]] = []
+        for hit in found[:MAX_FACT_DOCUMENTS] or [chosen[0][0]]:
+            doc = self.docs.get(hit.chunk.doc_id)
+            if doc is None or doc.source not in self.sources:
+                continue
+            spans = fact_spans(self.sources[doc.source].text, doc.start, doc.end, query.doc_facts,
+                               doc.metadata.get("issuers") or (), doc.metadata.get("doc_number"))
+            out += [(hit, (s, e)) for s, e in spans if not any(d == doc.id and a <= s and e <= b for d, a, b in held)]
+        return out
 
     def _threshold_answer(self, query: Query, decisive: tuple[Hit, Clause, Condition],
                           related: list[Related], hits: list[Hit]) -> Answer:

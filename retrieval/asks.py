@@ -146,3 +146,35 @@ def asked_action(question: str) -> str:
     for m in _ASKING_VERB.finditer(head):
         last = m
     return head[last.end():].strip("，, ") if last else ""
+
+
+# What a question asks about a document itself rather than what it says: its number (文号, 第几号令), who issued it,
+# when it was issued or takes effect, when its comment period closes. A date is asked of a document only with a verb
+# of issuing or taking effect ("何时施行", "哪一天印发"), so "何时要告知" asks no fact of a document.
+_FACT_NUMBER = re.compile(r"文号|字号|几号令|第几号|公告编号|发文号|令号")
+_FACT_ISSUER = re.compile(r"(?:哪个|哪些|哪几个|哪两个|哪两家|哪几家|哪家|几个|什么)(?:部门|单位|机构|机关)(?:联合|一起|共同)?"
+                          r"(?:印发|发布|出台|发的|发文)|谁(?:印发|发布|出台|发的)|发文机关|联合(?:发布|印发)")
+_FACT_WHEN = re.compile(r"哪天|哪一天|什么时候|何时|哪年|几号|几月|日期|时间")
+_FACT_EFFECTIVE = re.compile(r"施行|生效|开始实施|起实施|实施日期|开始执行")
+_FACT_PUBLISHED = re.compile(r"发布|印发|公布|出台|审议通过|签发|发的|发出")
+_FACT_DEADLINE = re.compile(r"截止|截至到|截到")
+DOCUMENT_FACTS = ("number", "issuer", "published", "effective", "deadline")
+
+
+def asked_document_facts(question: str) -> tuple[str, ...]:
+    """Which facts of a document itself a question asks (of :data:`DOCUMENT_FACTS`, in that order): its number,
+    its issuer, when it was issued, when it takes effect, when its comment period closes.
+
+    >>> asked_document_facts("丁条例发文字号多少，哪一天起施行")
+    ('number', 'effective')
+    >>> asked_document_facts("该通知由哪家单位印发，何时公布")
+    ('issuer', 'published')
+    >>> asked_document_facts("何时应当开展评估"), asked_document_facts("反馈意见截至到哪一日")
+    ((), ('deadline',))
+    """
+    when = bool(_FACT_WHEN.search(question))
+    found = {"number": bool(_FACT_NUMBER.search(question)), "issuer": bool(_FACT_ISSUER.search(question)),
+             "published": when and bool(_FACT_PUBLISHED.search(question)),
+             "effective": when and bool(_FACT_EFFECTIVE.search(question)),
+             "deadline": bool(_FACT_DEADLINE.search(question))}
+    return tuple(f for f in DOCUMENT_FACTS if found[f])

@@ -25,7 +25,8 @@ from index.tokenize import JiebaTokenizer
 from ingest.metadata.frontmatter import language_of
 from ingest.text import int_to_cn
 
-from .asks import answer_form, asked_action, asked_count, asks_several, asks_which, defined_term, target_years
+from .asks import (answer_form, asked_action, asked_count, asked_document_facts, asks_several, asks_which, defined_term,
+                   target_years)
 from .decompose import Part, parts
 from .filters import EARLIER, Versions
 from .figures import expected_figure
@@ -93,6 +94,8 @@ class Query:
     asks_draft: bool = False  # it asks about a draft for comment (征求意见稿, 草案…: retrieval.titles.asks_for_draft)
     # how likely it asks for each kind of document (retrieval.kinds; empty without a question-kind model)
     kinds: tuple[tuple[str, float], ...] = ()
+    # facts it asks of a document itself: its number, issuer, dates (retrieval.asks.asked_document_facts)
+    doc_facts: tuple[str, ...] = ()
 
     def kind_probability(self, kind: str) -> float:
         """How likely the question asks for a document of ``kind`` (0 for a kind the model does not know)."""
@@ -170,6 +173,7 @@ class QueryParser:
             jurisdictions=named, foreign_law=laws - {HOME},
             language=language_of(question), asks_draft=asks_for_draft(text),
             kinds=tuple(self.kinds.probabilities(text).items()) if self.kinds is not None else (),
+            doc_facts=asked_document_facts(text),
         )
 
     def _numbered_as(self, article: ArticleRef, tokens: Sequence[str]) -> str | None:
