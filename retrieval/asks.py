@@ -4,8 +4,9 @@ How many things it asks for (:func:`asked_count`, "哪两份"), whether it asks 
 (:func:`asks_several`), the term it asks the definition of (:func:`defined_term`), the years it
 asks a figure for (:func:`target_years`), whether it asks which of two rules applies
 (:func:`asks_which`), the form of answer it wants (:func:`answer_form`: yes or no, or a list) and,
-for a yes or no, what it asks may be done (:func:`asked_action`). Each is read once, when the
-question is parsed (:mod:`retrieval.query`).
+for a yes or no, what it asks may be done (:func:`asked_action`), and the facts it asks of a document itself — its
+number, issuers, dates (:func:`asked_document_facts`). Each is read once, when the question is parsed
+(:mod:`retrieval.query`).
 """
 
 from __future__ import annotations
