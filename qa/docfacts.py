@@ -13,6 +13,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from ingest.text import compact
+
+from .selection import SENTENCE
+
 _CN_NUM = "0-9一二三四五六七八九十百零〇"
 _NUMBER = re.compile(rf"〔\s*\d{{4}}\s*〕\s*第?\s*\d+\s*号|令\s*第\s*[{_CN_NUM}]+\s*号|公告\s*\d{{4}}\s*年\s*第?\s*\d+\s*号")
 _EFFECTIVE = re.compile(r"(?:自|于|从)[^。；\n]{0,40}?(?:起|之日)[^。；\n]{0,6}?(?:施行|实施|生效|执行)|有效期至")
@@ -20,18 +24,17 @@ _ISSUED = re.compile(r"审议通过|现予公布|现予发布|现予印发|现�
 _ON_ISSUE = re.compile(r"(?:公布|发布|印发)之日")
 _FULL_DATE = re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
 _ISSUE_VERB = re.compile(r"发布|印发|公布")
-_DATE_LINE = re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*[）)]?$")
+_DATE_LINE = re.compile(_FULL_DATE.pattern + r"\s*[）)]?$")
 _DEADLINE = re.compile(r"截止")
 _JOINT = re.compile(r"会同|联合")
 SHORT_LINE = 40  # a header or signature line (an issuer, a date) is shorter than this
-_SENTENCE = re.compile(r"[^。；\n]+[。；]?")
 
 
 def _sentences(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
-    """The sentences (or lines without a full stop) of ``text[start:end]``, as ``(start, end, text)`` with the
-    blanks at either end left out."""
+    """The quotable sentences (:data:`qa.selection.SENTENCE`: or lines without a full stop) of ``text[start:end]``,
+    as ``(start, end, text)`` with the blanks at either end left out."""
     out = []
-    for m in _SENTENCE.finditer(text, start, end):
+    for m in SENTENCE.finditer(text, start, end):
         s, e = m.start(), m.end()
         body = text[s:e]
         lead = len(body) - len(body.lstrip())
@@ -41,13 +44,9 @@ def _sentences(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
     return out
 
 
-def _squash(text: str) -> str:
-    return re.sub(r"\s+", "", text)
-
-
 def _located(text: str, start: int, end: int, words: str) -> tuple[int, int] | None:
     """The first span of ``text[start:end]`` that reads ``words`` once blanks and line breaks are ignored."""
-    chars = _squash(words)
+    chars = compact(words)
     if not chars:
         return None
     m = re.compile(r"\s*".join(map(re.escape, chars))).search(text, start, end)
@@ -73,8 +72,9 @@ def fact_spans(text: str, start: int, end: int, facts: Iterable[str], issuers: S
     ['乙局令\\n第3号']
     """
     sents = _sentences(text, start, end)
-    short = [x for x in sents if len(_squash(x[2])) <= SHORT_LINE]
-    names = [_squash(i) for i in issuers if i]
+    flat = [compact(x[2]) for x in sents]  # as compared: without blanks
+    short = [x for x, f in zip(sents, flat) if len(f) <= SHORT_LINE]
+    names = [compact(i) for i in issuers if i]
     found: list[tuple[int, int]] = []
 
     def first(items: Iterable[tuple[int, int, str]]) -> None:
@@ -85,9 +85,8 @@ def fact_spans(text: str, start: int, end: int, facts: Iterable[str], issuers: S
     def issued() -> None:
         # the sentence saying it was adopted or issued (else one dating an issuing: a report "某年某月某日，…发布"),
         # and its first and last dated short lines (a header's date, a signature's)
-        first(x for x in sents if _ISSUED.search(x[2]))
-        if not any(_ISSUED.search(x[2]) for x in sents):
-            first(x for x in sents if _FULL_DATE.search(x[2]) and _ISSUE_VERB.search(x[2]))
+        first([x for x in sents if _ISSUED.search(x[2])]
+              or [x for x in sents if _FULL_DATE.search(x[2]) and _ISSUE_VERB.search(x[2])])
         dated = [x for x in short if _DATE_LINE.search(x[2])]
         first(dated[:1])
         first(dated[-1:] if len(dated) > 1 else [])
@@ -101,14 +100,14 @@ def fact_spans(text: str, start: int, end: int, facts: Iterable[str], issuers: S
                 first(x for x in sents if _NUMBER.search(x[2]))
         elif fact == "issuer":
             # a signature block of several issuers runs over several short lines: take them together
-            naming = [i for i, x in enumerate(sents) if len(_squash(x[2])) <= SHORT_LINE and not _DATE_LINE.search(x[2])
-                      and any(n in _squash(x[2]) for n in names)]
+            naming = [i for i, (x, f) in enumerate(zip(sents, flat)) if len(f) <= SHORT_LINE
+                      and not _DATE_LINE.search(x[2]) and any(n in f for n in names)]
             if naming:
                 last = naming[0]
                 while last + 1 in naming:
                     last += 1
                 found.append((sents[naming[0]][0], sents[last][1]))
-            first(x for x in sents if _JOINT.search(x[2]) and any(n in _squash(x[2]) for n in names))
+            first(x for x, f in zip(sents, flat) if _JOINT.search(x[2]) and any(n in f for n in names))
         elif fact == "published":
             issued()
         elif fact == "effective":

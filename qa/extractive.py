@@ -281,9 +281,10 @@ class ExtractiveAnswerer:
         :data:`MAX_FACT_DOCUMENTS`), else the first chosen one's."""
         if not query.doc_facts or not chosen:
             return []
-        hits = [h for h, _ in chosen] + list(pool)
-        found = [next(h for h in hits if h.chunk.doc_id == d) for d in dict.fromkeys(query.named)
-                 if any(h.chunk.doc_id == d for h in hits)]
+        first_hit: dict[str, Hit] = {}
+        for h in [h for h, _ in chosen] + list(pool):
+            first_hit.setdefault(h.chunk.doc_id, h)
+        found = [first_hit[d] for d in dict.fromkeys(query.named) if d in first_hit]
         held = [(h.chunk.doc_id, s, e) for h, (s, e) in chosen]
         out: list[tuple[Hit, tuple[int, int]]] = []
         for hit in found[:MAX_FACT_DOCUMENTS] or [chosen[0][0]]:
