@@ -2,7 +2,9 @@
 (款/项) that holds it.
 
 A short chunk is quoted whole; a long one by its window of consecutive sentences that covers the
-question's terms best — its numbers and the asked-for kind of figure count extra.
+question's terms best — its numbers and the asked-for kind of figure count extra, the words of its
+document's title do not — and, among those, the longest a quote may hold: the sentences beside the
+ones that share the question's words are where an answer worded otherwise most often is.
 """
 
 from __future__ import annotations
@@ -56,7 +58,9 @@ class Quoter:
     def span(self, hit: Hit, weights: dict[str, float], query: Query,
              figure: str | None = None) -> tuple[int, int]:
         """The whole chunk when short; else the window of consecutive sentences that covers the
-        question's terms best (its numbers and the asked-for kind of figure count extra)."""
+        question's terms best (its numbers and the asked-for kind of figure count extra; the terms of
+        the document's title, which every passage of it shares, do not), the longest such window that
+        a quote may hold, the earliest of those."""
         c = hit.chunk
         p = self.params
         # a question asking several things may need a longer stretch of one clause
@@ -68,6 +72,8 @@ class Quoter:
         if not sents:
             return c.start, min(c.end, c.start + limit)
         q_nums = set(query.numbers)
+        # the title's words say which document, not which of its passages (unless they are all it asks)
+        weights = outside(weights, c.doc_title) or weights
         total = sum(weights.values()) or 1.0
         # each sentence read once: its terms, the question's numbers in it, its figure, its length
         read = []
@@ -75,7 +81,7 @@ class Quoter:
             piece = text[s:e]
             read.append((covered(weights, piece), q_nums & set(_NUM.findall(piece)),
                          bool(figure and states_figure(piece, figure)), len(clean(piece))))
-        best, best_score = sents[0], -1.0
+        best, best_key = sents[0], (-1.0, 0)
         for i in range(len(sents)):
             terms: set[str] = set()
             nums: set[str] = set()
@@ -88,11 +94,11 @@ class Quoter:
                 terms |= t
                 nums |= n
                 fig = fig or f
-                sc = (fsum(weights[x] for x in terms) / total + 0.3 * len(nums) + (0.5 if fig else 0.0)
-                      - 0.01 * (j - i))
-                if sc > best_score:
-                    best, best_score = (sents[i][0], sents[j][1]), sc
-        if best_score <= 0:
+                # what it covers first, then how much of the stretch around that it quotes
+                key = (fsum(weights[x] for x in terms) / total + 0.3 * len(nums) + (0.5 if fig else 0.0), j - i)
+                if key > best_key:
+                    best, best_key = (sents[i][0], sents[j][1]), key
+        if best_key[0] <= 0:
             # no sentence holds any of the question's words (a clause in another language): quote
             # from its start as much as a quote may hold, not its heading alone
             length, end = 0, sents[0][1]

@@ -102,3 +102,54 @@ def test_a_definition_question_is_answered_by_the_defining_clause(slice_engine):
     assert not a.abstained
     assert a.citations[0].clause.startswith("《中华人民共和国个人信息保护法》第七十三条")
     assert "自动化决策，是指" in a.citations[0].quote
+
+
+def _quoted(slice_engine, question: str, text: str, title: str, limit: int) -> str:
+    """The quote a Quoter with quotes of at most ``limit`` characters takes of ``text``, one chunk of a document
+    titled ``title``, for ``question`` parsed and weighted by the slice index."""
+    from ingest.types import Chunk, SourceText
+    from qa.quoting import Quoter
+    from retrieval.types import Hit
+
+    source = SourceText("made.txt", text, "utf-8")
+    chunk = Chunk("c1", "d1", title, "c1", f"《{title}》第1段", (), "made.txt", 0, len(text), text, text)
+    quoter = Quoter({"made.txt": source}, [], SelectionParams(max_quote_chars=limit, several_quote_chars=limit))
+    query = slice_engine.retriever.parse(question)
+    start, end = quoter.span(Hit(chunk, 1.0, 1), slice_engine.retriever.terms.weights(query.tokens), query,
+                             query.figure)
+    assert 0 <= start < end <= len(text)
+    return text[start:end]
+
+
+# a paragraph of a made-up plan: its first sentence repeats the plan's title, its fourth states the target
+_PLAN = "某市智能网联汽车产业发展方案"
+_TEXT = ("为落实某市智能网联汽车产业发展方案，现就有关事项说明如下。"
+         "本方案所称车企是指在本市登记的整车企业。"
+         "各区应当建立联络机制。"
+         "主要目标是到2030年年底全市测试里程累计突破一亿公里。"
+         "市交通部门负责组织实施。"
+         "有关单位应当按季度报送进展。")
+
+
+def test_a_long_clause_is_quoted_where_the_question_asks_not_where_the_title_is_repeated(slice_engine):
+    quote = _quoted(slice_engine, "某市智能网联汽车产业发展方案的主要目标定在哪年？", _TEXT, _PLAN, 60)
+    assert "2030年年底" in quote, "the title's words, shared by every passage, do not pick the window"
+    assert len(quote) <= 60
+
+
+def test_the_quote_holds_as_much_around_what_covers_the_question_as_fits(slice_engine):
+    quote = _quoted(slice_engine, "某市智能网联汽车产业发展方案的主要目标定在哪年？", _TEXT, _PLAN, 60)
+    sentences = [s + "。" for s in _TEXT.split("。") if s]
+    target = next(i for i, s in enumerate(sentences) if "2030" in s)
+    held = [i for i, s in enumerate(sentences) if s in quote]
+    assert target in held and held == list(range(held[0], held[-1] + 1))
+    # no sentence beside the window would still fit, and the window starts as early as it can
+    for i in (held[0] - 1, held[-1] + 1):
+        if 0 <= i < len(sentences):
+            assert len(quote) + len(sentences[i]) > 60
+    assert held[0] == 0 or len("".join(sentences[held[0] - 1:target + 1])) > 60
+
+
+def test_a_question_asking_only_the_title_is_quoted_where_the_title_is(slice_engine):
+    quote = _quoted(slice_engine, "某市智能网联汽车产业发展方案", _TEXT, _PLAN, 40)
+    assert quote.startswith("为落实某市智能网联汽车产业发展方案")
