@@ -71,6 +71,19 @@ def symbol_tokens() -> tuple[str, ...]:
     return tuple(ch for ch in chars if unicodedata.category(ch)[0] in "PS" and not _KEEP.search(ch))
 
 
+def pos_tags(text: str) -> list[tuple[str, str]]:
+    """``text`` as jieba's (word, part-of-speech flag) pairs (jieba's own model, loaded on first use).
+
+    >>> pos_tags("处理数据")
+    [('处理', 'v'), ('数据', 'n')]
+    """
+    import jieba
+    import jieba.posseg
+
+    jieba.setLogLevel(logging.WARNING)
+    return [(w.word, w.flag) for w in jieba.posseg.cut(text)]
+
+
 class JiebaTokenizer:
     """Chinese word segmentation for search: ``cut_for_search`` plus NFKC and lower-casing.
 

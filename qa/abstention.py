@@ -5,10 +5,10 @@ corpus only names (a regulation it cites but does not hold), a figure it never s
 province's target for its data industry when only the plan's cover notice is held), a number stated for
 something else in a neighbouring clause. Two checks catch them:
 
-* :func:`absent_document` — the question names a regulation or plan that no indexed
-  document's title holds (checked for figure questions: a clause question may ask what a law
-  says *about* a document it does not hold, "国防科研数据的管理办法由谁来制定？"), and
-  :func:`absent_source` — any question that takes such a document as its source ("按照…办法，");
+* :func:`absent_named` — the question asks about a document (《…》, "…条例对…", "按照…办法，") that
+  no indexed document's title holds and no indexed text names (a document the corpus speaks of
+  may be asked about: "国防科研数据的管理办法由谁来制定？"); :func:`absent_document`, for a question
+  asking for a figure, also any name in it ending in a kind of document;
 * :func:`figure_support` — a question asking for a figure needs a *sentence* that states that
   kind of figure **and** speaks of what the question asks (enough of its weighted terms,
   beyond the words of the document's title); the sentences of the documents the question
@@ -24,12 +24,13 @@ True
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from math import fsum
 
 import numpy as np
 
+from index.tokenize import pos_tags
 from ingest.text import char_bigrams
 from ingest.titles import title_key
 from ingest.types import Document
@@ -57,39 +58,82 @@ _SOURCE = re.compile(r"(?:^|[，,。；;？?])\s*(?:按照|依照|依据|根据|
                      r"(?:条例|办法|规定|方案|意见|计划|指引|细则|白皮书|报告))》?")
 
 
-def absent_source(question: str, titles: Iterable[str], min_share: float = 0.5) -> str | None:
-    """The document a question takes as its source ("按照…办法，…") when no title holds it.
-
-    >>> absent_source("按网络游戏防沉迷管理规定，游戏公司要怎么核验玩家年龄？", ["中华人民共和国个人信息保护法"])
-    '网络游戏防沉迷管理规定'
-    >>> absent_source("国防科研数据的管理办法由谁来制定？", ["中华人民共和国数据安全法"]) is None
-    True
-    """
-    return _absent([m.group(1) for m in _SOURCE.finditer(question)], titles, min_share)
+# a document the question is about, named where the question or one of its clauses opens, before what it says
+# of it: "某某管理条例对…", "《X》里…", "X规定…"
+_SUBJECT = re.compile(r"(?:^|[，,。；;？?])\s*《?([\u4e00-\u9fff]{4,30}?(?:法|条例|办法|规定|方案|意见|计划|指引|指南|细则|规则))》?"
+                      r"\s*(?=里|中|对|规定|要求|允许|是否|有没有|有无|怎么|如何|关于|明确|提出)")
+# parts of speech a clause has and a title has not: prepositions, pronouns, conjunctions, particles, adverbs,
+# words of place and numerals ("主管部门在两部法律里", "本市自己的行动计划" are not names)
+_CLAUSE_TAGS = ("p", "r", "c", "u", "d", "f", "m")
 
 
-def _absent(names: list[str], titles: Iterable[str], min_share: float) -> str | None:
-    keys = [char_bigrams(_key(t)) for t in titles]
+def _subjects(question: str) -> list[str]:
+    """The names :data:`_SUBJECT` finds in ``question`` that read as names: jieba tags none of their words
+    with a part of speech of :data:`_CLAUSE_TAGS`."""
+    return [name for name in (m.group(1) for m in _SUBJECT.finditer(question))
+            if not any(flag.startswith(_CLAUSE_TAGS) for _, flag in pos_tags(name))]
+
+
+def _abbreviates(name: str, title: str) -> bool:
+    """Whether ``name`` keeps ``title``'s characters in order, as a shortened title does (深圳卫健办法 for
+    深圳市卫生健康数据管理办法)."""
+    rest = iter(title)
+    return all(ch in rest for ch in name)
+
+
+def _absent(names: list[str], titles: Iterable[str], min_share: float,
+            mentioned: Callable[[str], bool] | None = None) -> str | None:
+    """The first of ``names`` no title holds: none has ``min_share`` of its character bigrams, nor keeps its
+    characters in order (:func:`_abbreviates`), and no indexed text names it (``mentioned``, when given)."""
+    keys = [_key(t) for t in titles]
+    grams_of = [char_bigrams(k) for k in keys]
     for name in names:
-        grams = char_bigrams(_key(name))
+        key = _key(name)
+        grams = char_bigrams(key)
         if len(grams) < 5:
             continue
-        if max((len(grams & t) / len(grams) for t in keys), default=0.0) < min_share:
+        if max((len(grams & t) / len(grams) for t in grams_of), default=0.0) >= min_share \
+                or any(_abbreviates(key, k) for k in keys):
+            continue
+        if mentioned is None or not mentioned(name):
             return name
     return None
 
 
-def absent_document(question: str, titles: Iterable[str], min_share: float = 0.4) -> str | None:
-    """The document the question names that no title holds, if any.
+def absent_named(question: str, titles: Iterable[str], min_share: float = 0.5,
+                 mentioned: Callable[[str], bool] | None = None) -> str | None:
+    """A document the question asks about — named between book marks (《…》), opening the question or a
+    clause of it before what it says ("…条例对…", "…办法里…"), or as its source ("按照…办法，") — that the
+    corpus neither holds nor speaks of.
 
-    A name is held when some title contains at least ``min_share`` of the name's character
-    bigrams: people shorten titles ("深圳算力基础设施行动计划" for 深圳市算力基础设施高质量发展
-    行动计划, 0.82) but a document the corpus lacks shares little with any title (0.23 for
-    "关键信息基础设施安全保护条例").
+    A title holds a name that has at least ``min_share`` of its character bigrams, or whose characters it
+    keeps in order: people shorten titles ("深圳算力基础设施行动计划" for 深圳市算力基础设施高质量发展行动计划),
+    and a document the corpus lacks shares little with any title (0.23 for "关键信息基础设施安全保护条例").
+    A name some indexed text gives (``mentioned``) is a document the corpus speaks of: what it says of it
+    may answer. A document named in passing, as an object ("…的管理办法由谁来制定"), is not looked for.
+
+    >>> absent_named("互联网广告推送管理条例对推送频次有什么限制？", ["中华人民共和国网络安全法"])
+    '互联网广告推送管理条例'
+    >>> absent_named("按网络游戏防沉迷管理规定，游戏公司要怎么核验玩家年龄？", ["中华人民共和国个人信息保护法"])
+    '网络游戏防沉迷管理规定'
+    >>> absent_named("《网络游戏防沉迷管理规定》要求什么？", [], mentioned=lambda name: True) is None
+    True
+    >>> absent_named("国防科研数据的管理办法由谁来制定？", ["中华人民共和国数据安全法"]) is None
+    True
     """
     names = [m.group(1) for m in _QUOTED.finditer(question)]
-    names += [m.group(0) for m in _NAMED.finditer(_QUOTED.sub("", question))]
-    return _absent(names, titles, min_share)
+    names += _subjects(question)
+    names += [m.group(1) for m in _SOURCE.finditer(question)]
+    return _absent(names, titles, min_share, mentioned)
+
+
+def absent_document(question: str, titles: Iterable[str], min_share: float = 0.4,
+                    mentioned: Callable[[str], bool] | None = None) -> str | None:
+    """For a question asking for a figure: a document it asks about that the corpus lacks
+    (:func:`absent_named`), or any name in it ending in a kind of document ("…条例", "…行动计划") that holds
+    less than ``min_share`` of any title's bigrams — a figure is never answered from another document."""
+    return absent_named(question, titles, mentioned=mentioned) or _absent(
+        [m.group(0) for m in _NAMED.finditer(_QUOTED.sub("", question))], titles, min_share)
 
 
 def figure_sentences(text: str, figure: str) -> list[str]:

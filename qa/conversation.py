@@ -49,6 +49,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from index.tokenize import pos_tags
 from ingest.titles import book, title_key
 from retrieval.normalise import ALIASES, normalise_query
 
@@ -190,13 +191,7 @@ def _longest_shared(core: str, subject: str) -> str:
 
 def _words(text: str) -> list[tuple[str, str]]:
     """``text`` as jieba's (word, part-of-speech flag) pairs."""
-    import logging
-
-    import jieba
-    import jieba.posseg
-
-    jieba.setLogLevel(logging.WARNING)
-    return [(w.word, w.flag) for w in jieba.posseg.cut(text)]
+    return pos_tags(text)
 
 
 def warm_up() -> None:

@@ -24,7 +24,7 @@ from retrieval.terms import TermWeights, coverage
 from retrieval.types import Hit
 
 from . import precedence, wording
-from .abstention import (Evidence, absent_document, absent_source, figure_support, load_abstainer, missing_article,
+from .abstention import (Evidence, absent_document, absent_named, figure_support, load_abstainer, missing_article,
                          term_coverage)
 from .answerability import PairModel, answer_features
 from .choice import Chooser
@@ -118,7 +118,8 @@ class ExtractiveAnswerer:
         weights = self.terms.weights(query.tokens)
         figure = query.figure
         titles = self.retriever.titles.titles
-        absent = None if looked_up else (absent_document(q, titles) if figure is not None else absent_source(q, titles))
+        absent = None if looked_up else (absent_document if figure is not None else absent_named)(
+            q, titles, mentioned=self.mentioned)
         named = [] if looked_up else list(query.named)
         # the query's term weights with the thesaurus' legal words added ("生效" is asked, "施行" is
         # what the law says): for finding the sentence that states an asked-for figure
@@ -136,6 +137,14 @@ class ExtractiveAnswerer:
                 figure, asked, self.params.min_figure_share, query.years)
         return Assessment(looked_up, weights, named, asked, absent, figure_ok,
                           self.measure(query, hits, weights, absent is not None, figure_ok))
+
+    def mentioned(self, name: str, depth: int = 20) -> bool:
+        """Whether an indexed text gives ``name`` (a document the corpus cites though it does not hold it): one of
+        the ``depth`` chunks BM25 ranks first for its words holds it, blanks aside."""
+        want = "".join(name.split())
+        chunks = self.retriever.data.chunks
+        return any(want in "".join(chunks[row].text.split())
+                   for row, _ in self.retriever.rankers.bm25(self.retriever.tokenizer(name), depth))
 
     def measure(self, query: Query, hits: list[Hit], weights: dict[str, float], absent: bool,
                 figure_supported: bool) -> Evidence:

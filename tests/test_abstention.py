@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.abstention import absent_document, absent_source, figure_sentences, figure_support
+from qa.abstention import absent_document, absent_named, figure_sentences, figure_support
 from retrieval.asks import target_years
 
 TITLES = ["中华人民共和国网络安全法", "深圳市算力基础设施高质量发展行动计划（2024—2025）",
@@ -60,9 +60,41 @@ def test_a_figure_the_corpus_states_is_still_answered(slice_engine):
     ("我们是游戏公司，按照网络游戏防沉迷管理规定，要做什么？", "网络游戏防沉迷管理规定"),
     ("按照数据出境安全评估办法，评估结果有效期多久？", None),  # held
     ("国防科研数据的管理办法由谁来制定？", None),  # asks about a document, does not take it as its source
+    # what the question asks about, opening it or one of its clauses
+    ("互联网广告推送管理条例对推送频次有什么限制？", "互联网广告推送管理条例"),
+    ("我们做电商的，互联网广告推送管理条例里对弹窗有限制吗？", "互联网广告推送管理条例"),
+    ("《互联网弹窗信息推送服务管理规定》要求做什么？", "互联网弹窗信息推送服务管理规定"),
+    # a clause that ends in a kind of document is no name: …在…和…里, …自己的…
+    ("公安机关在反恐怖主义法和快递市场管理条例里各管什么？", None),
+    ("广州自己的数字经济计划对算力怎么定？", None),
+    # a shortened title keeps the title's characters in order
+    ("深圳卫健办法对日志留存有什么要求？", None),
+    ("深圳算力行动计划里对智能算力怎么要求？", None),
 ])
-def test_absent_source(question, absent):
-    assert absent_source(question, TITLES) == absent
+def test_absent_named(question, absent):
+    assert absent_named(question, TITLES) == absent
+
+
+def test_a_document_the_corpus_speaks_of_is_not_absent():
+    # the corpus does not hold it, but a text names it: what that text says of it may answer
+    question = "《个人信息出境认证办法》对认证机构有什么要求？"
+    assert absent_named(question, TITLES) == "个人信息出境认证办法"
+    assert absent_named(question, TITLES, mentioned=lambda name: name == "个人信息出境认证办法") is None
+
+
+def test_a_question_about_a_document_the_corpus_lacks_is_told_so(slice_engine):
+    # asks no figure: before, only a figure question or one taking the document as its source was checked
+    a = slice_engine.ask("快递市场管理条例对快递企业保护寄件人信息有哪些要求？")
+    assert a.abstained and "快递市场管理条例" in a.answer and not a.citations
+
+
+def test_a_document_a_corpus_text_cites_is_mentioned(slice_engine):
+    answerer = slice_engine.answerer
+    held = slice_engine.retriever.data.chunks
+    text = next(c.text for c in held if "《" in c.text)
+    cited = text[text.index("《") + 1:text.index("》", text.index("《"))]
+    assert answerer.mentioned(cited)
+    assert not answerer.mentioned("快递市场管理条例实施细则")
 
 
 def test_a_target_year_must_be_the_year_the_figure_is_for():
