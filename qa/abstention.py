@@ -81,26 +81,40 @@ def _abbreviates(name: str, title: str) -> bool:
     return all(ch in rest for ch in name)
 
 
-def _absent(names: list[str], titles: Iterable[str], min_share: float,
+@dataclass(frozen=True)
+class HeldTitles:
+    """The indexed titles in the form a name is compared in (:func:`_key` and its character bigrams): made once
+    per index (:class:`~qa.extractive.ExtractiveAnswerer` keeps it), not once per question."""
+
+    keys: tuple[str, ...]
+    bigrams: tuple[frozenset[str], ...]
+
+    @classmethod
+    def of(cls, titles: Iterable[str] | HeldTitles) -> HeldTitles:
+        if isinstance(titles, HeldTitles):
+            return titles
+        keys = tuple(_key(t) for t in titles)
+        return cls(keys, tuple(char_bigrams(k) for k in keys))
+
+
+def _absent(names: list[str], titles: HeldTitles, min_share: float,
             mentioned: Callable[[str], bool] | None = None) -> str | None:
     """The first of ``names`` no title holds: none has ``min_share`` of its character bigrams, nor keeps its
     characters in order (:func:`_abbreviates`), and no indexed text names it (``mentioned``, when given)."""
-    keys = [_key(t) for t in titles]
-    grams_of = [char_bigrams(k) for k in keys]
     for name in names:
         key = _key(name)
         grams = char_bigrams(key)
         if len(grams) < 5:
             continue
-        if max((len(grams & t) / len(grams) for t in grams_of), default=0.0) >= min_share \
-                or any(_abbreviates(key, k) for k in keys):
+        if max((len(grams & t) / len(grams) for t in titles.bigrams), default=0.0) >= min_share \
+                or any(_abbreviates(key, k) for k in titles.keys):
             continue
         if mentioned is None or not mentioned(name):
             return name
     return None
 
 
-def absent_named(question: str, titles: Iterable[str], min_share: float = 0.5,
+def absent_named(question: str, titles: Iterable[str] | HeldTitles, min_share: float = 0.5,
                  mentioned: Callable[[str], bool] | None = None) -> str | None:
     """A document the question asks about — named between book marks (《…》), opening the question or a
     clause of it before what it says ("…条例对…", "…办法里…"), or as its source ("按照…办法，") — that the
@@ -124,16 +138,17 @@ def absent_named(question: str, titles: Iterable[str], min_share: float = 0.5,
     names = [m.group(1) for m in _QUOTED.finditer(question)]
     names += _subjects(question)
     names += [m.group(1) for m in _SOURCE.finditer(question)]
-    return _absent(names, titles, min_share, mentioned)
+    return _absent(names, HeldTitles.of(titles), min_share, mentioned)
 
 
-def absent_document(question: str, titles: Iterable[str], min_share: float = 0.4,
+def absent_document(question: str, titles: Iterable[str] | HeldTitles, min_share: float = 0.4,
                     mentioned: Callable[[str], bool] | None = None) -> str | None:
     """For a question asking for a figure: a document it asks about that the corpus lacks
     (:func:`absent_named`), or any name in it ending in a kind of document ("…条例", "…行动计划") that holds
     less than ``min_share`` of any title's bigrams — a figure is never answered from another document."""
-    return absent_named(question, titles, mentioned=mentioned) or _absent(
-        [m.group(0) for m in _NAMED.finditer(_QUOTED.sub("", question))], titles, min_share)
+    held = HeldTitles.of(titles)
+    return absent_named(question, held, mentioned=mentioned) or _absent(
+        [m.group(0) for m in _NAMED.finditer(_QUOTED.sub("", question))], held, min_share)
 
 
 def figure_sentences(text: str, figure: str) -> list[str]:

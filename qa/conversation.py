@@ -189,25 +189,20 @@ def _longest_shared(core: str, subject: str) -> str:
     return best
 
 
-def _words(text: str) -> list[tuple[str, str]]:
-    """``text`` as jieba's (word, part-of-speech flag) pairs."""
-    return pos_tags(text)
-
-
 def warm_up() -> None:
     """Load jieba's part-of-speech model now (a second or two), not on a user's first follow-up."""
-    _words("处理数据")
+    pos_tags("处理数据")
 
 
 def _is_verb_phrase(core: str) -> bool:
     """Whether ``core`` ends in a verb ("向境外提供", "委托处理"), so it names an action, not a thing."""
-    words = [(w, f) for w, f in _words(core) if w.strip(_PUNCT)]
+    words = [(w, f) for w, f in pos_tags(core) if w.strip(_PUNCT)]
     return bool(words) and words[-1][1] == "v"
 
 
 def _object_verb(frame: str) -> str:
     """The frame's first verb that takes a noun object ("处理" of "处理个人信息的…"); "" when none."""
-    words = [(w, f) for w, f in _words(frame) if w.strip()]
+    words = [(w, f) for w, f in pos_tags(frame) if w.strip()]
     for (word, flag), (_, following) in zip(words, words[1:]):
         if flag == "v" and len(word) >= 2 and following.startswith("n"):
             return word

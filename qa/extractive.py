@@ -10,6 +10,7 @@ before it leaves: its quote must equal the source text at its span.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 
 from ingest.text import clean
@@ -24,8 +25,8 @@ from retrieval.terms import TermWeights, coverage
 from retrieval.types import Hit
 
 from . import precedence, wording
-from .abstention import (Evidence, absent_document, absent_named, figure_support, load_abstainer, missing_article,
-                         term_coverage)
+from .abstention import (Evidence, HeldTitles, absent_document, absent_named, figure_support, load_abstainer,
+                         missing_article, term_coverage)
 from .answerability import PairModel, answer_features
 from .choice import Chooser
 from .conclusion import decide
@@ -117,9 +118,8 @@ class ExtractiveAnswerer:
         looked_up = "lookup" in hits[0].ranks
         weights = self.terms.weights(query.tokens)
         figure = query.figure
-        titles = self.retriever.titles.titles
         absent = None if looked_up else (absent_document if figure is not None else absent_named)(
-            q, titles, mentioned=self.mentioned)
+            q, self.held_titles, mentioned=self.mentioned)
         named = [] if looked_up else list(query.named)
         # the query's term weights with the thesaurus' legal words added ("生效" is asked, "施行" is
         # what the law says): for finding the sentence that states an asked-for figure
@@ -137,6 +137,11 @@ class ExtractiveAnswerer:
                 figure, asked, self.params.min_figure_share, query.years)
         return Assessment(looked_up, weights, named, asked, absent, figure_ok,
                           self.measure(query, hits, weights, absent is not None, figure_ok))
+
+    @cached_property
+    def held_titles(self) -> HeldTitles:
+        """The index's titles as a named document is looked for among them, made on first use."""
+        return HeldTitles.of(self.retriever.titles.titles)
 
     def mentioned(self, name: str, depth: int = 20) -> bool:
         """Whether an indexed text gives ``name`` (a document the corpus cites though it does not hold it): one of
