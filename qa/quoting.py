@@ -3,8 +3,9 @@
 
 A short chunk is quoted whole; a long one by its window of consecutive sentences that covers the
 question's terms best — its numbers and the asked-for kind of figure count extra, the words of its
-document's title do not — and, among those, the longest a quote may hold: the sentences beside the
-ones that share the question's words are where an answer worded otherwise most often is.
+document's title do not, nor a number the question gives as part of that title — and, among those, the
+longest a quote may hold: the sentences beside the ones that share the question's words are where an answer worded
+otherwise most often is.
 """
 
 from __future__ import annotations
@@ -17,13 +18,31 @@ from ingest.text import clean
 from ingest.types import Clause, Document, SourceText
 from retrieval.figures import states_figure
 from retrieval.query import Query
-from retrieval.terms import covered, outside
+from retrieval.terms import covered, fold, outside
 from retrieval.types import Hit
 
 from .selection import SENTENCE, SelectionParams
 
 _NUM = re.compile(r"\d+(?:\.\d+)?")
 _CLAUSE_PART = re.compile(r"[^，,]+[，,]?")
+
+
+def title_numbers(question: str, title: str) -> set[str]:
+    """The numbers ``question`` gives as part of ``title``: with the two characters before or after it as
+    the title has them.
+
+    >>> title_numbers("某白皮书2031估算的规模", "某某白皮书2031")
+    {'2031'}
+    >>> title_numbers("到2031年底的规模", "某方案（2029—2031年）")
+    set()
+    """
+    q, t = fold(question), fold(title)
+    out = set()
+    for m in _NUM.finditer(q):
+        s, e = m.span()
+        if (s >= 2 and q[s - 2:e] in t) or (e + 2 <= len(q) and q[s:e + 2] in t):
+            out.add(m.group())
+    return out
 
 
 class Quoter:
@@ -71,8 +90,9 @@ class Quoter:
         sents = self.sentences(hit)
         if not sents:
             return c.start, min(c.end, c.start + limit)
-        q_nums = set(query.numbers)
-        # the title's words say which document, not which of its passages (unless they are all it asks)
+        # the title's words say which document, not which of its passages (unless they are all it asks);
+        # so does a number the question gives as part of the title ("白皮书2023里…", not "2023年底…")
+        q_nums = set(query.numbers) - title_numbers(query.text, c.doc_title)
         weights = outside(weights, c.doc_title) or weights
         total = sum(weights.values()) or 1.0
         # each sentence read once: its terms, the question's numbers in it, its figure, its length

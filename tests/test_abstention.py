@@ -97,6 +97,19 @@ def test_a_document_a_corpus_text_cites_is_mentioned(slice_engine):
     assert not answerer.mentioned("快递市场管理条例实施细则")
 
 
+def test_a_passing_citation_does_not_answer_for_the_document(slice_engine):
+    # the text that cites a document the corpus lacks speaks of it only on what that text itself says
+    answerer = slice_engine.answerer
+    tokens = slice_engine.retriever.tokenizer
+    chunk = next(c for c in slice_engine.retriever.data.chunks if "《" in c.text and len(c.text) > 80)
+    text = chunk.text
+    cited = text[text.index("《") + 1:text.index("》", text.index("《"))]
+    own = answerer.terms.weights(tokens(text))  # every word of the citing text: what it does say
+    elsewhere = answerer.terms.weights(tokens("快递包裹的保价赔偿上限和冷链运输的温控记录"))
+    assert answerer.mentioned(cited, about=own)
+    assert not answerer.mentioned(cited, about=elsewhere)
+
+
 def test_a_target_year_must_be_the_year_the_figure_is_for():
     assert target_years("到2026年天津数据产业规模要达到多少？") == {"2026"}
     assert target_years("某市行动计划提出到2027年底累计数据交易额是多少？") == {"2027"}

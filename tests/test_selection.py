@@ -153,3 +153,19 @@ def test_the_quote_holds_as_much_around_what_covers_the_question_as_fits(slice_e
 def test_a_question_asking_only_the_title_is_quoted_where_the_title_is(slice_engine):
     quote = _quoted(slice_engine, "某市智能网联汽车产业发展方案", _TEXT, _PLAN, 40)
     assert quote.startswith("为落实某市智能网联汽车产业发展方案")
+
+
+# a made-up report whose title carries its year: one sentence repeats the year, another says what is asked
+_REPORT = "某省数据市场调查报告2031"
+_REPORT_TEXT = ("本报告汇总2031年各地报送的材料。"
+                "调查覆盖全省十二个地市的交易机构。"
+                "挂牌产品的成交比例明显偏低。"
+                "各机构的规则尚未统一。")
+
+
+@pytest.mark.parametrize("question", ["某省数据市场调查报告2031对挂牌产品卖得怎么样有什么判断和解释？",
+                                      "某省数据市场调查报告2031里，上架的产品成交情况如何，怎么评价？"])
+def test_a_number_of_the_title_does_not_pick_the_window(slice_engine, question):
+    # the year names the report, as its title's words do: the sentence repeating it is not the answer
+    quote = _quoted(slice_engine, question, _REPORT_TEXT, _REPORT, 20)
+    assert "成交比例" in quote and "2031" not in quote
