@@ -4,8 +4,8 @@
 A short chunk is quoted whole; a long one by its window of consecutive sentences that covers the
 question's terms best — its numbers and the asked-for kind of figure count extra, the words of its
 document's title do not, nor a number the question gives as part of that title — and, among those, the
-longest a quote may hold: the sentences beside the ones that share the question's words are where an answer worded
-otherwise most often is.
+longest a quote may hold: the sentences beside the ones that share the question's words are where an
+answer worded otherwise most often is.
 """
 
 from __future__ import annotations
