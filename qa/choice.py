@@ -3,7 +3,8 @@
 * :meth:`Chooser.choose` — the decisive clause among the first candidates (the one that states
   the asked-for figure, a provision before a notice, the defining clause for a definition
   question, a rule's clause for a question about what to do), and further clauses that add
-  what the question asks and the cited quotes lack;
+  what the question asks and the cited quotes lack, or that a learned model finds likely to
+  hold the answer too (:meth:`Chooser.further_candidates`, :mod:`qa.further`);
 * :meth:`Chooser.parts` — for a question that asks several things, the clause each part finds
   when asked on its own (:attr:`retrieval.query.Query.parts`);
 * :meth:`Chooser.gather` — for a question that asks for every case ("哪些情形"), the other articles
@@ -24,6 +25,7 @@ from ingest.types import Clause, Document, SourceText
 from retrieval.asks import defines
 from retrieval.figures import stated_figures, states_figure
 from retrieval.filters import Filters
+from retrieval.learned import Model
 from retrieval.query import Query
 from retrieval.retriever import Retriever
 from retrieval.terms import TermWeights, coverage, covered, outside
@@ -32,6 +34,7 @@ from retrieval.types import Hit
 from .abstention import figure_support
 from .conclusion import modal
 from .conditions import Condition, matching, parse_conditions, scenario_quantity
+from .further import FurtherCandidate
 from .quoting import Quoter
 from .selection import SENTENCE, SelectionParams
 
@@ -44,8 +47,11 @@ class Chooser:
     """Chooses the clauses to cite and their quote spans, over one retriever's index."""
 
     def __init__(self, retriever: Retriever, quoter: Quoter, terms: Callable[[], TermWeights],
-                 params: SelectionParams, min_figure_share: float) -> None:
+                 params: SelectionParams, min_figure_share: float, further: Model | None = None) -> None:
+        """``further``: the learned model that cites a further clause beside the decisive one
+        (:mod:`qa.further`; None: only the counted gain of the question's words does)."""
         self.retriever = retriever
+        self.further = further
         self.quoter = quoter
         self._terms = terms
         self.params = params
@@ -67,29 +73,23 @@ class Chooser:
         that defines the term; for a question about what to do, a rule's clauses before a report's.
         A named article (direct lookup) is decisive as retrieved. Each further
         candidate, in retrieval order, is cited when its quote adds at least ``min_gain`` of the
-        question's weight that the cited quotes lack and covers ``min_extra_coverage`` on its own.
+        question's weight that the cited quotes lack and covers ``min_extra_coverage`` on its own,
+        or when the learned further-clause model (:mod:`qa.further`) finds it likely enough to hold
+        the answer too.
         """
         p = self.params
         figure = query.figure
-        # a bare heading ("二、强化数据要素供给") answers nothing; its clause's text is cited elsewhere
-        pool = [h for h in pool if not _HEADING.fullmatch(clean(h.chunk.text))] or pool
-        spans = {}
-        for h in pool:
-            part = self.quoter.named_part(query, h) if looked_up and h is pool[0] else None
-            spans[h.chunk.clause_id] = ((part.start, part.start + len(part.text.rstrip())) if part
-                                        else self.quoter.span(h, weights, query, figure))
+        pool = self.quotable(pool)
+        spans = self.spans(query, pool, weights, looked_up)
 
         def quote(h: Hit) -> str:
-            s, e = spans[h.chunk.clause_id]
-            return self.sources[h.chunk.source].text[s:e]
+            return self._quote(spans, h)
 
         def found(h: Hit) -> set[str]:
-            """The question terms h's quote holds, less those of its document's title (every
-            clause of the document shares them)."""
-            return covered(weights, quote(h)) - covered(weights, h.chunk.doc_title)
+            return self._found(weights, quote(h), h)
 
         def share(terms: set[str]) -> float:
-            return fsum(weights[t] for t in terms) / (sum(weights.values()) or 1.0)
+            return _share(weights, terms)
 
         if looked_up:
             first = pool[0]
@@ -136,6 +136,13 @@ class Chooser:
             if share(terms - have) >= min_gain and share(terms) >= max(p.min_extra_coverage, floor):
                 chosen.append(h)
                 have |= terms
+        if self.further is not None and not looked_up:
+            # a clause the learned model finds likely to hold the answer too, in retrieval order
+            for h, cand in self.further_candidates(query, pool, chosen, weights, spans):
+                if len(chosen) >= p.max_citations:
+                    break
+                if float(self.further.scores(cand.vector(self.further.names)[None, :])[0]) >= self.further.threshold:
+                    chosen.append(h)
         wanted = query.count
         if wanted and not looked_up:
             # "哪两份报告…": as many clauses of the decisive document as asked, each nearly as close
@@ -146,6 +153,65 @@ class Chooser:
                         and share(found(h)) >= p.count_ratio * share(found(first)):
                     chosen.append(h)
         return [(h, spans[h.chunk.clause_id]) for h in chosen]
+
+    @staticmethod
+    def quotable(pool: list[Hit]) -> list[Hit]:
+        """``pool`` without bare headings ("二、强化数据要素供给"): a heading answers nothing, and its
+        clause's text is cited elsewhere (all of ``pool`` when it holds nothing else)."""
+        return [h for h in pool if not _HEADING.fullmatch(clean(h.chunk.text))] or pool
+
+    def spans(self, query: Query, pool: list[Hit], weights: dict[str, float],
+              looked_up: bool) -> dict[str, tuple[int, int]]:
+        """Each candidate's quote span by clause id: the named part of a looked-up article, else the
+        window that covers the question best (:meth:`qa.quoting.Quoter.span`)."""
+        spans = {}
+        for h in pool:
+            part = self.quoter.named_part(query, h) if looked_up and h is pool[0] else None
+            spans[h.chunk.clause_id] = ((part.start, part.start + len(part.text.rstrip())) if part
+                                        else self.quoter.span(h, weights, query, query.figure))
+        return spans
+
+    def _quote(self, spans: Mapping[str, tuple[int, int]], h: Hit) -> str:
+        s, e = spans[h.chunk.clause_id]
+        return self.sources[h.chunk.source].text[s:e]
+
+    @staticmethod
+    def _found(weights: dict[str, float], quote: str, h: Hit) -> set[str]:
+        """The question terms a quote of ``h`` holds, less those of its document's title (every clause
+        of the document shares them)."""
+        return covered(weights, quote) - covered(weights, h.chunk.doc_title)
+
+    def further_candidates(self, query: Query, pool: list[Hit], chosen: list[Hit], weights: dict[str, float],
+                           spans: Mapping[str, tuple[int, int]]) -> list[tuple[Hit, FurtherCandidate]]:
+        """Each hit of ``pool`` (:meth:`quotable`, quoted at ``spans``) that ``chosen`` (decisive first) lacks
+        and that may be cited beside it, with what :mod:`qa.further`'s model reads of it."""
+        first = chosen[0]
+        cited = {h.chunk.clause_id for h in chosen}
+        have: set[str] = set()
+        for h in chosen:
+            if h.chunk.clause_id in spans:
+                have |= self._found(weights, self._quote(spans, h), h)
+        figure = query.figure
+        out = []
+        for h in pool:
+            if h.chunk.clause_id in cited or h.chunk.clause_id not in spans or self.preamble(h):
+                continue
+            text = self._quote(spans, h)
+            terms = self._found(weights, text, h)
+            doc = h.chunk.doc_id
+            bm25, dense = h.ranks.get("bm25"), h.ranks.get("dense")
+            out.append((h, FurtherCandidate(
+                position=1.0 / (1 + pool.index(h)),
+                decisive_position=1.0 / (1 + pool.index(first)) if first in pool else 0.0,
+                score=h.score, decisive_score=first.score, score_ratio=h.score / first.score if first.score else 0.0,
+                share=_share(weights, terms), gain=_share(weights, terms - have), have=_share(weights, have),
+                same_document=doc == first.chunk.doc_id, binding=self.facts.binding(doc),
+                authority=self.facts.authority(doc), similarity=self.retriever.similarity(h, first),
+                bm25_inv=1.0 / bm25 if bm25 else 0.0, dense_inv=1.0 / dense if dense else 0.0,
+                quote_length=FurtherCandidate.length(len(text)), several=query.several, figure=figure is not None,
+                states_figure=figure is not None and states_figure(text, figure), asks_rule=query.asks_rule,
+                yes_no=query.form == "yes_no", list_form=query.form == "list")))
+        return out
 
     def parts(self, query: Query, chosen: Chosen, named: Sequence[str], filters: Filters | None = None) -> Chosen:
         """``chosen`` and, for a question that asks several things, the clause each part
@@ -313,3 +379,8 @@ class Chooser:
 
     def doc_titled(self, title: str) -> Document | None:
         return next((d for d in self.docs.values() if d.title == title), None)
+
+
+def _share(weights: dict[str, float], terms: set[str]) -> float:
+    """The share of the question's term weight ``terms`` hold."""
+    return fsum(weights[t] for t in terms) / (sum(weights.values()) or 1.0)

@@ -43,6 +43,7 @@ from .abstention import ANSWER_FEATURES, load_abstainer
 from .answerability import PairModel
 from .context import ContextFinder, verify_context
 from .extractive import AnswerParams, ExtractiveAnswerer
+from .further import load_further
 from .generative import GenerativeAnswerer
 from .types import Answer
 from .verify import verify_answer
@@ -101,12 +102,13 @@ def _models(settings: Settings) -> tuple[object, object, KindModel | None]:
 
 def model_versions(ranker: object, abstainer: object, kinds: KindModel | None = None,
                    adapter: QueryAdapter | None = None, answers: PairModel | None = None,
-                   pairs: PairScorer | None = None, centre: QueryCentre | None = None) -> dict[str, str]:
+                   pairs: PairScorer | None = None, centre: QueryCentre | None = None,
+                   further: object = None) -> dict[str, str]:
     """What an index manifest records of the learned models: each one's version and checksum."""
     return {name: (f"{m.version} sha256:{m.sha256}" if m is not None else "none")  # type: ignore[attr-defined]
             for name, m in (("ranker", ranker), ("abstention", abstainer), ("question_kinds", kinds),
                             ("query_adapter", adapter), ("answers", answers), ("pairs", pairs),
-                            ("query_centre", centre))}
+                            ("query_centre", centre), ("further", further))}
 
 
 class PolicyQA:
@@ -133,9 +135,11 @@ class PolicyQA:
                          off_topic_dense=settings.off_topic_dense, off_topic_coverage=settings.off_topic_coverage),
             abstainer=abstainer,
             answers=PairModel.resolve(settings.answer_model, self.embedder.name),
+            further=load_further(settings.further_model),
         )
         self.models = model_versions(ranker, abstainer, kinds, self.retriever.rankers.adapter, self.answerer.answers,
-                                     self.retriever.pairs, self.retriever.rankers.centre)
+                                     self.retriever.pairs, self.retriever.rankers.centre,
+                                     self.answerer.chooser.further)
         if abstainer is not None and set(ANSWER_FEATURES) & set(abstainer.names) and self.answerer.answers is None:
             log.warning("the abstention model %s reads the pair model's features, but no pair model is served "
                         "(answer_model %r): they read 0; set POLICYQA_ANSWER_MODEL to the one trained with it",
@@ -189,7 +193,8 @@ class PolicyQA:
                                                  QueryAdapter.resolve(settings.query_adapter, embedder.name),
                                                  PairModel.resolve(settings.answer_model, embedder.name),
                                                  PairScorer.resolve(settings.pair_scorer, embedder.name),
-                                                 QueryCentre.resolve(settings.query_centre, embedder.name)))
+                                                 QueryCentre.resolve(settings.query_centre, embedder.name),
+                                                 load_further(settings.further_model)))
         finally:
             cache.close()
         engine = cls.open(settings.index_dir, settings, embedder)

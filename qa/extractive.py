@@ -32,6 +32,7 @@ from .choice import Chooser
 from .conclusion import decide
 from .conditions import Condition
 from .docfacts import fact_spans
+from .further import load_further
 from .quoting import Quoter
 from .selection import SelectionParams, has_content
 from .types import Answer, Citation, Related
@@ -93,10 +94,13 @@ class ExtractiveAnswerer:
     """
 
     def __init__(self, retriever: Retriever, params: AnswerParams | None = None,
-                 abstainer: Model | None | str = "shipped", answers: PairModel | None | str = "shipped") -> None:
+                 abstainer: Model | None | str = "shipped", answers: PairModel | None | str = "shipped",
+                 further: Model | None | str = "shipped") -> None:
         """``abstainer``: the learned abstention model (``"shipped"``: the one in the package, if any;
         None: the fixed gates of ``params``); ``answers``: the pair model whose probabilities it reads
-        (:mod:`qa.answerability`; ``"shipped"``: the package's, when fitted on the retriever's embedder)."""
+        (:mod:`qa.answerability`; ``"shipped"``: the package's, when fitted on the retriever's embedder);
+        ``further``: the model that cites a further clause beside the decisive one (:mod:`qa.further`; the
+        same)."""
         self.retriever = retriever
         self.abstainer = load_abstainer("shipped") if abstainer == "shipped" else abstainer
         self.answers = (PairModel.resolve("shipped", retriever.embedder.name) if answers == "shipped" else answers)
@@ -106,7 +110,8 @@ class ExtractiveAnswerer:
         self.docs: dict[str, Document] = {d.id: d for d in data.documents}
         self.quoter = Quoter(data.sources, data.documents, self.params.selection)
         self.chooser = Chooser(retriever, self.quoter, lambda: self.terms, self.params.selection,
-                               self.params.min_figure_share)
+                               self.params.min_figure_share,
+                               load_further(further) if isinstance(further, str) else further)
 
     @property
     def terms(self) -> TermWeights:

@@ -62,6 +62,8 @@ class Settings:
     # the learned models (training/README.md): "shipped" (the package's), "none", or a JSON file of one
     learned_ranker: str = "shipped"
     abstention_model: str = "shipped"
+    # the model citing a further clause beside the decisive one (qa/further.py): the same three forms
+    further_model: str = "shipped"
     # the pair model whose probability that a hit answers the question the abstention model reads (qa/answerability.py):
     # the same three forms; the shipped one applies only to the embedder it was fitted on
     answer_model: str = "shipped"
