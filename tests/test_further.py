@@ -68,18 +68,21 @@ def test_the_model_decides_which_further_clauses_are_cited(slice_engine, chooser
         assert c.quote in slice_engine.data.sources[c.source].text
 
 
-def test_the_trainer_labels_a_candidate_by_the_evidence_it_holds(slice_engine):
+def test_the_trainer_labels_a_candidate_by_the_evidence_it_holds(slice_engine, chooser):
     asked = "向境外提供个人信息时，要告诉个人境外接收方的哪些信息？"  # 第三十九条 decides; 第三十八条 is a candidate
     written = [{"question": asked, "evidence": [PIPL_38, PIPL_39]},
                {"question": "数据出境安全评估申报后，省级网信部门多少个工作日内完成完备性查验？",
                 "evidence": ["省级网信部门应当自收到申报材料之日起5个工作日内完成完备性查验"]},
                {"question": "快递包裹的保价赔偿上限是多少？", "evidence": ["本句不在任何文本里"]}]
+    chooser.further = always(10.0)  # the served model is off while the trainer reads its candidates
     x, y, qs = rows(slice_engine, written)
+    assert chooser.further is not None
+    chooser.further = None
     assert x.shape == (len(y), len(FURTHER_FEATURES)) and len(qs) == len(y)
     assert "快递包裹的保价赔偿上限是多少？" not in qs  # its evidence is in no text the index holds
     assert asked in qs and y[[q == asked for q in qs]].any()
     # labels are the evidence test itself, row by row
-    answerer, retriever, chooser = slice_engine.answerer, slice_engine.retriever, slice_engine.answerer.chooser
+    answerer, retriever = slice_engine.answerer, slice_engine.retriever
     from eval.metrics import EvidenceLocator
 
     locator = EvidenceLocator.of_index(slice_engine.data.sources)

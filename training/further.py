@@ -24,12 +24,12 @@ from pathlib import Path
 
 import numpy as np
 
-from settings import PROJECT_ROOT, Settings
 from eval.metrics import EvidenceLocator
 from qa.engine import PolicyQA
 from qa.further import FURTHER_FEATURES
 from retrieval.authority import prevailing_first
 from retrieval.learned import LinearModel
+from settings import PROJECT_ROOT, Settings
 
 from .questions import folds, written_paths, written_questions
 from .train import held, holds_evidence
@@ -40,7 +40,17 @@ THRESHOLD = 0.5  # cite when the clause is more likely right than wrong
 
 def rows(engine: PolicyQA, questions: Sequence[dict]) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """The candidate rows (:data:`FURTHER_FEATURES`), their labels and questions, of the ``questions`` whose
-    evidence the engine's index holds and that the engine answers from retrieved clauses."""
+    evidence the engine's index holds and that the engine answers from retrieved clauses; the engine's own
+    further-clause model, if any, is off meanwhile (its picks are the candidates)."""
+    chooser = engine.answerer.chooser
+    served, chooser.further = chooser.further, None
+    try:
+        return _rows(engine, questions)
+    finally:
+        chooser.further = served
+
+
+def _rows(engine: PolicyQA, questions: Sequence[dict]) -> tuple[np.ndarray, np.ndarray, list[str]]:
     answerer = engine.answerer
     chooser = answerer.chooser
     retriever = engine.retriever
@@ -106,8 +116,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--dry-run", action="store_true", help="report the cross-validated figures, write nothing")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-
-
     written = written_questions(written_paths(large=args.with_large))
     xs, ys, qs = [], [], []
     for index in args.index:
