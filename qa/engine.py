@@ -31,7 +31,7 @@ from retrieval.centre import QueryCentre
 from retrieval.features import FEATURES
 from retrieval.filters import Filters
 from retrieval.kinds import KindModel
-from retrieval.learned import resolve_model
+from retrieval.learned import Model, resolve_model
 from retrieval.pairs import PairScorer
 from retrieval.rerank import Reranker, make_reranker
 from retrieval.retriever import Retriever
@@ -103,7 +103,7 @@ def _models(settings: Settings) -> tuple[object, object, KindModel | None]:
 def model_versions(ranker: object, abstainer: object, kinds: KindModel | None = None,
                    adapter: QueryAdapter | None = None, answers: PairModel | None = None,
                    pairs: PairScorer | None = None, centre: QueryCentre | None = None,
-                   further: object = None) -> dict[str, str]:
+                   further: Model | None = None) -> dict[str, str]:
     """What an index manifest records of the learned models: each one's version and checksum."""
     return {name: (f"{m.version} sha256:{m.sha256}" if m is not None else "none")  # type: ignore[attr-defined]
             for name, m in (("ranker", ranker), ("abstention", abstainer), ("question_kinds", kinds),

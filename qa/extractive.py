@@ -253,10 +253,7 @@ class ExtractiveAnswerer:
         """The answer quoting and citing the clauses that decide it, from evidence strong enough to answer."""
         asked_text = query.question
         looked_up, weights, figure, named, asked = a.looked_up, a.weights, query.figure, a.named, a.asked
-        if self.params.prevailing_first:
-            # retrieval ranks by relevance; what applies is the rule in force (retrieval.authority)
-            hits = prevailing_first(hits, self.retriever.facts, query, self.retriever.similarity,
-                                    self.params.prevailing_similarity, self.params.prevailing_window)
+        hits = self.in_force_first(query, hits)
         decisive = self.chooser.condition_match(query, hits[:k])
         if decisive is not None:
             return self._threshold_answer(query, decisive, related, hits[:k])
@@ -300,6 +297,15 @@ class ExtractiveAnswerer:
         cited = {c.clause_id for c in citations}
         return Answer(question=asked_text, answer="\n".join(lines), abstained=False, citations=citations,
                       related=[r for r in related if r.clause_id not in cited], warnings=warnings, query=query)
+
+    def in_force_first(self, query: Query, hits: list[Hit]) -> list[Hit]:
+        """``hits`` as the answer reads them: retrieval ranks by relevance, but what applies is the rule in
+        force, so a later rule's clause on the same matter goes before the one it prevails over
+        (:func:`retrieval.authority.prevailing_first`, when ``params.prevailing_first``)."""
+        if not self.params.prevailing_first:
+            return hits
+        return prevailing_first(hits, self.retriever.facts, query, self.retriever.similarity,
+                                self.params.prevailing_similarity, self.params.prevailing_window)
 
     def _document_facts(self, query: Query, chosen: list[tuple[Hit, tuple[int, int]]],
                         pool: list[Hit]) -> list[tuple[Hit, tuple[int, int]]]:

@@ -27,7 +27,6 @@ import numpy as np
 from eval.metrics import EvidenceLocator
 from qa.engine import PolicyQA
 from qa.further import FURTHER_FEATURES
-from retrieval.authority import prevailing_first
 from retrieval.learned import LinearModel
 from settings import PROJECT_ROOT, Settings
 
@@ -64,9 +63,7 @@ def _rows(engine: PolicyQA, questions: Sequence[dict]) -> tuple[np.ndarray, np.n
         a = answerer.assess(query, hits)
         if a.looked_up or a.absent or not answerer.verdict(a.evidence)[0] or not a.figure_supported:
             continue
-        if answerer.params.prevailing_first:
-            hits = prevailing_first(hits, retriever.facts, query, retriever.similarity,
-                                    answerer.params.prevailing_similarity, answerer.params.prevailing_window)
+        hits = answerer.in_force_first(query, hits)
         if chooser.condition_match(query, hits[:5]) is not None:
             continue
         pool = chooser.quotable(hits[:answerer.params.selection.candidates])
